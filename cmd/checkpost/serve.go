@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"checkpost/server"
+	"checkpost/server/store"
+)
+
+// defaultDB is where the embedded database lives when --db is left out.
+const defaultDB = "var/checkpost.db"
+
+func init() {
+	var addr, db string
+	var shutdown time.Duration
+	register(&command{
+		Path:    "serve",
+		Summary: "serve the counter API, administration and the review page over HTTP",
+		Usage:   "serve [--addr ADDR] [--db PATH]",
+		Help: `Opens (or creates) the SQLite database, applies pending schema migrations,
+and serves HTTP until SIGINT or SIGTERM; then it stops accepting connections
+and finishes the requests in flight before exiting.
+
+On first start (no API token in the database) it creates an admin token and
+prints it once: keep it, it is stored only as a hash.
+
+  /healthz   the process is alive
+  /readyz    the database is open and migrated, the OCR engine loaded
+
+Example:
+  checkpost serve --addr 127.0.0.1:8080 --db var/checkpost.db`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+			fs.StringVar(&db, "db", defaultDB, "SQLite database file (created when missing)")
+			fs.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long to wait for requests in flight on shutdown")
+		},
+		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
+			if len(args) > 0 {
+				return usageError("unexpected arguments: %q", args)
+			}
+			return runServe(ctx, cli, addr, db, shutdown)
+		},
+	})
+}
+
+func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown time.Duration) error {
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	n, err := db.CountTokens(ctx)
+	if err != nil {
+		return err
+	}
+	var firstToken string
+	if n == 0 {
+		firstToken, _, err = db.CreateToken(ctx, store.RoleAdmin, "initial-admin")
+		if err != nil {
+			return err
+		}
+	}
+
+	srv := server.New(server.Config{ShutdownTimeout: shutdown}, db, cli.Log)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(cli.Stdout, "checkpost %s serving on %s (database %s)\n", version, url, dbPath)
+	if firstToken != "" {
+		fmt.Fprintf(cli.Stdout, "first start: created an admin API token (shown only now; keep it):\n%s\n", firstToken)
+	}
+	cli.Log.Info("serving", "url", url, "db", dbPath)
+	if err := srv.Run(ctx, ln); err != nil {
+		return err
+	}
+	cli.Log.Info("stopped")
+	return nil
+}

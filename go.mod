@@ -1,0 +1,25 @@
+module checkpost
+
+go 1.26.0
+
+require (
+	github.com/gen2brain/go-fitz v1.24.15
+	github.com/go-chi/chi/v5 v5.5.0
+	github.com/otiai10/gosseract/v2 v2.4.1
+	gocv.io/x/gocv v0.31.0
+	modernc.org/sqlite v1.62.0
+)
+
+require (
+	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/ebitengine/purego v0.8.4 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/jupiterrider/ffi v0.5.0 // indirect
+	github.com/mattn/go-isatty v0.0.24 // indirect
+	github.com/ncruces/go-strftime v1.1.0 // indirect
+	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	modernc.org/libc v1.80.1 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
+)
