@@ -1,0 +1,94 @@
+package biometric
+
+import "fmt"
+
+// MinutiaType is the kind of a minutia, coded as in ISO/IEC 19794-2 and
+// ANSI INCITS 378.
+type MinutiaType uint8
+
+// The minutia types.
+const (
+	MinutiaOther       MinutiaType = 0 // "other" or unknown
+	MinutiaEnding      MinutiaType = 1 // ridge ending
+	MinutiaBifurcation MinutiaType = 2 // ridge bifurcation
+)
+
+func (t MinutiaType) String() string {
+	switch t {
+	case MinutiaEnding:
+		return "ending"
+	case MinutiaBifurcation:
+		return "bifurcation"
+	}
+	return "other"
+}
+
+// Minutia is one ridge ending or bifurcation.
+//
+// Coordinates are pixels of the template's image (origin top-left, x to the
+// right, y down). Angle is in radians in [0, 2π), measured counter-clockwise
+// (as seen on the image) from the x axis, following the ridge direction
+// convention of ISO/IEC 19794-2: for an ending, the direction in which the
+// ridge runs away from its end into the print; for a bifurcation, the
+// direction of the valley that ends at the fork. Quality is 0..100, 0 when
+// unknown.
+type Minutia struct {
+	X, Y    int
+	Angle   float64
+	Type    MinutiaType
+	Quality uint8
+}
+
+// Position is a finger position code (ISO/IEC 19794-2, ANSI/NIST-ITL):
+// 0 unknown, 1 right thumb ... 5 right little, 6 left thumb ... 10 left
+// little.
+type Position uint8
+
+// The finger positions.
+const (
+	PositionUnknown Position = iota
+	RightThumb
+	RightIndex
+	RightMiddle
+	RightRing
+	RightLittle
+	LeftThumb
+	LeftIndex
+	LeftMiddle
+	LeftRing
+	LeftLittle
+)
+
+var positionNames = [...]string{"unknown", "right-thumb", "right-index", "right-middle", "right-ring", "right-little",
+	"left-thumb", "left-index", "left-middle", "left-ring", "left-little"}
+
+func (p Position) String() string {
+	if int(p) < len(positionNames) {
+		return positionNames[p]
+	}
+	return fmt.Sprintf("position-%d", int(p))
+}
+
+// ParsePosition accepts a code ("2") or a name ("right-index").
+func ParsePosition(s string) (Position, error) {
+	for i, n := range positionNames {
+		if s == n || s == fmt.Sprint(i) {
+			return Position(i), nil
+		}
+	}
+	return 0, fmt.Errorf("biometric: unknown finger position %q (want 0-10 or a name such as right-index)", s)
+}
+
+// Template is the minutiae of one finger view, the unit that codecs read
+// and write and that matchers compare.
+type Template struct {
+	// Width and Height are the size of the image the minutiae came from.
+	Width, Height int
+	// ResolutionPPI is that image's resolution in pixels per inch (500 for
+	// templates made by checkpost, which normalises images first).
+	ResolutionPPI int
+	Position      Position
+	// Quality is the view's quality 0..100 (0: unknown).
+	Quality  int
+	Minutiae []Minutia
+}
