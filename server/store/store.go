@@ -23,7 +23,10 @@ import (
 )
 
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var embeddedMigrations embed.FS
+
+// migrationFiles holds the migrations under "migrations/"; tests swap it.
+var migrationFiles fs.FS = embeddedMigrations
 
 // BusyTimeout is how long a connection waits for a lock held by another
 // writer before it fails with SQLITE_BUSY.
@@ -102,7 +105,7 @@ func loadMigrations() ([]migration, error) {
 			return nil, fmt.Errorf("store: migrations %s and %s share version %d", other, name, v)
 		}
 		seen[v] = name
-		body, err := migrationFiles.ReadFile("migrations/" + name)
+		body, err := fs.ReadFile(migrationFiles, "migrations/"+name)
 		if err != nil {
 			return nil, err
 		}
@@ -131,15 +134,34 @@ func (db *DB) migrate(ctx context.Context) error {
 		applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	current, err := schemaVersion(ctx, tx)
+	applied := map[int]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
-		return err
+		return fmt.Errorf("store: migrate: %w", err)
 	}
-	if latest := ms[len(ms)-1].version; current > latest {
-		return fmt.Errorf("store: %s has schema version %d, newer than this binary's %d: upgrade checkpost", db.path, current, latest)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		applied[v] = true
 	}
+	rows.Close()
+	known := map[int]bool{}
 	for _, m := range ms {
-		if m.version <= current {
+		known[m.version] = true
+	}
+	for v := range applied {
+		if !known[v] {
+			return fmt.Errorf("store: %s has schema migration %d that this binary does not know: it was written by a newer checkpost", db.path, v)
+		}
+	}
+	// Every migration not yet recorded is applied, in version order, even
+	// one numbered below the newest applied: work on different parts of the
+	// schema may land in any order.
+	for _, m := range ms {
+		if applied[m.version] {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -173,19 +195,19 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return schemaVersion(ctx, db)
 }
 
-// Ready reports whether the database answers and carries the binary's
-// schema.
+// Ready reports whether the database answers and carries every migration
+// of this binary.
 func (db *DB) Ready(ctx context.Context) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
-	v, err := db.SchemaVersion(ctx)
-	if err != nil {
-		return err
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
 	}
-	if want := ms[len(ms)-1].version; v != want {
-		return fmt.Errorf("store: schema version %d, want %d", v, want)
+	if n != len(ms) {
+		return fmt.Errorf("store: %d of %d schema migrations applied", n, len(ms))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 )
 
 func openTemp(t *testing.T) *DB {
@@ -139,5 +140,51 @@ func TestTokens(t *testing.T) {
 	}
 	if n, err := db.CountTokens(ctx); err != nil || n != 1 {
 		t.Fatalf("CountTokens = %d, %v; want 1", n, err)
+	}
+}
+
+// TestLateLowerMigrationIsApplied: a migration numbered below the newest
+// applied one (work that landed later) is still applied on the next start.
+func TestLateLowerMigrationIsApplied(t *testing.T) {
+	ctx := context.Background()
+	orig := migrationFiles
+	t.Cleanup(func() { migrationFiles = orig })
+	files := fstest.MapFS{
+		"migrations/0001_a.sql": {Data: []byte("CREATE TABLE a (x INTEGER);")},
+		"migrations/0900_c.sql": {Data: []byte("CREATE TABLE c (x INTEGER);")},
+	}
+	migrationFiles = files
+	path := filepath.Join(t.TempDir(), "m.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	files["migrations/0800_b.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE b (x INTEGER);")}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("INSERT INTO b(x) VALUES (1)"); err != nil {
+		t.Fatalf("late migration not applied: %v", err)
+	}
+	if err := db.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A failing migration leaves the database as it was.
+	files["migrations/0850_bad.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE d (x INTEGER); THIS IS NOT SQL;")}
+	db.Close()
+	if _, err := Open(ctx, path); err == nil {
+		t.Fatal("a broken migration was accepted")
+	}
+	delete(files, "migrations/0850_bad.sql")
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("INSERT INTO d(x) VALUES (1)"); err == nil {
+		t.Fatal("half of a failed migration was kept")
 	}
 }
