@@ -1,0 +1,642 @@
+package mrz
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Candidate is one reading of a character cell proposed by an OCR engine,
+// with the engine's score for it (higher is more likely; any scale that is
+// consistent within one call, e.g. a probability or a log-probability).
+type Candidate struct {
+	Char  byte
+	Score float64
+}
+
+// Alternatives are an OCR engine's readings of every cell of the zone:
+// Alternatives[line][column] lists the candidates of that cell, best
+// first, top-k as the engine likes. Lines and columns are those of the
+// lines given to Repair; missing lines, cells or an empty list mean "no
+// alternatives for that cell". A nil Alternatives is allowed.
+type Alternatives [][][]Candidate
+
+func (a Alternatives) at(line, col int) []Candidate {
+	if line < len(a) && col < len(a[line]) {
+		return a[line][col]
+	}
+	return nil
+}
+
+// CorrectionReason says why Repair changed a character.
+type CorrectionReason string
+
+// The reasons.
+const (
+	// ReasonNormalised: lower case, a look-alike symbol, blank space.
+	ReasonNormalised CorrectionReason = "normalised"
+	// ReasonLength: fillers added at the end of a short line (OCR often
+	// drops trailing fillers) or removed from a long one.
+	ReasonLength CorrectionReason = "line_length"
+	// ReasonCharClass: a character the field cannot hold, replaced by its
+	// look-alike of the field's class (O in a date is 0, 0 in a name is O).
+	ReasonCharClass CorrectionReason = "character_class"
+	// ReasonFiller: a K among the fillers after a name (< and K differ
+	// only by a stroke, and 7-3-1 cannot tell them apart).
+	ReasonFiller CorrectionReason = "filler"
+	// ReasonCode: the only look-alike that makes a valid state code.
+	ReasonCode CorrectionReason = "state_code"
+	// ReasonCheckDigit: the only substitution (among look-alikes and the
+	// OCR engine's alternatives) that satisfies the check digit.
+	ReasonCheckDigit CorrectionReason = "check_digit"
+)
+
+// Correction is one character that Repair changed.
+type Correction struct {
+	Line, Column int
+	From, To     byte
+	Field        FieldName
+	Reason       CorrectionReason
+}
+
+func (c Correction) String() string {
+	return fmt.Sprintf("line %d position %d (%v): %q -> %q (%s)", c.Line+1, c.Column+1, c.Field, c.From, c.To, c.Reason)
+}
+
+// RepairOption is one way to make an ambiguous field valid.
+type RepairOption struct {
+	// Text is the field (with its check digit) after the changes.
+	Text    string
+	Changes []Correction
+	// Score is the sum, over the changes, of the OCR engine's score of the
+	// new character minus that of the old one (0 without alternatives).
+	Score float64
+}
+
+// Ambiguity is a field that more than one substitution makes valid:
+// Repair leaves it as read and lists the options, best score first.
+type Ambiguity struct {
+	Field   FieldName
+	Span    Span
+	Options []RepairOption
+}
+
+// Repaired is the outcome of Repair.
+type Repaired struct {
+	// Lines are the repaired lines.
+	Lines []string
+	// Result is the parse of Lines (nil when they still have no MRZ shape).
+	Result *Result
+	// Corrections lists every change, in the order made.
+	Corrections []Correction
+	// Ambiguities lists the fields left as read because several
+	// substitutions would make them valid.
+	Ambiguities []Ambiguity
+}
+
+// look-alikes of the OCR-B characters that readers confuse (Doc 9303's
+// font makes these pairs the usual errors).
+var confusable = [256]string{
+	'0': "ODQ", 'O': "0DQ", 'D': "0O", 'Q': "0O",
+	'1': "I", 'I': "1",
+	'8': "B", 'B': "8",
+	'5': "S", 'S': "5",
+	'2': "Z", 'Z': "2",
+	'6': "G", 'G': "6",
+	'<': "K", 'K': "<",
+}
+
+// RepairText is Repair for text holding the zone's lines.
+func RepairText(text string, alts Alternatives, opts ...Option) (*Repaired, error) {
+	return Repair(strings.Split(strings.TrimSpace(text), "\n"), alts, opts...)
+}
+
+// Repair corrects an OCR reading of a zone: lines as read (with the OCR
+// engine's per-cell alternatives, or nil) become the most plausible valid
+// zone. It normalises case and line length, puts each character into its
+// field's class (0 in a name is O, O in a date is 0), replaces K among
+// trailing fillers, then, for every field whose check digit fails, tries
+// the substitutions among look-alikes and the engine's alternatives:
+// the single one that validates (one change before two) is applied, and
+// when several validate the field is left as read and the options are
+// reported as an Ambiguity. 7-3-1 cannot see < for K, 6 for G or 8 for S
+// (equal values mod 10): those rest on the character classes.
+//
+// The error is a *FormatError when the lines cannot be matched to any
+// format.
+func Repair(lines []string, alts Alternatives, opts ...Option) (*Repaired, error) {
+	var p Parser
+	for _, o := range opts {
+		o(&p)
+	}
+	rp := &repairer{p: &p, alts: alts}
+	if err := rp.shape(lines); err != nil {
+		return nil, err
+	}
+	rp.classes()
+	rp.fillers()
+	rp.codes()
+	lay := &layouts[rp.format]
+	rp.group(DocumentNumberCheck, []FieldName{DocumentNumber, DocumentNumberCheck}, rp.docNumberCells())
+	rp.group(BirthDateCheck, []FieldName{BirthDate, BirthDateCheck}, cells(lay.birth, lay.birthCheck))
+	if lay.expiry.ok() {
+		rp.group(ExpiryDateCheck, []FieldName{ExpiryDate, ExpiryDateCheck}, cells(lay.expiry, lay.expiryCheck))
+	}
+	if lay.optionalChk.ok() {
+		rp.group(OptionalDataCheck, []FieldName{OptionalData, OptionalDataCheck}, cells(lay.optional, lay.optionalChk))
+	}
+	if lay.composite.ok() {
+		// The composite digit, and the data it covers that no other check
+		// digit protects (TD1 and TD2 optional data).
+		cs := cells(lay.composite)
+		switch rp.format {
+		case TD1:
+			cs = append(cs, cells(lay.optional2)...)
+			if rp.cur().LongNumber == NotLong {
+				cs = append(cs, cells(lay.optional)...)
+			}
+		case TD2:
+			if rp.cur().LongNumber == NotLong {
+				cs = append(cs, cells(lay.optional)...)
+			}
+		}
+		rp.group(CompositeCheck, []FieldName{CompositeCheck}, cs)
+	}
+	out := &Repaired{Corrections: rp.corrections, Ambiguities: rp.ambiguities}
+	for _, l := range rp.grid {
+		out.Lines = append(out.Lines, string(l))
+	}
+	r, err := p.ParseLines(out.Lines)
+	if err != nil {
+		return nil, err
+	}
+	out.Result = r
+	return out, nil
+}
+
+// ParseLines is the package's ParseLines with this parser's configuration.
+func (p *Parser) ParseLines(lines []string) (*Result, error) {
+	r := new(Result)
+	if err := p.ParseLinesInto(r, lines); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+type cell struct{ line, col int }
+
+func cells(ps ...pos) []cell {
+	var out []cell
+	for _, p := range ps {
+		for c := p.start; c < p.end; c++ {
+			out = append(out, cell{p.line, c})
+		}
+	}
+	return out
+}
+
+type repairer struct {
+	p           *Parser
+	alts        Alternatives
+	format      Format
+	grid        [][]byte
+	res         Result
+	corrections []Correction
+	ambiguities []Ambiguity
+	scratch     []string
+}
+
+// shape normalises the text and fits the lines to the nearest format.
+func (rp *repairer) shape(in []string) error {
+	var lines [][]byte
+	for _, l := range in {
+		l = strings.TrimRight(l, " \t\r\n")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		b := make([]byte, 0, len(l))
+		for _, r := range l {
+			var n byte
+			switch {
+			case r >= 'a' && r <= 'z':
+				n = byte(r - 'a' + 'A')
+			case r == ' ' || r == '\t':
+				continue // a reader's blank between characters: not a cell
+			case r == '«' || r == '‹' || r == '(' || r == '[' || r == '{':
+				n = '<'
+			case r < 128:
+				b = append(b, byte(r))
+				continue
+			default:
+				n = '?' // not an MRZ character: left for the field checks to report
+			}
+			from := byte('?')
+			if r < 128 {
+				from = byte(r)
+			}
+			rp.corrections = append(rp.corrections, Correction{Line: len(lines), Column: len(b), From: from, To: n, Reason: ReasonNormalised})
+			b = append(b, n)
+		}
+		lines = append(lines, b)
+	}
+	f := nearestFormat(lines)
+	if f == UnknownFormat {
+		ls := make([]int, len(lines))
+		for i, l := range lines {
+			ls[i] = len(l)
+		}
+		return &FormatError{Lengths: ls, Reason: "no format has that many lines of about those lengths"}
+	}
+	rp.format = f
+	w := f.LineLength()
+	for i, l := range lines {
+		for len(l) < w {
+			rp.corrections = append(rp.corrections, Correction{Line: i, Column: len(l), From: 0, To: '<', Reason: ReasonLength})
+			l = append(l, '<')
+		}
+		for len(l) > w && l[len(l)-1] == '<' {
+			l = l[:len(l)-1]
+			rp.corrections = append(rp.corrections, Correction{Line: i, Column: len(l), From: '<', To: 0, Reason: ReasonLength})
+		}
+		if len(l) > w {
+			return &FormatError{Lengths: []int{len(l)}, Reason: fmt.Sprintf("line %d has %d characters, more than the %d of %v", i+1, len(l), w, f)}
+		}
+		lines[i] = l
+	}
+	rp.grid = lines
+	rp.reparse()
+	if rp.res.Format != f {
+		// The document code decides between formats of one shape (TD3 or
+		// MRV-A...): after class fixes the parse agrees again.
+		rp.format = rp.res.Format
+	}
+	return nil
+}
+
+// nearestFormat picks the format whose line count matches and whose line
+// length is within 3 characters of every line.
+func nearestFormat(lines [][]byte) Format {
+	near := func(n int) bool {
+		for _, l := range lines {
+			if len(l) < n-3 || len(l) > n+3 {
+				return false
+			}
+		}
+		return true
+	}
+	switch len(lines) {
+	case 3:
+		if near(30) {
+			return TD1
+		}
+	case 2:
+		if near(44) {
+			if lines[0][0] == 'V' {
+				return MRVA
+			}
+			return TD3
+		}
+		if near(36) {
+			if lines[0][0] == 'V' {
+				return MRVB
+			}
+			if len(lines[0]) >= 5 && len(lines[1]) >= 19 && alphaOf(lines[0][0]) == 'I' && alphaOf(lines[0][1]) == 'D' &&
+				string([]byte{alphaOf(lines[0][2]), alphaOf(lines[0][3]), alphaOf(lines[0][4])}) == "FRA" && looksFrench(string(lines[1])) {
+				return FrenchID
+			}
+			return TD2
+		}
+	}
+	return UnknownFormat
+}
+
+// alphaOf maps a digit to its letter look-alike (for format detection).
+func alphaOf(c byte) byte {
+	switch c {
+	case '0':
+		return 'O'
+	case '1':
+		return 'I'
+	case '5':
+		return 'S'
+	case '8':
+		return 'B'
+	case '2':
+		return 'Z'
+	case '6':
+		return 'G'
+	}
+	return c
+}
+
+func (rp *repairer) reparse() {
+	rp.scratch = rp.scratch[:0]
+	for _, l := range rp.grid {
+		rp.scratch = append(rp.scratch, string(l))
+	}
+	if err := rp.p.ParseLinesInto(&rp.res, rp.scratch); err != nil {
+		rp.res = Result{}
+	}
+}
+
+func (rp *repairer) cur() *Result { return &rp.res }
+
+func (rp *repairer) set(c cell, to byte, field FieldName, why CorrectionReason) {
+	from := rp.grid[c.line][c.col]
+	if from == to {
+		return
+	}
+	rp.grid[c.line][c.col] = to
+	rp.corrections = append(rp.corrections, Correction{Line: c.line, Column: c.col, From: from, To: to, Field: field, Reason: why})
+}
+
+// fieldClasses lists the cells of each field with its class.
+func (rp *repairer) fieldClasses() []struct {
+	name FieldName
+	p    pos
+	c    charClass
+} {
+	lay := &layouts[rp.format]
+	type fc = struct {
+		name FieldName
+		p    pos
+		c    charClass
+	}
+	out := []fc{
+		{DocumentCode, lay.code, classAlpha}, {IssuingState, lay.state, classAlpha},
+		{Nationality, lay.nationality, classAlpha}, {Surname, lay.names, classAlpha},
+		{Surname, lay.surnameOnly, classAlpha}, {GivenNames, lay.givenOnly, classAlpha},
+		{BirthDate, lay.birth, classNumeric}, {BirthDateCheck, lay.birthCheck, classNumeric},
+		{Sex, lay.sex, classAlpha}, {ExpiryDate, lay.expiry, classNumeric},
+		{ExpiryDateCheck, lay.expiryCheck, classNumeric}, {CompositeCheck, lay.composite, classNumeric},
+		{OptionalDataCheck, lay.optionalChk, classNumeric}, {IssueDate, lay.issueDate, classNumeric},
+		{DocumentNumberCheck, lay.docCheck, classNumeric},
+	}
+	return out
+}
+
+// classes puts every character into its field's class.
+func (rp *repairer) classes() {
+	for _, fc := range rp.fieldClasses() {
+		if !fc.p.ok() {
+			continue
+		}
+		for col := fc.p.start; col < fc.p.end; col++ {
+			ch := rp.grid[fc.p.line][col]
+			if fc.c.allows(ch) {
+				continue
+			}
+			if to, ok := rp.inClass(cell{fc.p.line, col}, ch, fc.c); ok {
+				rp.set(cell{fc.p.line, col}, to, fc.name, ReasonCharClass)
+			}
+		}
+	}
+	rp.reparse()
+}
+
+// inClass returns the most likely reading of a cell inside class c: the
+// engine's best alternative in the class, else the first look-alike.
+func (rp *repairer) inClass(at cell, ch byte, c charClass) (byte, bool) {
+	for _, a := range rp.alts.at(at.line, at.col) {
+		if c.allows(a.Char) {
+			return a.Char, true
+		}
+	}
+	for _, l := range []byte(confusable[ch]) {
+		if c.allows(l) && l != '<' {
+			return l, true
+		}
+	}
+	return 0, false
+}
+
+// fillers replaces K among the fillers that follow a name: after three
+// fillers in a row nothing but fillers may follow.
+func (rp *repairer) fillers() {
+	lay := &layouts[rp.format]
+	for _, p := range []pos{lay.names, lay.surnameOnly, lay.givenOnly} {
+		if !p.ok() {
+			continue
+		}
+		zone := rp.grid[p.line][p.start:p.end]
+		end := strings.Index(string(zone), "<<<")
+		if end < 0 {
+			continue
+		}
+		for i := end; i < len(zone); i++ {
+			if zone[i] == 'K' && onlyFillerOrK(zone[i:]) {
+				rp.set(cell{p.line, p.start + i}, '<', Surname, ReasonFiller)
+			}
+		}
+	}
+	rp.reparse()
+}
+
+func onlyFillerOrK(b []byte) bool {
+	for _, c := range b {
+		if c != '<' && c != 'K' {
+			return false
+		}
+	}
+	return true
+}
+
+// codes repairs an invalid state code by the look-alikes that make a
+// valid one.
+func (rp *repairer) codes() {
+	lay := &layouts[rp.format]
+	for _, fc := range []struct {
+		name FieldName
+		p    pos
+	}{{IssuingState, lay.state}, {Nationality, lay.nationality}} {
+		if !fc.p.ok() {
+			continue
+		}
+		if f := rp.res.Field(fc.name); f == nil || f.Valid {
+			continue
+		}
+		rp.group(fc.name, []FieldName{fc.name}, cells(fc.p))
+	}
+}
+
+// docNumberCells are the cells of the document number, its check digit
+// and, for a long number, its continuation in the optional data.
+func (rp *repairer) docNumberCells() []cell {
+	lay := &layouts[rp.format]
+	cs := cells(lay.docNumber, lay.docCheck)
+	if lay.longNumbers && rp.grid[lay.docCheck.line][lay.docCheck.start] == '<' {
+		row := rp.grid[lay.optional.line]
+		for c := lay.optional.start; c < lay.optional.end && row[c] != '<'; c++ {
+			cs = append(cs, cell{lay.optional.line, c})
+		}
+	}
+	return cs
+}
+
+// options returns the substitutes of a cell: look-alikes and the engine's
+// alternatives, kept to the field's class.
+func (rp *repairer) options(at cell, cls charClass) []byte {
+	ch := rp.grid[at.line][at.col]
+	var out []byte
+	add := func(b byte) {
+		if b == ch || !cls.allows(b) || strings.IndexByte(string(out), b) >= 0 {
+			return
+		}
+		out = append(out, b)
+	}
+	for _, a := range rp.alts.at(at.line, at.col) {
+		add(a.Char)
+	}
+	for _, l := range []byte(confusable[ch]) {
+		add(l)
+	}
+	return out
+}
+
+func (rp *repairer) classAt(at cell) charClass {
+	for _, fc := range rp.fieldClasses() {
+		if fc.p.ok() && fc.p.line == at.line && at.col >= fc.p.start && at.col < fc.p.end {
+			return fc.c
+		}
+	}
+	return classAlnum
+}
+
+func (rp *repairer) score(at cell, b byte) float64 {
+	for _, a := range rp.alts.at(at.line, at.col) {
+		if a.Char == b {
+			return a.Score
+		}
+	}
+	return 0
+}
+
+func (rp *repairer) valid(targets []FieldName) bool {
+	if rp.res.Format != rp.format {
+		return false
+	}
+	for _, n := range targets {
+		if f := rp.res.Field(n); f == nil || !f.Valid {
+			return false
+		}
+	}
+	return true
+}
+
+// maxTries bounds the parses of one field's search (two substitutions
+// among up to ~20 cells with a few options each).
+const maxTries = 20000
+
+// group makes the target fields valid with the fewest substitutions in cs.
+func (rp *repairer) group(label FieldName, targets []FieldName, cs []cell) {
+	rp.reparse()
+	if rp.valid(targets) || len(cs) == 0 {
+		return
+	}
+	type change struct {
+		at cell
+		to byte
+	}
+	opts := make([][]byte, len(cs))
+	for i, c := range cs {
+		opts[i] = rp.options(c, rp.classAt(c))
+	}
+	compositeOK := func() bool {
+		f := rp.res.Field(CompositeCheck)
+		return f == nil || f.Valid
+	}
+	var found [][]change
+	var foundComposite []bool
+	tries := 0
+	try := func(chs []change) {
+		tries++
+		old := make([]byte, len(chs))
+		for i, c := range chs {
+			old[i] = rp.grid[c.at.line][c.at.col]
+			rp.grid[c.at.line][c.at.col] = c.to
+		}
+		rp.reparse()
+		if rp.valid(targets) {
+			found = append(found, append([]change(nil), chs...))
+			foundComposite = append(foundComposite, compositeOK())
+		}
+		for i := len(chs) - 1; i >= 0; i-- {
+			rp.grid[chs[i].at.line][chs[i].at.col] = old[i]
+		}
+	}
+	for i := range cs {
+		for _, b := range opts[i] {
+			try([]change{{cs[i], b}})
+		}
+	}
+	if len(found) == 0 {
+	pairs:
+		for i := range cs {
+			for j := i + 1; j < len(cs); j++ {
+				for _, a := range opts[i] {
+					for _, b := range opts[j] {
+						if tries >= maxTries {
+							break pairs
+						}
+						try([]change{{cs[i], a}, {cs[j], b}})
+					}
+				}
+			}
+		}
+	}
+	rp.reparse()
+	if len(found) == 0 {
+		return
+	}
+	// Prefer the options that also satisfy the composite check digit.
+	if label != CompositeCheck {
+		var keep [][]change
+		for i, ch := range found {
+			if foundComposite[i] {
+				keep = append(keep, ch)
+			}
+		}
+		if len(keep) > 0 {
+			found = keep
+		}
+	}
+	if len(found) == 1 {
+		why := ReasonCheckDigit
+		if label == IssuingState || label == Nationality {
+			why = ReasonCode
+		}
+		for _, c := range found[0] {
+			rp.set(c.at, c.to, label, why)
+		}
+		rp.reparse()
+		return
+	}
+	amb := Ambiguity{Field: label}
+	first, last := cs[0], cs[len(cs)-1]
+	amb.Span = Span{Line: first.line, Start: first.col, End: first.col + 1}
+	if last.line == first.line {
+		amb.Span.End = last.col + 1
+	}
+	for _, chs := range found {
+		o := RepairOption{}
+		for _, c := range chs {
+			from := rp.grid[c.at.line][c.at.col]
+			o.Changes = append(o.Changes, Correction{Line: c.at.line, Column: c.at.col, From: from, To: c.to, Field: label, Reason: ReasonCheckDigit})
+			o.Score += rp.score(c.at, c.to) - rp.score(c.at, from)
+		}
+		var text []byte
+		for _, c := range cs {
+			ch := rp.grid[c.line][c.col]
+			for _, x := range chs {
+				if x.at == c {
+					ch = x.to
+				}
+			}
+			text = append(text, ch)
+		}
+		o.Text = string(text)
+		amb.Options = append(amb.Options, o)
+	}
+	sort.SliceStable(amb.Options, func(i, j int) bool { return amb.Options[i].Score > amb.Options[j].Score })
+	rp.ambiguities = append(rp.ambiguities, amb)
+}
