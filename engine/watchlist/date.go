@@ -84,6 +84,9 @@ func ParseDate(s string) (PartialDate, error) {
 			if err != nil || n < 0 {
 				return PartialDate{}, fmt.Errorf("date %q: %q is not a number", s, p)
 			}
+			if i == 0 && (n < 1800 || n > 2999) {
+				return PartialDate{}, fmt.Errorf("date %q: year %d out of range 1800-2999 (write XX80 for a year of unknown century)", s, n)
+			}
 			v[i] = n
 		}
 	}

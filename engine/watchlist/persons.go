@@ -1,0 +1,896 @@
+package watchlist
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// PersonList is what the verification pipeline asks of the person
+// watchlist.
+type PersonList interface {
+	// Screen returns the listed persons whose score against the query
+	// reaches the query's threshold, best first.
+	Screen(q PersonQuery) []PersonHit
+	// Len is the number of listed persons.
+	Len() int
+}
+
+// PersonName is one name of a listed person: the main name or an alias.
+type PersonName struct {
+	// Primary is the primary identifier (surname, family name), Secondary
+	// the secondary identifier (given names), in Latin script as listed.
+	Primary, Secondary string
+	// OriginalPrimary and OriginalSecondary are the same in the original
+	// script (Arabic, Urdu, Persian, ...), where the list gives it; they are
+	// transliterated and screened as a further spelling.
+	OriginalPrimary, OriginalSecondary string
+}
+
+// String writes the name as "PRIMARY, SECONDARY".
+func (n PersonName) String() string {
+	switch {
+	case n.Secondary == "":
+		return n.Primary
+	case n.Primary == "":
+		return n.Secondary
+	}
+	return n.Primary + ", " + n.Secondary
+}
+
+// Person is one entry of the person watchlist.
+type Person struct {
+	// ID identifies the entry (the store's row id); it must not be 0.
+	ID int64
+	// Ref is the listing authority's own reference, if any.
+	Ref string
+	// List names the list the person is on (trafficker, wanted,
+	// exit-control, ...).
+	List string
+	// Names holds the main name first, then the aliases.
+	Names []PersonName
+	// BirthDate is full, partial or unknown.
+	BirthDate PartialDate
+	// Nationality is an ICAO 9303 code ("PAK", "D<<"), or "" if unknown.
+	Nationality string
+	// Reason says why the person is listed.
+	Reason string
+}
+
+// Limits on a person entry.
+const (
+	MaxNames     = 32  // names (main name and aliases) per person
+	MaxNameField = 200 // characters of one name field
+	MaxListName  = 64  // characters of a list name
+	MaxRef       = 64  // characters of the reference
+)
+
+// Normalize checks the entry and returns it with its fields trimmed and the
+// nationality in canonical form.
+func (p Person) Normalize() (Person, error) {
+	p.List = strings.TrimSpace(p.List)
+	p.Reason = strings.TrimSpace(p.Reason)
+	p.Ref = strings.TrimSpace(p.Ref)
+	switch {
+	case p.ID == 0:
+		return p, fmt.Errorf("person: id 0 (the store assigns ids; give one when not stored)")
+	case p.List == "":
+		return p, fmt.Errorf("person: empty list name")
+	case utf8.RuneCountInString(p.List) > MaxListName:
+		return p, fmt.Errorf("person: list name longer than %d characters", MaxListName)
+	case p.Reason == "":
+		return p, fmt.Errorf("person: empty reason")
+	case utf8.RuneCountInString(p.Reason) > MaxReason:
+		return p, fmt.Errorf("person: reason longer than %d characters", MaxReason)
+	case utf8.RuneCountInString(p.Ref) > MaxRef:
+		return p, fmt.Errorf("person: reference longer than %d characters", MaxRef)
+	case len(p.Names) == 0:
+		return p, fmt.Errorf("person: no name")
+	case len(p.Names) > MaxNames:
+		return p, fmt.Errorf("person: %d names, at most %d", len(p.Names), MaxNames)
+	}
+	names := make([]PersonName, len(p.Names))
+	for i, n := range p.Names {
+		n.Primary = strings.TrimSpace(n.Primary)
+		n.Secondary = strings.TrimSpace(n.Secondary)
+		n.OriginalPrimary = strings.TrimSpace(n.OriginalPrimary)
+		n.OriginalSecondary = strings.TrimSpace(n.OriginalSecondary)
+		for _, f := range []string{n.Primary, n.Secondary, n.OriginalPrimary, n.OriginalSecondary} {
+			if !utf8.ValidString(f) || utf8.RuneCountInString(f) > MaxNameField {
+				return p, fmt.Errorf("person: name %d: a field is not valid UTF-8 of at most %d characters", i+1, MaxNameField)
+			}
+		}
+		latin := tokenizeName(tokenizeName(nil, n.Primary, false), n.Secondary, true)
+		orig := tokenizeName(tokenizeName(nil, n.OriginalPrimary, false), n.OriginalSecondary, true)
+		if len(latin) == 0 && len(orig) == 0 {
+			return p, fmt.Errorf("person: name %d (%q) has no letters to screen", i+1, n.String())
+		}
+		names[i] = n
+	}
+	p.Names = names
+	if p.Nationality != "" {
+		nat, err := NormalizeIssuer(p.Nationality)
+		if err != nil {
+			return p, fmt.Errorf("person: nationality: %w", err)
+		}
+		p.Nationality = nat
+	}
+	if err := p.BirthDate.validate(); err != nil {
+		return p, fmt.Errorf("person: birth date: %w", err)
+	}
+	return p, nil
+}
+
+// PersonQuery is the traveller to screen.
+type PersonQuery struct {
+	// Primary and Secondary are the identifiers as read: MRZ form
+	// ("AL<HUSSAIN", "MUHAMMAD<ALI"), printed Latin, or another script.
+	Primary, Secondary string
+	// Truncated is set when the MRZ name field was full, so that its last
+	// name part may be cut short (ICAO 9303 truncates long names).
+	Truncated bool
+	// BirthDate and Nationality as read; unknown parts zero or "".
+	BirthDate   PartialDate
+	Nationality string
+	// MinScore is the threshold for a hit; 0 means DefaultThreshold.
+	MinScore float64
+	// Limit caps the number of hits; 0 means 10.
+	Limit int
+}
+
+// ParseMRZName splits the name field of an MRZ ("HUSSAIN<<MUHAMMAD<ALI<<<")
+// into the primary and secondary identifiers; truncated reports that the
+// field was filled to its end (no closing filler), so that the last name
+// part may have been cut. Pass the whole field as it stands in the MRZ.
+func ParseMRZName(field string) (primary, secondary string, truncated bool) {
+	truncated = field != "" && field[len(field)-1] != '<'
+	primary, secondary, _ = strings.Cut(field, "<<")
+	primary = strings.Trim(strings.ReplaceAll(primary, "<", " "), " ")
+	secondary = strings.Join(strings.Fields(strings.ReplaceAll(secondary, "<", " ")), " ")
+	return primary, secondary, truncated
+}
+
+// PersonHit is a listed person found by Screen.
+type PersonHit struct {
+	Person Person
+	// Score is the combined score in [0, 1]; NameScore the score of the
+	// names alone, before the birth date and nationality adjust it.
+	Score, NameScore float64
+	// Name is the index in Person.Names of the name that matched best.
+	Name int
+	// Reason explains the score in words.
+	Reason string
+}
+
+// DefaultThreshold is the score from which Screen reports a hit. It was
+// chosen on the generated evaluation set of seed 1 (see
+// engine/watchlist/synth and "checkpost bench watchlist"); the figures in
+// the README and the issue are measured on other seeds.
+const DefaultThreshold = 0.80
+
+// Scoring parameters: how much a name part that does not match weighs
+// against the parts that do, and how the birth date and nationality move
+// the name score. See scoreName and dateAdjust.
+const (
+	minTokenSim      = 0.62 // below this two name parts are not a pair
+	unmatchedListed  = 0.35 // a listed part missing from the document (a middle name left out)
+	unmatchedTrunc   = 0.10 // the same when the MRZ name was truncated
+	unmatchedQueried = 0.35 // a part on the document missing from the list
+	nationalityEqual = 0.02
+	nationalityDiff  = -0.05
+	maxQueryTokens   = 8 // name parts of a query that are screened; more are ignored
+	maxNameTokens    = 16
+)
+
+// dateVerdict is how a read birth date compares with a listed one.
+type dateVerdict uint8
+
+const (
+	dateNotListed dateVerdict = iota
+	dateNotRead
+	dateNoYear
+	dateYearOff
+	dateDiffers
+	dateDayMonthSwapped
+	dateMonthDiffers
+	dateDayDiffers
+	dateEqual
+	dateAgrees
+)
+
+// dateAdjustments is how much each verdict moves the name score: a full
+// match confirms, a differing date speaks against the same person (a
+// one-digit year slip or swapped day and month less so), an unknown date
+// says nothing.
+var dateAdjustments = [...]float64{
+	dateNotListed:       0,
+	dateNotRead:         0,
+	dateNoYear:          0,
+	dateYearOff:         -0.15,
+	dateDiffers:         -0.35,
+	dateDayMonthSwapped: -0.05,
+	dateMonthDiffers:    -0.2,
+	dateDayDiffers:      -0.15,
+	dateEqual:           0.06,
+	dateAgrees:          0.03,
+}
+
+// dateAdjust compares the birth dates; it allocates nothing.
+func dateAdjust(listed, read PartialDate) (float64, dateVerdict) {
+	v := compareDates(listed, read)
+	return dateAdjustments[v], v
+}
+
+func compareDates(listed, read PartialDate) dateVerdict {
+	switch {
+	case !listed.Known():
+		return dateNotListed
+	case !read.Known():
+		return dateNotRead
+	case listed.Year == 0 || read.Year == 0:
+		return dateNoYear
+	case !yearsAgree(listed.Year, read.Year):
+		if read.Year > 100 && listed.Year > 100 && absInt(read.Year-listed.Year) == 1 && read.Month == listed.Month && read.Day == listed.Day {
+			return dateYearOff
+		}
+		return dateDiffers
+	case listed.Month != 0 && read.Month != 0 && listed.Month != read.Month:
+		if listed.Day != 0 && read.Day == listed.Month && read.Month == listed.Day {
+			return dateDayMonthSwapped
+		}
+		return dateMonthDiffers
+	case listed.Month != 0 && read.Month != 0 && listed.Day != 0 && read.Day != 0 && listed.Day != read.Day:
+		return dateDayDiffers
+	case listed.Full() && read.Full():
+		return dateEqual
+	}
+	return dateAgrees
+}
+
+func datePhrase(listed, read PartialDate) string {
+	switch compareDates(listed, read) {
+	case dateNotListed:
+		return "no birth date listed"
+	case dateNotRead:
+		return "no birth date read"
+	case dateNoYear:
+		return "birth years unknown"
+	case dateYearOff:
+		return fmt.Sprintf("birth date %s is one year off the listed %s", read, listed)
+	case dateDiffers:
+		return fmt.Sprintf("birth date %s differs from the listed %s", read, listed)
+	case dateDayMonthSwapped:
+		return fmt.Sprintf("birth date %s equals the listed %s with day and month swapped", read, listed)
+	case dateMonthDiffers:
+		return fmt.Sprintf("birth month of %s differs from the listed %s", read, listed)
+	case dateDayDiffers:
+		return fmt.Sprintf("birth day of %s differs from the listed %s", read, listed)
+	case dateEqual:
+		return fmt.Sprintf("birth date %s equals the listed one", read)
+	}
+	return fmt.Sprintf("birth date %s agrees with the listed %s as far as both are known", read, listed)
+}
+
+// natAdjust compares nationalities; it allocates nothing.
+func natAdjust(listed, read string) float64 {
+	switch {
+	case listed == "" || read == "":
+		return 0
+	case listed == read:
+		return nationalityEqual
+	}
+	return nationalityDiff
+}
+
+func natPhrase(listed, read string) string {
+	switch {
+	case listed == "" || read == "":
+		return ""
+	case listed == read:
+		return "nationality " + strings.TrimRight(read, "<") + " as listed"
+	}
+	return fmt.Sprintf("nationality %s, listed %s", strings.TrimRight(read, "<"), strings.TrimRight(listed, "<"))
+}
+
+func absInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// vocabEntry is one distinct canonical spelling of a name part.
+type vocabEntry struct {
+	spell, alt  string
+	key, altKey int32 // key ids; altKey -1 when there is no alt
+}
+
+// nameRec is one screened spelling of a person's name: a listed name or
+// alias, or the transliteration of its original script.
+type nameRec struct {
+	person   uint32
+	variant  uint16 // index into Person.Names
+	original bool   // the transliterated original script
+	tokLen   uint8
+	tokStart uint32
+}
+
+const secondaryBit = 1 << 31
+
+// PersonIndex is the person watchlist in memory, indexed by the skeleton
+// keys of the name parts. It is safe for concurrent use.
+type PersonIndex struct {
+	mu       sync.RWMutex
+	persons  []Person
+	removed  []bool
+	byID     map[int64]uint32
+	live     int
+	names    []nameRec
+	tokens   []uint32 // vocab id | secondaryBit
+	vocab    []vocabEntry
+	vocabIDs map[string]int32
+	keyIDs   map[string]int32
+	keyStr   []string
+	postings [][]uint32 // key id -> name ids holding a part with that key
+	sorted   []int32    // key ids in key order, for prefix searches; nil when stale
+	sortedMu sync.Mutex
+	scratch  sync.Pool
+}
+
+// NewPersonIndex returns an empty watchlist.
+func NewPersonIndex() *PersonIndex {
+	return &PersonIndex{byID: map[int64]uint32{}, vocabIDs: map[string]int32{}, keyIDs: map[string]int32{}}
+}
+
+// Len returns the number of listed persons.
+func (x *PersonIndex) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.live
+}
+
+func (x *PersonIndex) keyID(k string) int32 {
+	id, ok := x.keyIDs[k]
+	if !ok {
+		id = int32(len(x.keyStr))
+		x.keyIDs[k] = id
+		x.keyStr = append(x.keyStr, k)
+		x.postings = append(x.postings, nil)
+		x.sortedMu.Lock()
+		x.sorted = nil
+		x.sortedMu.Unlock()
+	}
+	return id
+}
+
+func (x *PersonIndex) vocabID(t nameToken) int32 {
+	id, ok := x.vocabIDs[t.spell+"|"+t.alt]
+	if ok {
+		return id
+	}
+	v := vocabEntry{spell: t.spell, alt: t.alt, key: x.keyID(skeletonKey(t.spell)), altKey: -1}
+	if t.alt != "" {
+		v.altKey = x.keyID(skeletonKey(t.alt))
+	}
+	id = int32(len(x.vocab))
+	x.vocab = append(x.vocab, v)
+	x.vocabIDs[t.spell+"|"+t.alt] = id
+	return id
+}
+
+func (x *PersonIndex) post(key int32, name uint32) {
+	p := x.postings[key]
+	if len(p) > 0 && p[len(p)-1] == name {
+		return
+	}
+	x.postings[key] = append(p, name)
+}
+
+// Add lists a person, or replaces the entry with the same ID.
+func (x *PersonIndex) Add(p Person) error {
+	p, err := p.Normalize()
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if old, ok := x.byID[p.ID]; ok {
+		x.removeLocked(old)
+	}
+	pi := uint32(len(x.persons))
+	x.persons = append(x.persons, p)
+	x.removed = append(x.removed, false)
+	x.byID[p.ID] = pi
+	x.live++
+	var toks []nameToken
+	seen := map[string]bool{}
+	for vi, n := range p.Names {
+		for _, original := range []bool{false, true} {
+			toks = toks[:0]
+			if original {
+				toks = tokenizeName(toks, n.OriginalPrimary, false)
+				toks = tokenizeName(toks, n.OriginalSecondary, true)
+			} else {
+				toks = tokenizeName(toks, n.Primary, false)
+				toks = tokenizeName(toks, n.Secondary, true)
+			}
+			if len(toks) == 0 {
+				continue
+			}
+			if len(toks) > maxNameTokens {
+				toks = toks[:maxNameTokens]
+			}
+			sig := tokenSignature(toks)
+			if seen[sig] {
+				continue // an alias or transliteration that screens the same
+			}
+			seen[sig] = true
+			ni := uint32(len(x.names))
+			x.names = append(x.names, nameRec{person: pi, variant: uint16(vi), original: original, tokLen: uint8(len(toks)), tokStart: uint32(len(x.tokens))})
+			for _, t := range toks {
+				id := x.vocabID(t)
+				tok := uint32(id)
+				if t.secondary {
+					tok |= secondaryBit
+				}
+				x.tokens = append(x.tokens, tok)
+				v := x.vocab[id]
+				x.post(v.key, ni)
+				if v.altKey >= 0 {
+					x.post(v.altKey, ni)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func tokenSignature(toks []nameToken) string {
+	var b strings.Builder
+	for _, t := range toks {
+		b.WriteString(t.spell)
+		if t.secondary {
+			b.WriteByte('/')
+		} else {
+			b.WriteByte('|')
+		}
+	}
+	return b.String()
+}
+
+// Remove takes the person with the ID off the list; it reports whether the
+// person was listed.
+func (x *PersonIndex) Remove(id int64) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	pi, ok := x.byID[id]
+	if !ok {
+		return false
+	}
+	x.removeLocked(pi)
+	return true
+}
+
+// removeLocked marks the person removed; the postings keep the person's
+// names, which the search skips.
+func (x *PersonIndex) removeLocked(pi uint32) {
+	x.removed[pi] = true
+	delete(x.byID, x.persons[pi].ID)
+	x.persons[pi] = Person{ID: x.persons[pi].ID}
+	x.live--
+}
+
+// queryToken is a name part of the query with what the search needs of it.
+type queryToken struct {
+	nameToken
+	prefix bool    // the truncated last part: compared as a prefix
+	keys   []int32 // the key ids it is looked up under
+	df     int     // names posted under those keys
+	weight float64
+}
+
+// searchScratch is the per-search memory, reused through a pool.
+type searchScratch struct {
+	stamp    uint32
+	seen     []uint32 // name id -> stamp when already scored
+	memo     []memoEntry
+	hits     []candidate
+	keysBuf  []int32
+	qtoks    []queryToken
+	nameToks []nameToken
+}
+
+type memoEntry struct {
+	stamp  uint32
+	weight float32
+	sim    [maxQueryTokens]float32
+}
+
+type candidate struct {
+	name          uint32
+	score, nscore float64
+}
+
+func (x *PersonIndex) getScratch() *searchScratch {
+	s, _ := x.scratch.Get().(*searchScratch)
+	if s == nil {
+		s = &searchScratch{}
+	}
+	if len(s.seen) < len(x.names) {
+		s.seen = make([]uint32, len(x.names)+len(x.names)/4)
+		s.stamp = 0
+	}
+	if len(s.memo) < len(x.vocab) {
+		s.memo = make([]memoEntry, len(x.vocab)+len(x.vocab)/4)
+		s.stamp = 0
+	}
+	s.stamp++
+	if s.stamp == 0 { // wrapped: clear the stamps
+		clear(s.seen)
+		for i := range s.memo {
+			s.memo[i].stamp = 0
+		}
+		s.stamp = 1
+	}
+	return s
+}
+
+// idf is the weight of a name part posted under df of the n screened
+// names: rare parts identify, common ones (Muhammad, Khan) hardly do.
+func idf(n, df int) float64 {
+	return math.Log(1 + float64(n)/float64(1+df))
+}
+
+// Screen searches the list for the query; see PersonList.
+func (x *PersonIndex) Screen(q PersonQuery) []PersonHit {
+	minScore := q.MinScore
+	if minScore <= 0 {
+		minScore = DefaultThreshold
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	qnat := ""
+	if q.Nationality != "" {
+		qnat, _ = NormalizeIssuer(q.Nationality)
+	}
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.getScratch()
+	defer x.scratch.Put(s)
+
+	s.nameToks = tokenizeName(tokenizeName(s.nameToks[:0], q.Primary, false), q.Secondary, true)
+	if len(s.nameToks) == 0 || len(x.names) == 0 {
+		return nil
+	}
+	if len(s.nameToks) > maxQueryTokens {
+		s.nameToks = s.nameToks[:maxQueryTokens]
+	}
+	nNames := len(x.names)
+	s.qtoks = s.qtoks[:0]
+	s.keysBuf = s.keysBuf[:0]
+	for i, t := range s.nameToks {
+		qt := queryToken{nameToken: t, prefix: q.Truncated && i == len(s.nameToks)-1}
+		start := len(s.keysBuf)
+		if qt.prefix {
+			s.keysBuf = x.prefixKeys(s.keysBuf, skeletonKey(t.spell))
+		} else {
+			if k, ok := x.keyIDs[skeletonKey(t.spell)]; ok {
+				s.keysBuf = append(s.keysBuf, k)
+			}
+		}
+		if t.alt != "" {
+			if k, ok := x.keyIDs[skeletonKey(t.alt)]; ok {
+				s.keysBuf = append(s.keysBuf, k)
+			}
+		}
+		qt.keys = s.keysBuf[start:len(s.keysBuf):len(s.keysBuf)]
+		for _, k := range qt.keys {
+			qt.df += len(x.postings[k])
+		}
+		qt.weight = idf(nNames, qt.df)
+		s.qtoks = append(s.qtoks, qt)
+	}
+
+	// Prefix filter: a name that matches none of the rarest parts in P
+	// cannot reach the name score needed, so only P's postings are read.
+	minName := minScore*(1+0.06+nationalityEqual) - 0.06 - nationalityEqual // the best the date and nationality can add
+	order := make([]int, len(s.qtoks))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return s.qtoks[order[a]].df < s.qtoks[order[b]].df })
+	var total float64
+	for _, qt := range s.qtoks {
+		total += qt.weight
+	}
+	var inP float64
+	nP := 0
+	for nP < len(order) {
+		inP += s.qtoks[order[nP]].weight
+		nP++
+		rest := total - inP
+		if rest/(rest+unmatchedQueried*inP) < minName {
+			break
+		}
+	}
+
+	s.hits = s.hits[:0]
+	for _, oi := range order[:nP] {
+		for _, k := range s.qtoks[oi].keys {
+			for _, ni := range x.postings[k] {
+				if s.seen[ni] == s.stamp {
+					continue
+				}
+				s.seen[ni] = s.stamp
+				x.consider(s, ni, q.BirthDate, qnat, q.Truncated, minScore)
+			}
+		}
+	}
+	return x.hits(s, q, qnat, limit)
+}
+
+// prefixKeys appends the ids of the keys that start with prefix.
+func (x *PersonIndex) prefixKeys(dst []int32, prefix string) []int32 {
+	sorted := x.sortedKeys()
+	i := sort.Search(len(sorted), func(i int) bool { return x.keyStr[sorted[i]] >= prefix })
+	for ; i < len(sorted) && strings.HasPrefix(x.keyStr[sorted[i]], prefix); i++ {
+		dst = append(dst, sorted[i])
+	}
+	return dst
+}
+
+// sortedKeys returns the key ids in key order, sorting them first when a
+// key was added since. Searches hold the read lock, so the sort is guarded
+// by a mutex of its own.
+func (x *PersonIndex) sortedKeys() []int32 {
+	x.sortedMu.Lock()
+	defer x.sortedMu.Unlock()
+	if x.sorted == nil {
+		ids := make([]int32, len(x.keyStr))
+		for i := range ids {
+			ids[i] = int32(i)
+		}
+		sort.Slice(ids, func(a, b int) bool { return x.keyStr[ids[a]] < x.keyStr[ids[b]] })
+		x.sorted = ids
+	}
+	return x.sorted
+}
+
+// consider scores one name record and keeps it when it reaches minScore.
+func (x *PersonIndex) consider(s *searchScratch, ni uint32, dob PartialDate, nat string, truncated bool, minScore float64) {
+	rec := x.names[ni]
+	if x.removed[rec.person] {
+		return
+	}
+	p := &x.persons[rec.person]
+	dAdj, _ := dateAdjust(p.BirthDate, dob)
+	nAdj := natAdjust(p.Nationality, nat)
+	if combine(1, dAdj, nAdj) < minScore {
+		return // the birth date alone rules the entry out
+	}
+	ns := x.scoreName(s, rec, truncated, nil)
+	score := combine(ns, dAdj, nAdj)
+	if score >= minScore {
+		s.hits = append(s.hits, candidate{name: ni, score: score, nscore: ns})
+	}
+}
+
+// combine adds the birth date's and the nationality's adjustments to the
+// name score and scales the sum so that a perfect match of all three is 1.
+func combine(name, dateAdj, natAdj float64) float64 {
+	const best = 1 + 0.06 + nationalityEqual // dateAdjustments[dateEqual]
+	return math.Max(0, math.Min(1, (name+dateAdj+natAdj)/best))
+}
+
+// pairing is one matched pair of name parts, for the explanation.
+type pairing struct {
+	q, e int
+	sim  float32
+}
+
+// scoreName compares the query's name parts with a listed name: parts are
+// paired greedily by similarity (so order does not matter), and the score
+// is the weighted similarity of the pairs over the weight of all parts,
+// unpaired ones counting for less (a middle name left out of a document or
+// a list is common). Weights are the parts' rarity in the list.
+func (x *PersonIndex) scoreName(s *searchScratch, rec nameRec, truncated bool, explain *[]pairing) float64 {
+	toks := x.tokens[rec.tokStart : rec.tokStart+uint32(rec.tokLen)]
+	nq := len(s.qtoks)
+	var sims [maxQueryTokens][maxNameTokens]float32
+	var ew [maxNameTokens]float64
+	nNames := len(x.names)
+	for j, tok := range toks {
+		vid := tok &^ secondaryBit
+		m := &s.memo[vid]
+		if m.stamp != s.stamp {
+			m.stamp = s.stamp
+			v := &x.vocab[vid]
+			m.weight = float32(idf(nNames, len(x.postings[v.key])))
+			for i := 0; i < nq; i++ {
+				m.sim[i] = x.pairSim(&s.qtoks[i], v)
+			}
+		}
+		ew[j] = float64(m.weight)
+		for i := 0; i < nq; i++ {
+			sims[i][j] = m.sim[i]
+		}
+	}
+	var qUsed [maxQueryTokens]bool
+	var eUsed [maxNameTokens]bool
+	var num, den float64
+	for {
+		bi, bj, best := -1, -1, float32(minTokenSim)
+		for i := 0; i < nq; i++ {
+			if qUsed[i] {
+				continue
+			}
+			for j := range toks {
+				if !eUsed[j] && sims[i][j] >= best {
+					bi, bj, best = i, j, sims[i][j]
+				}
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		qUsed[bi], eUsed[bj] = true, true
+		w := s.qtoks[bi].weight
+		if s.qtoks[bi].prefix {
+			// A cut part tells as much as the share of the name it keeps.
+			full := len(x.vocab[toks[bj]&^secondaryBit].spell)
+			if l := len(s.qtoks[bi].spell); l < full {
+				w *= float64(l) / float64(full)
+			}
+		}
+		num += float64(best) * w
+		den += w
+		if explain != nil {
+			*explain = append(*explain, pairing{bi, bj, best})
+		}
+	}
+	for i := 0; i < nq; i++ {
+		if !qUsed[i] {
+			den += unmatchedQueried * s.qtoks[i].weight
+		}
+	}
+	missing := unmatchedListed
+	if truncated {
+		missing = unmatchedTrunc
+	}
+	for j := range toks {
+		if !eUsed[j] {
+			den += missing * ew[j]
+		}
+	}
+	if den == 0 {
+		return 0
+	}
+	return num / den
+}
+
+// pairSim is the similarity of a query part and a listed part, trying the
+// forms without an attached article too.
+func (x *PersonIndex) pairSim(q *queryToken, v *vocabEntry) float32 {
+	best := tokenSimilarity(q.spell, v.spell, q.prefix)
+	if best == 1 {
+		return 1
+	}
+	const articleCost = 0.97 // "AL HASHIMI" and "HASHIMI" are very nearly the same name
+	if v.alt != "" {
+		best = max(best, articleCost*tokenSimilarity(q.spell, v.alt, q.prefix))
+	}
+	if q.alt != "" {
+		best = max(best, articleCost*tokenSimilarity(q.alt, v.spell, q.prefix))
+		if v.alt != "" {
+			best = max(best, tokenSimilarity(q.alt, v.alt, q.prefix))
+		}
+	}
+	return best
+}
+
+// hits turns the kept candidates into hits, one per person (its best
+// name), best first, with their reasons.
+func (x *PersonIndex) hits(s *searchScratch, q PersonQuery, qnat string, limit int) []PersonHit {
+	if len(s.hits) == 0 {
+		return nil
+	}
+	sort.Slice(s.hits, func(a, b int) bool {
+		if s.hits[a].score != s.hits[b].score {
+			return s.hits[a].score > s.hits[b].score
+		}
+		return s.hits[a].name < s.hits[b].name
+	})
+	var out []PersonHit
+	done := map[uint32]bool{}
+	for _, c := range s.hits {
+		rec := x.names[c.name]
+		if done[rec.person] {
+			continue
+		}
+		done[rec.person] = true
+		p := x.persons[rec.person]
+		out = append(out, PersonHit{
+			Person:    p,
+			Score:     c.score,
+			NameScore: c.nscore,
+			Name:      int(rec.variant),
+			Reason:    x.explain(s, rec, q, qnat, c),
+		})
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// explain says in words how the name record scored against the query.
+func (x *PersonIndex) explain(s *searchScratch, rec nameRec, q PersonQuery, qnat string, c candidate) string {
+	p := &x.persons[rec.person]
+	var pairs []pairing
+	x.scoreName(s, rec, q.Truncated, &pairs)
+	toks := x.tokens[rec.tokStart : rec.tokStart+uint32(rec.tokLen)]
+	var b strings.Builder
+	n := p.Names[rec.variant]
+	listed := n.String()
+	if rec.original {
+		listed = strings.TrimSpace(n.OriginalPrimary + ", " + n.OriginalSecondary)
+	}
+	fmt.Fprintf(&b, "score %.2f on list %q (%s): name %.2f against ", c.score, p.List, p.Reason, c.nscore)
+	switch {
+	case rec.original:
+		fmt.Fprintf(&b, "the transliterated original-script name %q", listed)
+	case rec.variant > 0:
+		fmt.Fprintf(&b, "alias %q", listed)
+	default:
+		fmt.Fprintf(&b, "%q", listed)
+	}
+	var parts []string
+	swapped := 0
+	qUsed := make([]bool, len(s.qtoks))
+	eUsed := make([]bool, len(toks))
+	for _, pr := range pairs {
+		qt := s.qtoks[pr.q]
+		v := x.vocab[toks[pr.e]&^secondaryBit]
+		qUsed[pr.q], eUsed[pr.e] = true, true
+		if qt.secondary != (toks[pr.e]&secondaryBit != 0) {
+			swapped++
+		}
+		switch {
+		case qt.prefix && len(qt.spell) < len(v.spell) && strings.HasPrefix(v.spell, qt.spell):
+			parts = append(parts, fmt.Sprintf("%s is the start of %s (name cut in the MRZ)", qt.spell, v.spell))
+		case pr.sim == 1 && qt.spell == v.spell:
+			parts = append(parts, qt.spell+" matches")
+		case pr.sim == 1:
+			parts = append(parts, fmt.Sprintf("%s matches %s", qt.spell, v.spell))
+		default:
+			parts = append(parts, fmt.Sprintf("%s ~ %s (spelling variant, %.2f)", qt.spell, v.spell, pr.sim))
+		}
+	}
+	for i, qt := range s.qtoks {
+		if !qUsed[i] {
+			parts = append(parts, qt.spell+" on the document is not in the listed name")
+		}
+	}
+	for j, tok := range toks {
+		if !eUsed[j] {
+			parts = append(parts, x.vocab[tok&^secondaryBit].spell+" of the listed name is not on the document")
+		}
+	}
+	if swapped > 0 && swapped*2 >= len(pairs) {
+		parts = append(parts, "surname and given names in swapped order")
+	}
+	if len(parts) > 0 {
+		b.WriteString(" (names in canonical spelling: " + strings.Join(parts, "; ") + ")")
+	}
+	b.WriteString("; " + datePhrase(p.BirthDate, q.BirthDate))
+	if phrase := natPhrase(p.Nationality, qnat); phrase != "" {
+		b.WriteString("; " + phrase)
+	}
+	return b.String()
+}
