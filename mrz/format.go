@@ -98,7 +98,7 @@ func (f Format) LineLength() int {
 
 // detectFormat chooses the format from the line count and length, then
 // from the document code: a 2x44 zone starting with V is an MRV-A visa, a
-// 2x36 one an MRV-B visa, and a 2x36 zone starting with IDFRA whose second
+// 2x36 one an MRV-B visa, and a 2x36 zone issued by FRA whose second
 // line has the French card's layout (given names where a TD2 has its
 // nationality and birth date) is the pre-2021 French card.
 func detectFormat(lines *[3]string, n int) Format {
@@ -114,7 +114,7 @@ func detectFormat(lines *[3]string, n int) Format {
 		if lines[0][0] == 'V' {
 			return MRVB
 		}
-		if lines[0][:5] == "IDFRA" && looksFrench(lines[1]) {
+		if lines[0][2:5] == "FRA" && looksFrench(lines[1]) {
 			return FrenchID
 		}
 		return TD2

@@ -230,7 +230,10 @@ func fitName(primary, secondary string, width int) string {
 	if len(primary)+3 <= width {
 		return primary + "<<" + secondary[:width-len(primary)-2]
 	}
-	return strings.TrimRight(primary[:width-3], "<") + "<<" + secondary[:1]
+	// The primary identifier is cut; the secondary one gets what is left,
+	// at least its first letter, so that the last position holds a letter.
+	p := strings.TrimRight(primary[:width-3], "<")
+	return p + "<<" + secondary[:min(len(secondary), width-len(p)-2)]
 }
 
 func truncate(s string, width int) string {

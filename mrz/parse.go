@@ -65,12 +65,19 @@ func NewParser(opts ...Option) *Parser {
 	return p
 }
 
+// defaultParser serves calls without options (the closures of options
+// make a Parser escape to the heap).
+var defaultParser Parser
+
 // Parse parses and validates a machine readable zone given as text: its
 // lines separated by newlines (blank space around lines and empty lines
 // are ignored; a single line holding a whole zone is split). The error
 // is a *FormatError when the text has no MRZ shape; a zone with invalid
 // fields is returned with Valid false and no error.
 func Parse(text string, opts ...Option) (*Result, error) {
+	if len(opts) == 0 {
+		return defaultParser.Parse(text)
+	}
 	var p Parser
 	for _, o := range opts {
 		o(&p)
@@ -84,6 +91,9 @@ func Parse(text string, opts ...Option) (*Result, error) {
 
 // ParseLines is Parse for a zone already split into lines.
 func ParseLines(lines []string, opts ...Option) (*Result, error) {
+	if len(opts) == 0 {
+		return defaultParser.ParseLines(lines)
+	}
 	var p Parser
 	for _, o := range opts {
 		o(&p)

@@ -69,7 +69,8 @@ type RepairOption struct {
 	Text    string
 	Changes []Correction
 	// Score is the sum, over the changes, of the OCR engine's score of the
-	// new character minus that of the old one (0 without alternatives).
+	// new character minus that of the old one; a cell without
+	// alternatives scores 1 for the character read and 0 for others.
 	Score float64
 }
 
@@ -152,13 +153,11 @@ func Repair(lines []string, alts Alternatives, opts ...Option) (*Repaired, error
 		switch rp.format {
 		case TD1:
 			cs = append(cs, cells(lay.optional2)...)
-			if rp.cur().LongNumber == NotLong {
-				cs = append(cs, cells(lay.optional)...)
-			}
+			cs = append(cs, rp.optionalAfterNumber()...)
 		case TD2:
-			if rp.cur().LongNumber == NotLong {
-				cs = append(cs, cells(lay.optional)...)
-			}
+			cs = append(cs, rp.optionalAfterNumber()...)
+		case FrenchID:
+			cs = append(cs, cells(lay.optional)...) // the administrative code
 		}
 		rp.group(CompositeCheck, []FieldName{CompositeCheck}, cs)
 	}
@@ -200,6 +199,7 @@ type repairer struct {
 	alts        Alternatives
 	format      Format
 	grid        [][]byte
+	orig        [][]byte // the grid as read, after normalising
 	res         Result
 	corrections []Correction
 	ambiguities []Ambiguity
@@ -264,6 +264,9 @@ func (rp *repairer) shape(in []string) error {
 		lines[i] = l
 	}
 	rp.grid = lines
+	for _, l := range lines {
+		rp.orig = append(rp.orig, append([]byte(nil), l...))
+	}
 	rp.reparse()
 	if rp.res.Format != f {
 		// The document code decides between formats of one shape (TD3 or
@@ -274,16 +277,17 @@ func (rp *repairer) shape(in []string) error {
 }
 
 // nearestFormat picks the format whose line count matches and whose line
-// length is within 3 characters of every line.
+// length is within 3 characters of the longest line (shorter lines are
+// usually missing trailing fillers).
 func nearestFormat(lines [][]byte) Format {
-	near := func(n int) bool {
-		for _, l := range lines {
-			if len(l) < n-3 || len(l) > n+3 {
-				return false
-			}
+	longest := 0
+	for _, l := range lines {
+		if len(l) < 5 {
+			return UnknownFormat
 		}
-		return true
+		longest = max(longest, len(l))
 	}
+	near := func(n int) bool { return longest >= n-3 && longest <= n+3 }
 	switch len(lines) {
 	case 3:
 		if near(30) {
@@ -473,6 +477,21 @@ func (rp *repairer) docNumberCells() []cell {
 	return cs
 }
 
+// optionalAfterNumber returns the optional data cells that a long
+// document number's continuation does not use.
+func (rp *repairer) optionalAfterNumber() []cell {
+	lay := &layouts[rp.format]
+	n := len(rp.docNumberCells()) - lay.docNumber.width() - 1 // continuation cells
+	p := lay.optional
+	if n > 0 {
+		p.start += n + 1
+	}
+	if p.start >= p.end {
+		return nil
+	}
+	return cells(p)
+}
+
 // options returns the substitutes of a cell: look-alikes and the engine's
 // alternatives, kept to the field's class.
 func (rp *repairer) options(at cell, cls charClass) []byte {
@@ -502,8 +521,19 @@ func (rp *repairer) classAt(at cell) charClass {
 	return classAlnum
 }
 
+// score is the engine's score of b in a cell, 0 when the engine did not
+// propose it; a cell without alternatives scores 1 for the character read
+// and 0 for any other, so that changing it costs as much as the engine's
+// full confidence.
 func (rp *repairer) score(at cell, b byte) float64 {
-	for _, a := range rp.alts.at(at.line, at.col) {
+	alts := rp.alts.at(at.line, at.col)
+	if len(alts) == 0 {
+		if b == rp.orig[at.line][at.col] {
+			return 1
+		}
+		return 0
+	}
+	for _, a := range alts {
 		if a.Char == b {
 			return a.Score
 		}
