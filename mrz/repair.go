@@ -60,7 +60,16 @@ type Correction struct {
 }
 
 func (c Correction) String() string {
-	return fmt.Sprintf("line %d position %d (%v): %q -> %q (%s)", c.Line+1, c.Column+1, c.Field, c.From, c.To, c.Reason)
+	return fmt.Sprintf("line %d position %d (%v): %s -> %s (%s)", c.Line+1, c.Column+1, c.Field, quoteChar(c.From), quoteChar(c.To), c.Reason)
+}
+
+// quoteChar writes a character in quotes, or "nothing" for 0 (a cell
+// added or removed).
+func quoteChar(b byte) string {
+	if b == 0 {
+		return "nothing"
+	}
+	return fmt.Sprintf("%q", b)
 }
 
 // RepairOption is one way to make an ambiguous field valid.
@@ -391,7 +400,11 @@ func (rp *repairer) classes() {
 				continue
 			}
 			if to, ok := rp.inClass(cell{fc.p.line, col}, ch, fc.c); ok {
-				rp.set(cell{fc.p.line, col}, to, fc.name, ReasonCharClass)
+				name := fc.name
+				if fc.p == layouts[rp.format].names {
+					name = rp.nameFieldAt(fc.p, col)
+				}
+				rp.set(cell{fc.p.line, col}, to, name, ReasonCharClass)
 			}
 		}
 	}
@@ -429,11 +442,26 @@ func (rp *repairer) fillers() {
 		}
 		for i := end; i < len(zone); i++ {
 			if zone[i] == 'K' && onlyFillerOrK(zone[i:]) {
-				rp.set(cell{p.line, p.start + i}, '<', Surname, ReasonFiller)
+				rp.set(cell{p.line, p.start + i}, '<', rp.nameFieldAt(p, p.start+i), ReasonFiller)
 			}
 		}
 	}
 	rp.reparse()
+}
+
+// nameFieldAt tells whether a column of a name zone is in the surname
+// (before the first <<) or the given names.
+func (rp *repairer) nameFieldAt(p pos, col int) FieldName {
+	switch {
+	case p == layouts[rp.format].givenOnly:
+		return GivenNames
+	case p == layouts[rp.format].surnameOnly:
+		return Surname
+	}
+	if i := strings.Index(string(rp.grid[p.line][p.start:p.end]), "<<"); i >= 0 && col >= p.start+i {
+		return GivenNames
+	}
+	return Surname
 }
 
 func onlyFillerOrK(b []byte) bool {
