@@ -260,3 +260,17 @@ func TestCheckDigit(t *testing.T) {
 		t.Error("lower case accepted")
 	}
 }
+
+func TestWarningNames(t *testing.T) {
+	seen := map[string]bool{}
+	for i := range numWarnings {
+		w := Warning(1 << i)
+		if strings.HasPrefix(w.String(), "warning(") || w.Message() == w.String() || seen[w.String()] {
+			t.Errorf("warning %d: name %q message %q", i, w, w.Message())
+		}
+		seen[w.String()] = true
+	}
+	if len(warningNames) != numWarnings || len(warningMessages) != numWarnings {
+		t.Fatalf("%d names, %d messages, %d warnings", len(warningNames), len(warningMessages), numWarnings)
+	}
+}

@@ -201,16 +201,15 @@ type Warning uint32
 
 // The warnings.
 const (
-	WarnExpired                   Warning = 1 << iota // the expiry date is before the reference date
-	WarnSpecimen                                      // UTO or XXX as issuer, UTO as nationality, or SPECIMEN as a name
-	WarnNonStandardSex                                // X: valid since Doc 9303 7th edition, but not read by every system
-	WarnTruncatedName                                 // the name fills its field to the last position: it may be truncated
-	WarnUnspecifiedNationality                        // XXX: person of unspecified nationality
-	WarnLongNumberFillerIncluded                      // the long document number's check digit includes the < at the check position (not ICAO 8th edition)
-	WarnPersonalNumberCheckFiller                     // an unused personal number has < as its check digit where 0 is usual
-	WarnBirthAfterExpiry                              // the birth date is not before the expiry date
-	WarnBirthUnknownParts                             // the birth date has unknown parts (<)
-	numWarnings                   = iota
+	WarnExpired                  Warning = 1 << iota // the expiry date is before the reference date
+	WarnSpecimen                                     // UTO or XXX as issuer, UTO as nationality, or SPECIMEN as a name
+	WarnNonStandardSex                               // X: valid since Doc 9303 7th edition, but not read by every system
+	WarnTruncatedName                                // the name fills its field to the last position: it may be truncated
+	WarnUnspecifiedNationality                       // XXX: person of unspecified nationality
+	WarnLongNumberFillerIncluded                     // the long document number's check digit includes the < at the check position (not ICAO 8th edition)
+	WarnBirthAfterExpiry                             // the birth date is not before the expiry date
+	WarnBirthUnknownParts                            // the birth date has unknown parts (<)
+	numWarnings                  = iota
 )
 
 var warningNames = [...]string{
