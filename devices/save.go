@@ -26,8 +26,13 @@ func (c *Capture) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("devices: %w", err)
 	}
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer encodeBuffers.Put(buf)
+	// The images are encoded concurrently: PNG compression costs far more
+	// than rendering, and the lights are independent.
+	type job struct {
+		name string
+		im   image.Image
+	}
+	var jobs []job
 	sides := []struct {
 		prefix string
 		side   *Side
@@ -37,21 +42,41 @@ func (c *Capture) Save(dir string) error {
 			continue
 		}
 		for _, l := range s.side.Lights() {
+			jobs = append(jobs, job{s.prefix + string(l), s.side.Image(l)})
+		}
+	}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := encodeBuffers.Get().(*bytes.Buffer)
+			defer encodeBuffers.Put(buf)
 			buf.Reset()
-			if err := EncodePNG(buf, s.side.Image(l), c.PPI); err != nil {
-				return fmt.Errorf("devices: %s%s: %w", s.prefix, l, err)
+			if err := EncodePNG(buf, j.im, c.PPI); err != nil {
+				errs[i] = fmt.Errorf("devices: %s: %w", j.name, err)
+				return
 			}
-			if err := writeFileAtomic(filepath.Join(dir, s.prefix+string(l)+".png"), buf.Bytes()); err != nil {
-				return err
-			}
+			errs[i] = writeFileAtomic(filepath.Join(dir, j.name+".png"), buf.Bytes())
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	if c.Truth != nil {
-		data, err := json.MarshalIndent(c.Truth, "", "  ")
-		if err != nil {
+		// No HTML escaping: MRZ fillers stay "<", not "\u003c".
+		var tb bytes.Buffer
+		enc := json.NewEncoder(&tb)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(c.Truth); err != nil {
 			return fmt.Errorf("devices: truth: %w", err)
 		}
-		if err := writeFileAtomic(filepath.Join(dir, TruthFile), append(data, '\n')); err != nil {
+		if err := writeFileAtomic(filepath.Join(dir, TruthFile), tb.Bytes()); err != nil {
 			return err
 		}
 	}
