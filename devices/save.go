@@ -101,6 +101,9 @@ func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
 // EncodePNG writes im as a PNG with a pHYs chunk for ppi (none when ppi is
 // 0) to w.
 func EncodePNG(w io.Writer, im image.Image, ppi float64) error {
+	if done, err := fastPNG(w, im, ppi); done {
+		return err
+	}
 	if ppi <= 0 {
 		return pngEncoder.Encode(w, im)
 	}
@@ -148,7 +151,11 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("devices: %w", err)
 	}
-	_, werr := tmp.Write(data)
+	// CreateTemp makes the file private; captures are shared data.
+	werr := tmp.Chmod(0o644)
+	if werr == nil {
+		_, werr = tmp.Write(data)
+	}
 	cerr := tmp.Close()
 	if werr == nil {
 		werr = cerr

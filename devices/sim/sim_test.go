@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -438,8 +439,46 @@ func TestParseLists(t *testing.T) {
 	}
 }
 
+// The CFF reader draws what x/image/sfnt draws where sfnt can, and draws
+// the flex glyphs it cannot ('<' and '8' of OCR-B).
+func TestCFFGlyphsMatchSfnt(t *testing.T) {
+	s := simulator(t)
+	ref := s.face(fontOCRB, 60)
+	for _, r := range "AM0EX" {
+		mine, _, adv, ok := s.fonts.ocrb.glyphMask(r, 60)
+		theirs := ref.glyphViaSfnt(r)
+		if !ok || theirs == nil || mine == nil {
+			t.Fatalf("%q: no mask (ok %v)", r, ok)
+		}
+		if adv <= 0 {
+			t.Fatalf("%q: advance %g", r, adv)
+		}
+		a, b := coverage(mine), coverage(theirs)
+		if math.Abs(a-b) > 0.03*b {
+			t.Errorf("%q: coverage %.0f here, %.0f by sfnt", r, a, b)
+		}
+	}
+	for _, r := range "<8" {
+		m, _, _, ok := s.fonts.ocrb.glyphMask(r, 60)
+		if !ok || m == nil || coverage(m) < 200*255 {
+			t.Errorf("%q not drawn", r)
+		}
+	}
+}
+
+func coverage(m *image.Alpha) float64 {
+	sum := 0.0
+	for _, v := range m.Pix {
+		sum += float64(v)
+	}
+	return sum
+}
+
 func FuzzCFFFont(f *testing.F) {
 	f.Add([]byte("OTTO\x00\x01\x00\x00\x00\x00\x00\x00"))
+	if data, err := os.ReadFile(OCRBPath); err == nil {
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cf, err := parseCFFFont(data)
 		if err != nil {
