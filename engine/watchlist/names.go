@@ -20,8 +20,9 @@ import (
 //     Vahid); Y is a consonant only at the start before a vowel (Yusuf),
 //     elsewhere the vowel I (Husayn, Hussein);
 //   - EE is I, OO and OU are U; doubled letters are single (Hussain,
-//     Husain; Mohammad, Mohamad); H after a consonant (aspirates such as BH,
-//     JH) and H closing a name after a vowel (Abdullah, Abdulla) are dropped;
+//     Husain; Mohammad, Mohamad); H after B or J (the aspirates BH,
+//     JH: Bhatti, Batti) and H closing a name after a vowel (Abdullah,
+//     Abdulla) are dropped;
 //   - the key further drops the vowels and merges G with K, so that
 //     Mohammad, Muhammad, Mohammed and Mohamed share the key MHMD, and the
 //     remaining differences (O/U, E/A, ...) are weighed by the edit
@@ -259,8 +260,9 @@ func canonicalSpelling(p string) string {
 		case c == 'O' && (n == 'O' || n == 'U'):
 			out = append(out, 'U')
 			i++
-		case c == 'H' && len(out) > 0 && !isVowel(out[len(out)-1]):
-			// an aspirate (BH, JH, ...) or an H after a rewritten digraph
+		case c == 'H' && len(out) > 0 && (out[len(out)-1] == 'B' || out[len(out)-1] == 'J'):
+			// the Urdu aspirates BH, JH (the others are digraphs above);
+			// an H after other consonants is kept: Arabic script gives MHMD
 		default:
 			out = append(out, c)
 		}

@@ -301,3 +301,22 @@ func TestParseDate(t *testing.T) {
 		t.Errorf("year 00: %v", d)
 	}
 }
+
+func TestScreenOriginalScript(t *testing.T) {
+	x := NewPersonIndex()
+	if err := x.Add(Person{ID: 7, List: "wanted", Reason: "warrant", BirthDate: PartialDate{1979, 5, 1},
+		Names: []PersonName{{OriginalPrimary: "خان", OriginalSecondary: "محمد علي"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, given := range []string{"MUHAMMAD<ALI", "MOHAMMED<ALY"} {
+		hit, ok := screenTop(t, x, PersonQuery{Primary: "KHAN", Secondary: given, BirthDate: PartialDate{79, 5, 1}})
+		if !ok || hit.Person.ID != 7 || !strings.Contains(hit.Reason, "original-script") {
+			t.Errorf("KHAN<<%s against Arabic script: %+v, %v, %q", given, hit.Person, ok, hit.Reason)
+		}
+	}
+	// A query printed with diacritics (visual zone) goes through the same transliteration.
+	y := testList(t)
+	if hit, ok := screenTop(t, y, PersonQuery{Primary: "Khān", Secondary: "Muhammad ʿAlī", BirthDate: PartialDate{1980, 3, 14}}); !ok || hit.Person.ID != 1 {
+		t.Errorf("diacritics: %+v, %v", hit.Person, ok)
+	}
+}
