@@ -1,0 +1,313 @@
+package extract
+
+import (
+	"math"
+	"math/bits"
+)
+
+// False-minutia removal, in pixels at 500 ppi (about 9 pixels a ridge
+// period).
+const (
+	maxTrace     = 40 // how far a branch is followed along the skeleton
+	dirDistance  = 10 // the traced point that gives a minutia's sense
+	dotLength    = 14 // a ridge shorter than this between two endings is a dot
+	spurLength   = 14 // an ending this close (along the ridge) to a fork is a spur
+	bridgeLength = 14 // two forks this close are a bridge between ridges
+	lakeLength   = 30 // a loop this short is a hole in a ridge
+	gapDistance  = 16 // endings this close that face each other are a break
+	gapAngle     = 0.7
+	closeDist    = 5 // minutiae this close are noise
+	borderBlocks = 2 // minutiae within this many blocks of the mask edge are dropped
+)
+
+type nodeKind uint8
+
+const (
+	nodeEnding nodeKind = iota + 1
+	nodeJunction
+)
+
+// node is an ending (one skeleton pixel) or a junction (a cluster of
+// adjacent skeleton pixels with three or more neighbours).
+type node struct {
+	kind     nodeKind
+	x, y     float32 // position (image pixels)
+	nBranch  int
+	branch   [4]branch
+	removed  bool
+	dx, dy   float32 // direction (unit vector, image coordinates)
+	quality  uint8
+	pixStart int32 // first of the node's pixels in Extractor.nodePix
+	pixCount int32
+}
+
+// branch is the skeleton followed from a node.
+type branch struct {
+	length int32 // pixels walked, up to maxTrace
+	end    int32 // the node reached, or -1
+	px, py float32
+}
+
+// findMinutiae builds the skeleton graph and keeps the plausible minutiae.
+func (e *Extractor) findMinutiae() {
+	W := e.W
+	e.nodes = e.nodes[:0]
+	e.nodePix = e.nodePix[:0]
+	for i := range e.nodeOf {
+		e.nodeOf[i] = 0
+	}
+	// Endings and junction clusters.
+	for _, i := range e.pixList {
+		c := code(e.bin, int(i), W)
+		n := bits.OnesCount8(c)
+		if n == 1 {
+			x, y := e.xy(int(i))
+			e.nodePix = append(e.nodePix, i)
+			e.nodes = append(e.nodes, node{kind: nodeEnding, x: float32(x), y: float32(y),
+				pixStart: int32(len(e.nodePix) - 1), pixCount: 1})
+			e.nodeOf[i] = int32(len(e.nodes))
+		}
+	}
+	for _, i := range e.pixList {
+		if e.nodeOf[i] != 0 || bits.OnesCount8(code(e.bin, int(i), W)) < 3 {
+			continue
+		}
+		id := int32(len(e.nodes) + 1)
+		start := len(e.nodePix)
+		e.nodePix = append(e.nodePix, i)
+		e.nodeOf[i] = id
+		for k := start; k < len(e.nodePix); k++ {
+			p := int(e.nodePix[k])
+			for d := 0; d < 8; d++ {
+				q := p + ndy[d]*W + ndx[d]
+				if e.bin[q] != 0 && e.nodeOf[q] == 0 && bits.OnesCount8(code(e.bin, q, W)) >= 3 {
+					e.nodeOf[q] = id
+					e.nodePix = append(e.nodePix, int32(q))
+				}
+			}
+		}
+		var sx, sy float32
+		for _, p := range e.nodePix[start:] {
+			x, y := e.xy(int(p))
+			sx += float32(x)
+			sy += float32(y)
+		}
+		cnt := float32(len(e.nodePix) - start)
+		e.nodes = append(e.nodes, node{kind: nodeJunction, x: sx / cnt, y: sy / cnt,
+			pixStart: int32(start), pixCount: int32(len(e.nodePix) - start)})
+	}
+	// Branches.
+	for ni := range e.nodes {
+		n := &e.nodes[ni]
+		var starts [8]int32
+		var prevs [8]int32
+		ns := 0
+		for _, p := range e.nodePix[n.pixStart : n.pixStart+n.pixCount] {
+			for d := 0; d < 8; d++ {
+				q := int32(int(p) + ndy[d]*W + ndx[d])
+				if e.bin[q] == 0 || e.nodeOf[q] == int32(ni+1) {
+					continue
+				}
+				dup := false
+				for k := 0; k < ns; k++ {
+					if starts[k] == q || e.adjacent(int(starts[k]), int(q)) {
+						dup = true
+						break
+					}
+				}
+				if !dup && ns < len(starts) {
+					starts[ns], prevs[ns] = q, p
+					ns++
+				}
+			}
+		}
+		if ns > len(n.branch) {
+			n.removed = true // a knot of ridges: no reliable minutia
+			ns = len(n.branch)
+		}
+		n.nBranch = ns
+		for k := 0; k < ns; k++ {
+			n.branch[k] = e.trace(int(prevs[k]), int(starts[k]), int32(ni+1))
+		}
+	}
+	e.filterMinutiae()
+}
+
+// xy converts a canvas index to image coordinates.
+func (e *Extractor) xy(i int) (int, int) {
+	return i%e.W - pad, i/e.W - pad
+}
+
+func (e *Extractor) adjacent(a, b int) bool {
+	ax, ay := a%e.W, a/e.W
+	bx, by := b%e.W, b/e.W
+	return abs(ax-bx) <= 1 && abs(ay-by) <= 1
+}
+
+// trace follows the skeleton from cur (entered from prev, a pixel of node
+// self) until it reaches a node or maxTrace pixels.
+func (e *Extractor) trace(prev, cur int, self int32) branch {
+	W := e.W
+	br := branch{end: -1}
+	x0, y0 := e.xy(cur)
+	br.px, br.py = float32(x0), float32(y0)
+	for steps := int32(1); ; steps++ {
+		br.length = steps
+		if steps <= dirDistance {
+			x, y := e.xy(cur)
+			br.px, br.py = float32(x), float32(y)
+		}
+		if id := e.nodeOf[cur]; id != 0 {
+			br.end = id - 1
+			return br
+		}
+		if steps >= maxTrace {
+			return br
+		}
+		next := -1
+		for d := 0; d < 8; d++ {
+			q := cur + ndy[d]*W + ndx[d]
+			if e.bin[q] == 0 || q == prev || e.adjacent(q, prev) {
+				continue
+			}
+			if steps == 1 && e.nodeOf[q] == self {
+				continue
+			}
+			if next < 0 || e.nodeOf[q] != 0 || d%2 == 0 && e.nodeOf[next] == 0 {
+				next = q
+			}
+		}
+		if next < 0 {
+			return br // cannot happen on a clean skeleton: a dead end without an ending
+		}
+		prev, cur = cur, next
+	}
+}
+
+// filterMinutiae removes the false minutiae the skeleton graph reveals,
+// then broken ridges, border and crowded minutiae, and sets directions.
+func (e *Extractor) filterMinutiae() {
+	nodes := e.nodes
+	for ni := range nodes {
+		n := &nodes[ni]
+		if n.kind == nodeJunction && n.nBranch != 3 {
+			n.removed = true
+		}
+		for k := 0; k < n.nBranch; k++ {
+			br := &n.branch[k]
+			if br.end < 0 {
+				continue
+			}
+			m := &nodes[br.end]
+			switch {
+			case int(br.end) == ni:
+				if br.length < lakeLength {
+					n.removed = true
+				}
+			case n.kind == nodeEnding && m.kind == nodeEnding:
+				if br.length < dotLength {
+					n.removed, m.removed = true, true
+				}
+			case n.kind != m.kind:
+				if br.length < spurLength {
+					n.removed, m.removed = true, true
+				}
+			default:
+				if br.length < bridgeLength {
+					n.removed, m.removed = true, true
+				}
+			}
+		}
+	}
+	// Directions: the sense from the traced branches.
+	for ni := range nodes {
+		n := &nodes[ni]
+		switch n.kind {
+		case nodeEnding:
+			n.dx, n.dy = unit(n.branch[0].px-n.x, n.branch[0].py-n.y)
+		case nodeJunction:
+			if n.nBranch != 3 {
+				continue
+			}
+			var ux, uy [3]float32
+			for k := 0; k < 3; k++ {
+				ux[k], uy[k] = unit(n.branch[k].px-n.x, n.branch[k].py-n.y)
+			}
+			// The two branches closest in direction embrace the valley
+			// that ends at the fork.
+			best, bi, bj := float32(-2), 0, 1
+			for i := 0; i < 3; i++ {
+				for j := i + 1; j < 3; j++ {
+					if c := ux[i]*ux[j] + uy[i]*uy[j]; c > best {
+						best, bi, bj = c, i, j
+					}
+				}
+			}
+			n.dx, n.dy = unit(ux[bi]+ux[bj], uy[bi]+uy[bj])
+		}
+	}
+	// Broken ridges: endings facing each other across a short gap.
+	for i := range nodes {
+		a := &nodes[i]
+		if a.kind != nodeEnding {
+			continue
+		}
+		for j := i + 1; j < len(nodes); j++ {
+			b := &nodes[j]
+			if b.kind != nodeEnding {
+				continue
+			}
+			dx, dy := b.x-a.x, b.y-a.y
+			d2 := dx*dx + dy*dy
+			if d2 > gapDistance*gapDistance {
+				continue
+			}
+			if d2 < closeDist*closeDist {
+				a.removed, b.removed = true, true
+				continue
+			}
+			d := float32(math.Sqrt(float64(d2)))
+			dx, dy = dx/d, dy/d
+			// a's ridge runs away from b, b's from a: the gap lies
+			// opposite both directions.
+			if -(a.dx*dx+a.dy*dy) > gapAngle && (b.dx*dx+b.dy*dy) > gapAngle {
+				a.removed, b.removed = true, true
+			}
+		}
+	}
+	// Border and low-flow minutiae.
+	for ni := range nodes {
+		n := &nodes[ni]
+		bx, by := int(n.x)/blockSize, int(n.y)/blockSize
+		if bx < 0 || by < 0 || bx >= e.bw || by >= e.bh || e.dist[by*e.bw+bx] <= borderBlocks {
+			n.removed = true
+		}
+	}
+	// Snap directions to the orientation field where the trace agrees
+	// with it: the field is averaged over many pixels, the trace over one
+	// short ridge.
+	for ni := range nodes {
+		n := &nodes[ni]
+		if n.removed {
+			continue
+		}
+		b := (int(n.y)/blockSize)*e.bw + int(n.x)/blockSize
+		th := float64(e.theta[b])
+		fx, fy := float32(math.Cos(th)), float32(math.Sin(th))
+		c := fx*n.dx + fy*n.dy
+		if c < 0 {
+			fx, fy, c = -fx, -fy, -c
+		}
+		if c > 0.8 {
+			n.dx, n.dy = fx, fy
+		}
+	}
+}
+
+func unit(x, y float32) (float32, float32) {
+	d := float32(math.Sqrt(float64(x*x + y*y)))
+	if d == 0 {
+		return 1, 0
+	}
+	return x / d, y / d
+}

@@ -1,0 +1,350 @@
+package match
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+
+	"checkpost/biometric"
+)
+
+// MaxMinutiae is the most minutiae a prepared template keeps (those of
+// highest quality): it bounds the prepared form's size and the comparison's
+// time. Good 500 ppi plain impressions have 30-60.
+const MaxMinutiae = 48
+
+// ErrTooFewMinutiae is returned by Prepare for a template with fewer than
+// MinMinutiae minutiae: such a print cannot be compared meaningfully.
+var ErrTooFewMinutiae = errors.New("match: too few minutiae")
+
+// MinMinutiae is the fewest minutiae a template needs to be prepared.
+const MinMinutiae = 3
+
+const flagCylinder = 1
+
+// minutia is a minutia in the matcher's frame: 500 ppi pixels, y up (so
+// angles are counter-clockwise as in biometric.Minutia), angle in 1/65536
+// of a turn.
+type minutia struct {
+	x, y  int16
+	a     uint16
+	flags uint8
+	typ   uint8
+	bits  uint16
+}
+
+func (m *minutia) angle() float64 { return float64(m.a) * (2 * math.Pi / 65536) }
+
+// Template is a fingerprint template prepared for comparison: at most
+// MaxMinutiae minutiae with their local structures, in one fixed-size
+// value of about 2 KB with no pointers, so that a 1:N gallery is one flat
+// slice. Make it with Prepare; the zero value matches nothing.
+type Template struct {
+	n   uint8
+	m   [MaxMinutiae]minutia
+	cyl [MaxMinutiae * cylStride]uint64
+}
+
+// Len returns the number of minutiae kept.
+func (t *Template) Len() int { return int(t.n) }
+
+// Prepare converts a template into the matcher's form. Coordinates are
+// rescaled to 500 ppi when the template states another resolution; when
+// the template has more than MaxMinutiae minutiae, those of highest quality
+// are kept.
+func Prepare(src *biometric.Template) (*Template, error) {
+	t := new(Template)
+	if err := t.Prepare(src); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Prepare fills t from src (see the package function Prepare) without
+// allocating a new Template.
+func (t *Template) Prepare(src *biometric.Template) error {
+	*t = Template{}
+	if len(src.Minutiae) < MinMinutiae {
+		return fmt.Errorf("%w: %d (need %d)", ErrTooFewMinutiae, len(src.Minutiae), MinMinutiae)
+	}
+	scale := 1.0
+	if src.ResolutionPPI > 0 && src.ResolutionPPI != 500 {
+		scale = 500 / float64(src.ResolutionPPI)
+	}
+	ms := make([]biometric.Minutia, len(src.Minutiae))
+	copy(ms, src.Minutiae)
+	if len(ms) > MaxMinutiae {
+		sort.SliceStable(ms, func(i, j int) bool { return ms[i].Quality > ms[j].Quality })
+		ms = ms[:MaxMinutiae]
+	}
+	for i, m := range ms {
+		x, y := math.Round(float64(m.X)*scale), math.Round(float64(m.Y)*scale)
+		if x < -16000 || x > 16000 || y < -16000 || y > 16000 || math.IsNaN(m.Angle) || math.IsInf(m.Angle, 0) {
+			return fmt.Errorf("match: minutia %d: position (%d, %d) or angle %v out of range", i, m.X, m.Y, m.Angle)
+		}
+		a := math.Mod(m.Angle, 2*math.Pi)
+		if a < 0 {
+			a += 2 * math.Pi
+		}
+		t.m[i] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff), typ: uint8(m.Type)}
+	}
+	t.n = uint8(len(ms))
+	t.buildCylinders()
+	return nil
+}
+
+// Matcher holds the scratch space of comparisons. It is not safe for
+// concurrent use: give each goroutine its own. The zero value is ready.
+type Matcher struct {
+	pairs  [MaxMinutiae * MaxMinutiae]pair
+	rho    [maxRelax * maxRelax]float32
+	lambda [2][maxRelax]float32
+	eff    [maxRelax]float32
+	order  [maxRelax]int8
+}
+
+type pair struct {
+	sim  float32
+	a, b uint8
+}
+
+// Consolidation parameters (MCC's LSS-R: relaxation over the best local
+// pairs, then the mean of the most efficient ones).
+const (
+	maxRelax = 32
+	minNP    = 4
+	maxNP    = 12
+	muNP     = 20
+	tauNP    = 0.4
+	relaxW   = 0.5
+	relaxN   = 5
+	maxAngle = 16384 // π/2: local pairs turned further apart do not match
+)
+
+// Compare returns the similarity of a and b, 0 (nothing in common) to 1.
+// It allocates nothing.
+func (m *Matcher) Compare(a, b *Template) float64 {
+	np := m.localPairs(a, b)
+	if np == 0 {
+		return 0
+	}
+	nR := min(int(a.n), int(b.n), maxRelax, np)
+	selectTop(m.pairs[:np], nR)
+	top := m.pairs[:nR]
+	// Compatibility of every two selected pairs.
+	for p := 0; p < nR; p++ {
+		m.rho[p*nR+p] = 0
+		pa, pb := &a.m[top[p].a], &b.m[top[p].b]
+		for q := p + 1; q < nR; q++ {
+			qa, qb := &a.m[top[q].a], &b.m[top[q].b]
+			r := compat(pa, qa, pb, qb)
+			m.rho[p*nR+q] = r
+			m.rho[q*nR+p] = r
+		}
+	}
+	cur, nxt := &m.lambda[0], &m.lambda[1]
+	for p := 0; p < nR; p++ {
+		cur[p] = top[p].sim
+	}
+	inv := float32(1) / float32(max(nR-1, 1))
+	for it := 0; it < relaxN; it++ {
+		for p := 0; p < nR; p++ {
+			row := m.rho[p*nR : p*nR+nR]
+			var s float32
+			for q, r := range row {
+				s += r * cur[q]
+			}
+			nxt[p] = relaxW*cur[p] + (1-relaxW)*s*inv
+		}
+		cur, nxt = nxt, cur
+	}
+	for p := 0; p < nR; p++ {
+		m.eff[p] = cur[p] / top[p].sim
+		m.order[p] = int8(p)
+	}
+	nP := minNP + int(math.Round(sigmoid(float64(min(int(a.n), int(b.n))), muNP, tauNP)*(maxNP-minNP)))
+	nP = min(nP, nR)
+	// Partial selection sort: nP is at most 12.
+	var sum float32
+	for k := 0; k < nP; k++ {
+		best := k
+		for j := k + 1; j < nR; j++ {
+			if m.eff[m.order[j]] > m.eff[m.order[best]] {
+				best = j
+			}
+		}
+		m.order[k], m.order[best] = m.order[best], m.order[k]
+		sum += cur[m.order[k]]
+	}
+	return float64(sum) / float64(nP)
+}
+
+// localPairs fills m.pairs with every pair of minutiae whose cylinders
+// are similar, and returns their number.
+func (m *Matcher) localPairs(a, b *Template) int {
+	np := 0
+	for i := 0; i < int(a.n); i++ {
+		ma := &a.m[i]
+		if ma.flags&flagCylinder == 0 {
+			continue
+		}
+		ca := a.cyl[i*cylStride : i*cylStride+cylStride : i*cylStride+cylStride]
+		for j := 0; j < int(b.n); j++ {
+			mb := &b.m[j]
+			if mb.flags&flagCylinder == 0 {
+				continue
+			}
+			d := int16(ma.a - mb.a)
+			if d > maxAngle || d < -maxAngle {
+				continue
+			}
+			cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
+			common := ca[cylWords] & cb[cylWords]
+			if bits.OnesCount64(common) < minCommonBits {
+				continue
+			}
+			var na, nb, nd int
+			for w := 0; w < cylWords; w++ {
+				x := ca[w] & common
+				y := cb[w] & common
+				na += bits.OnesCount64(x)
+				nb += bits.OnesCount64(y)
+				nd += bits.OnesCount64(x ^ y)
+			}
+			if na+nb == 0 {
+				continue
+			}
+			s := 1 - sqrtTab[nd]/(sqrtTab[na]+sqrtTab[nb])
+			if s <= 0 {
+				continue
+			}
+			m.pairs[np] = pair{sim: s, a: uint8(i), b: uint8(j)}
+			np++
+		}
+	}
+	return np
+}
+
+// minCommonBits is cylMinCommon of the cells, counted in the doubled
+// validity word.
+var minCommonBits = int(math.Ceil(cylMinCommon*float64(len(cellU)))) * lanesPerW
+
+var sqrtTab [cylWords*64 + 1]float32
+
+func init() {
+	for i := range sqrtTab {
+		sqrtTab[i] = float32(math.Sqrt(float64(i)))
+	}
+}
+
+// selectTop moves the k pairs of highest similarity to the front (in no
+// particular order): quickselect.
+func selectTop(p []pair, k int) {
+	lo, hi := 0, len(p)-1
+	for lo < hi {
+		pivot := p[(lo+hi)/2].sim
+		i, j := lo, hi
+		for i <= j {
+			for p[i].sim > pivot {
+				i++
+			}
+			for p[j].sim < pivot {
+				j--
+			}
+			if i <= j {
+				p[i], p[j] = p[j], p[i]
+				i++
+				j--
+			}
+		}
+		if k-1 <= j {
+			hi = j
+		} else if k-1 >= i {
+			lo = i
+		} else {
+			return
+		}
+	}
+}
+
+func sigmoid(v, mu, tau float64) float64 { return 1 / (1 + math.Exp(-tau*(v-mu))) }
+
+// Relaxation compatibility: how well two pairs (a1,b1), (a2,b2) agree in
+// the distance between their minutiae, the difference of their directions,
+// and the direction of the line joining them.
+var (
+	zDist  [256]float32 // by distance difference in quarter pixels
+	zAngle [513]float32 // by angle difference in 1/1024 turn
+)
+
+func init() {
+	for i := range zDist {
+		zDist[i] = float32(sigmoid(float64(i)/4, 5, -1.6))
+	}
+	for i := range zAngle {
+		zAngle[i] = float32(sigmoid(float64(i)*2*math.Pi/1024, math.Pi/12, -30))
+	}
+}
+
+func compat(a1, a2, b1, b2 *minutia) float32 {
+	dxa, dya := float32(a2.x)-float32(a1.x), float32(a2.y)-float32(a1.y)
+	dxb, dyb := float32(b2.x)-float32(b1.x), float32(b2.y)-float32(b1.y)
+	la := float32(math.Sqrt(float64(dxa*dxa + dya*dya)))
+	lb := float32(math.Sqrt(float64(dxb*dxb + dyb*dyb)))
+	d1 := la - lb
+	if d1 < 0 {
+		d1 = -d1
+	}
+	i1 := int(d1 * 4)
+	if i1 >= len(zDist) {
+		return 0
+	}
+	z := zDist[i1]
+	d2 := int16((a1.a - a2.a) - (b1.a - b2.a))
+	z *= zAngle[absAngle(d2)]
+	// Direction of the joining line relative to the first minutia.
+	ra := atan16(dya, dxa) - a1.a
+	rb := atan16(dyb, dxb) - b1.a
+	z *= zAngle[absAngle(int16(ra-rb))]
+	return z
+}
+
+// absAngle maps a signed angle in 1/65536 turn to a zAngle index.
+func absAngle(d int16) int {
+	v := int(d)
+	if v < 0 {
+		v = -v
+	}
+	return v >> 6
+}
+
+// atan16 is atan2(y, x) in 1/65536 turn, to about 0.3°.
+func atan16(y, x float32) uint16 {
+	ax, ay := x, y
+	if ax < 0 {
+		ax = -ax
+	}
+	if ay < 0 {
+		ay = -ay
+	}
+	if ax == 0 && ay == 0 {
+		return 0
+	}
+	var a float32 // in turns, first octant folded
+	if ax >= ay {
+		r := ay / ax
+		a = r * (0.125 + 0.04345*(1-r))
+	} else {
+		r := ax / ay
+		a = 0.25 - r*(0.125+0.04345*(1-r))
+	}
+	if x < 0 {
+		a = 0.5 - a
+	}
+	if y < 0 {
+		a = -a
+	}
+	return uint16(int32(a * 65536))
+}
