@@ -166,3 +166,74 @@ func (c *DocumentCSV) Next() (DocumentEntry, error) {
 	}
 	return e, nil
 }
+
+// PersonCSV reads the person watchlist from CSV. The first line names the
+// columns, in any order; list, surname and reason are required:
+//
+//	ref,list,surname,given_names,aliases,original_surname,original_given_names,birth_date,nationality,reason
+//	FIA-112,trafficker,KHAN,MUHAMMAD ALI,"BHATTI, ALI; KHAN, M. ALI",خان,محمد علي,1980-03-14,PAK,people smuggling
+//
+// ref is the listing authority's reference (optional; a person imported
+// again with the same list and ref replaces the earlier entry); list the
+// list's name (trafficker, wanted, exit-control, ...); surname and
+// given_names the primary and secondary identifiers in Latin script;
+// aliases further names separated by ';', each "SURNAME, GIVEN NAMES";
+// original_surname and original_given_names the name in its original
+// script; birth_date full or partial (1980-03-14, 1980-03, 1980,
+// 1980-XX-XX); nationality an ICAO code; reason why the person is listed.
+// Lines starting with '#' are comments.
+type PersonCSV struct{ t *csvTable }
+
+// NewPersonCSV reads the header of a person watchlist CSV.
+func NewPersonCSV(r io.Reader) (*PersonCSV, error) {
+	t, err := newCSVTable(r, "persons", []string{"list", "surname", "reason"},
+		[]string{"ref", "given_names", "aliases", "original_surname", "original_given_names", "birth_date", "nationality"})
+	if err != nil {
+		return nil, err
+	}
+	return &PersonCSV{t: t}, nil
+}
+
+// Line is the line number of the record last read.
+func (c *PersonCSV) Line() int { return c.t.line }
+
+// Next returns the next person (ID 0: the store assigns it), checked and
+// normalised; a bad line gives a *LineError (reading may go on), the end
+// io.EOF.
+func (c *PersonCSV) Next() (Person, error) {
+	if err := c.t.next(); err != nil {
+		return Person{}, err
+	}
+	p := Person{
+		Ref:         c.t.get("ref"),
+		List:        c.t.get("list"),
+		Nationality: c.t.get("nationality"),
+		Reason:      c.t.get("reason"),
+		Names: []PersonName{{
+			Primary: c.t.get("surname"), Secondary: c.t.get("given_names"),
+			OriginalPrimary: c.t.get("original_surname"), OriginalSecondary: c.t.get("original_given_names"),
+		}},
+	}
+	bad := func(err error) (Person, error) { return Person{}, &LineError{Line: c.t.line, Err: err} }
+	if p.Names[0].Primary == "" && p.Names[0].Secondary == "" && p.Names[0].OriginalPrimary == "" {
+		return bad(errors.New("no surname or given names"))
+	}
+	if a := c.t.get("aliases"); a != "" {
+		for i, alias := range strings.Split(a, ";") {
+			alias = strings.TrimSpace(alias)
+			if alias == "" {
+				return bad(fmt.Errorf("aliases: alias %d is empty (aliases are separated by ';')", i+1))
+			}
+			primary, secondary, _ := strings.Cut(alias, ",")
+			p.Names = append(p.Names, PersonName{Primary: strings.TrimSpace(primary), Secondary: strings.TrimSpace(secondary)})
+		}
+	}
+	var err error
+	if p.BirthDate, err = ParseDate(c.t.get("birth_date")); err != nil {
+		return bad(fmt.Errorf("birth_date: %w", err))
+	}
+	if p, err = p.Normalize(); err != nil {
+		return bad(err)
+	}
+	return p, nil
+}

@@ -68,15 +68,13 @@ const (
 	MaxRef       = 64  // characters of the reference
 )
 
-// Normalize checks the entry and returns it with its fields trimmed and the
-// nationality in canonical form.
+// Normalize checks the entry (all but the ID, which the store assigns) and
+// returns it with its fields trimmed and the nationality in canonical form.
 func (p Person) Normalize() (Person, error) {
 	p.List = strings.TrimSpace(p.List)
 	p.Reason = strings.TrimSpace(p.Reason)
 	p.Ref = strings.TrimSpace(p.Ref)
 	switch {
-	case p.ID == 0:
-		return p, fmt.Errorf("person: id 0 (the store assigns ids; give one when not stored)")
 	case p.List == "":
 		return p, fmt.Errorf("person: empty list name")
 	case utf8.RuneCountInString(p.List) > MaxListName:
@@ -396,8 +394,12 @@ func (x *PersonIndex) post(key int32, name uint32) {
 	x.postings[key] = append(p, name)
 }
 
-// Add lists a person, or replaces the entry with the same ID.
+// Add lists a person, or replaces the entry with the same ID; the ID must
+// not be 0.
 func (x *PersonIndex) Add(p Person) error {
+	if p.ID == 0 {
+		return fmt.Errorf("person: id 0 (the store assigns ids; give one when the person is not stored)")
+	}
 	p, err := p.Normalize()
 	if err != nil {
 		return err

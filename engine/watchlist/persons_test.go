@@ -1,6 +1,9 @@
 package watchlist
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -219,7 +222,7 @@ func TestPersonAddRemoveReplace(t *testing.T) {
 		t.Fatal("new name not found")
 	}
 	for _, bad := range []Person{
-		{List: "x", Reason: "y", Names: []PersonName{{Primary: "A"}}},
+		{List: "x", Reason: "y", Names: []PersonName{{Primary: "A"}}}, // no ID
 		{ID: 9, Reason: "y", Names: []PersonName{{Primary: "A"}}},
 		{ID: 9, List: "x", Names: []PersonName{{Primary: "A"}}},
 		{ID: 9, List: "x", Reason: "y"},
@@ -319,4 +322,81 @@ func TestScreenOriginalScript(t *testing.T) {
 	if hit, ok := screenTop(t, y, PersonQuery{Primary: "Khān", Secondary: "Muhammad ʿAlī", BirthDate: PartialDate{1980, 3, 14}}); !ok || hit.Person.ID != 1 {
 		t.Errorf("diacritics: %+v, %v", hit.Person, ok)
 	}
+}
+
+func TestPersonCSV(t *testing.T) {
+	in := "ref,list,surname,given_names,aliases,original_surname,original_given_names,birth_date,nationality,reason\n" +
+		"FIA-112,trafficker,KHAN,MUHAMMAD ALI,\"BHATTI, ALI; KHAN\",خان,محمد علي,1980-03-14,PAK,people smuggling\n" +
+		",wanted,HUSAIN,,,,,1975,,arrest warrant\n" +
+		",wanted,,,,,,,PAK,no name\n" + // line 4
+		",wanted,ALI,ASIF,\"X;;Y\",,,,,r\n" + // line 5: empty alias
+		",wanted,ALI,ASIF,,,,1975-13,,r\n" + // line 6: bad date
+		",,ALI,ASIF,,,,,,r\n" + // line 7: no list
+		",wanted,ALI,ASIF,,,,,PAKI,r\n" // line 8: bad nationality
+	c, err := NewPersonCSV(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Ref != "FIA-112" || p.List != "trafficker" || len(p.Names) != 3 || p.Names[1] != (PersonName{Primary: "BHATTI", Secondary: "ALI"}) ||
+		p.Names[2].Primary != "KHAN" || p.Names[0].OriginalSecondary != "محمد علي" || p.BirthDate != (PartialDate{1980, 3, 14}) || p.Nationality != "PAK" {
+		t.Fatalf("first person: %+v", p)
+	}
+	p, err = c.Next()
+	if err != nil || p.Names[0].Primary != "HUSAIN" || p.BirthDate != (PartialDate{Year: 1975}) {
+		t.Fatalf("second person: %+v, %v", p, err)
+	}
+	var bad []int
+	for {
+		_, err := c.Next()
+		if err == io.EOF {
+			break
+		}
+		var le *LineError
+		if !errors.As(err, &le) {
+			t.Fatalf("want a LineError, got %v", err)
+		}
+		bad = append(bad, le.Line)
+	}
+	if fmt.Sprint(bad) != "[4 5 6 7 8]" {
+		t.Fatalf("bad lines %v, want [4 5 6 7 8]", bad)
+	}
+	if _, err := NewPersonCSV(strings.NewReader("list,given_names,reason\n")); err == nil || !strings.Contains(err.Error(), "surname") {
+		t.Fatalf("missing surname column: %v", err)
+	}
+}
+
+func FuzzPersonCSV(f *testing.F) {
+	f.Add([]byte("list,surname,given_names,aliases,birth_date,nationality,reason\nwanted,KHAN,ALI,\"A, B; C\",1980-XX-XX,PAK,r\n"))
+	f.Add([]byte("surname,list,reason,original_surname\nX,Y,Z,خان\n,,,\n"))
+	f.Add([]byte("list,surname,reason\n\"a\"\"b\",c\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := NewPersonCSV(strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		x := NewPersonIndex()
+		for i := 0; i < 1000; i++ {
+			p, err := c.Next()
+			if err == io.EOF {
+				return
+			}
+			var le *LineError
+			if err != nil && !errors.As(err, &le) {
+				return
+			}
+			if err != nil {
+				continue
+			}
+			p.ID = int64(i + 1)
+			if err := x.Add(p); err != nil {
+				t.Fatalf("CSV accepted %+v but Add refused it: %v", p, err)
+			}
+			n := p.Names[0]
+			x.Screen(PersonQuery{Primary: n.Primary, Secondary: n.Secondary, BirthDate: p.BirthDate, Truncated: i%2 == 0})
+		}
+	})
 }
