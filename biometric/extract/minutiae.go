@@ -16,8 +16,9 @@ const (
 	lakeLength   = 30 // a loop this short is a hole in a ridge
 	gapDistance  = 16 // endings this close that face each other are a break
 	gapAngle     = 0.7
-	closeDist    = 5 // minutiae this close are noise
-	borderBlocks = 2 // minutiae within this many blocks of the mask edge are dropped
+	closeDist    = 5  // minutiae this close are noise
+	borderBlocks = 1  // for minutia quality: blocks from the mask edge
+	borderPixels = 12 // minutiae closer than this to the background are dropped
 )
 
 type nodeKind uint8
@@ -278,8 +279,7 @@ func (e *Extractor) filterMinutiae() {
 	// Border and low-flow minutiae.
 	for ni := range nodes {
 		n := &nodes[ni]
-		bx, by := int(n.x)/blockSize, int(n.y)/blockSize
-		if bx < 0 || by < 0 || bx >= e.bw || by >= e.bh || e.dist[by*e.bw+bx] <= borderBlocks {
+		if e.backgroundDistance(n.x, n.y, borderPixels) < borderPixels {
 			n.removed = true
 		}
 	}
@@ -310,4 +310,28 @@ func unit(x, y float32) (float32, float32) {
 		return 1, 0
 	}
 	return x / d, y / d
+}
+
+// backgroundDistance is the distance from (x, y) to the nearest pixel of a
+// background block or of the image's edge, or limit when none is nearer.
+func (e *Extractor) backgroundDistance(x, y float32, limit float32) float32 {
+	best := limit
+	best = min(best, x+0.5, y+0.5, float32(e.w)-x-0.5, float32(e.h)-y-0.5)
+	r := int(limit)/blockSize + 1
+	bx0, by0 := int(x)/blockSize, int(y)/blockSize
+	for by := by0 - r; by <= by0+r; by++ {
+		for bx := bx0 - r; bx <= bx0+r; bx++ {
+			if bx < 0 || by < 0 || bx >= e.bw || by >= e.bh || e.mask[by*e.bw+bx] {
+				continue
+			}
+			// Distance to the block's rectangle.
+			x0, y0 := float32(bx*blockSize), float32(by*blockSize)
+			dx := max(x0-x, 0, x-(x0+blockSize))
+			dy := max(y0-y, 0, y-(y0+blockSize))
+			if d := float32(math.Sqrt(float64(dx*dx + dy*dy))); d < best {
+				best = d
+			}
+		}
+	}
+	return best
 }

@@ -103,7 +103,14 @@ type Matcher struct {
 	lambda [2][maxRelax]float32
 	eff    [maxRelax]float32
 	order  [maxRelax]int8
+	tx, ty [MaxMinutiae]float32
+	ta     [MaxMinutiae]uint16
+	usedB  [MaxMinutiae]bool
 }
+
+// scoreMode selects the final score while tuning: 0 LSS-R, 1 geometric
+// consolidation, 2 their product.
+var scoreMode = 2
 
 type pair struct {
 	sim  float32
@@ -178,7 +185,15 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 		m.order[k], m.order[best] = m.order[best], m.order[k]
 		sum += cur[m.order[k]]
 	}
-	return float64(sum) / float64(nP)
+	lss := float64(sum) / float64(nP)
+	if scoreMode == 0 {
+		return lss
+	}
+	g := m.consolidate(a, b, top, cur[:nR])
+	if scoreMode == 1 {
+		return g
+	}
+	return g * lss
 }
 
 // localPairs fills m.pairs with every pair of minutiae whose cylinders
