@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -316,81 +314,4 @@ func FuzzDocumentCSV(f *testing.F) {
 			}
 		}
 	})
-}
-
-// documentCorpus builds n listed documents of a few issuers, numbers of the
-// common two letters + seven digits form.
-func documentCorpus(n int, seed uint64) []DocumentEntry {
-	r := rand.New(rand.NewPCG(seed, 1))
-	issuers := []string{"PAK", "IND", "AFG", "IRN", "BGD", "GBR", "D<<", "FRA", "USA", "CHN", "NGA", "SYR", "IRQ", "TUR", "ESP", "ITA"}
-	reasons := []string{"lost", "stolen", "stolen blank", "revoked"}
-	out := make([]DocumentEntry, n)
-	for i := range out {
-		out[i] = DocumentEntry{
-			Issuer:    issuers[r.IntN(len(issuers))],
-			Number:    fmt.Sprintf("%c%c%07d", 'A'+r.IntN(26), 'A'+r.IntN(26), r.IntN(10_000_000)),
-			Reason:    reasons[r.IntN(len(reasons))],
-			Authority: fmt.Sprintf("authority %d", r.IntN(300)),
-			Reported:  PartialDate{2000 + r.IntN(25), 1 + r.IntN(12), 1 + r.IntN(28)},
-		}
-	}
-	return out
-}
-
-var bench10M struct {
-	once    sync.Once
-	x       *DocumentIndex
-	entries []DocumentEntry
-	perItem float64
-}
-
-// BenchmarkDocumentLookup10M looks up listed and unlisted numbers (half
-// each, a quarter of the listed ones read with O/0, I/1 confusions) in a
-// list of 10,000,000 documents; it reports the heap bytes per listed
-// document. The target is at most 10 µs per lookup.
-func BenchmarkDocumentLookup10M(b *testing.B) {
-	const n = 10_000_000
-	bench10M.once.Do(func() {
-		corpus := documentCorpus(n, 42)
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		x := NewDocumentIndex()
-		for _, e := range corpus {
-			if err := x.Add(e); err != nil {
-				b.Fatal(err)
-			}
-		}
-		x.Flush()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		bench10M.perItem = float64(after.HeapAlloc-before.HeapAlloc) / float64(x.Len())
-		// The probes: keep 4096 of the corpus, drop the rest before measuring.
-		probes := make([]DocumentEntry, 4096)
-		r := rand.New(rand.NewPCG(7, 7))
-		for i := range probes {
-			probes[i] = corpus[r.IntN(len(corpus))]
-			switch i % 4 {
-			case 1:
-				probes[i].Number = strings.NewReplacer("0", "O", "1", "I").Replace(probes[i].Number)
-			case 2, 3:
-				probes[i].Number = fmt.Sprintf("ZZ%07d", r.IntN(10_000_000)) // unlisted: no listed number starts with 2 in class
-			}
-		}
-		bench10M.x, bench10M.entries = x, probes
-	})
-	x, probes := bench10M.x, bench10M.entries
-	b.ReportAllocs()
-	b.ResetTimer()
-	hits := 0
-	for i := 0; i < b.N; i++ {
-		p := &probes[i&4095]
-		if _, ok := x.Lookup(p.Issuer, p.Number); ok {
-			hits++
-		}
-	}
-	b.ReportMetric(bench10M.perItem, "heapB/entry")
-	if b.N >= 4096 && hits < b.N/2-b.N/50 {
-		b.Fatalf("%d hits of %d lookups; about half should hit", hits, b.N)
-	}
 }
