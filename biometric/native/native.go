@@ -1,0 +1,195 @@
+// Package native reads and writes checkpost's own compact binary
+// fingerprint template: the minutiae of one finger view at full precision
+// in 8 bytes each, versioned and checksummed.
+//
+// Layout, version 1 (all integers big-endian):
+//
+//	offset  size  field
+//	0       4     magic "CPFT"
+//	4       1     version (1)
+//	5       1     flags (0; readers of version 1 reject others)
+//	6       2     image width in pixels
+//	8       2     image height in pixels
+//	10      2     resolution in pixels per inch (0: unknown)
+//	12      1     finger position (0-10, ISO/IEC 19794-2 codes)
+//	13      1     view quality (0-100, 0: unknown)
+//	14      2     number of minutiae N (at most MaxMinutiae)
+//	16      8N    minutiae: x (2), y (2), angle (2, in 1/65536 of a turn,
+//	              counter-clockwise from the x axis), type (1: 0 other,
+//	              1 ending, 2 bifurcation), quality (1, 0-100)
+//	16+8N   4     CRC-32 (IEEE) of every byte before it
+//
+// A template is 20 + 8N bytes: 340 bytes for 40 minutiae. A reader checks
+// the magic, version, length, checksum and every field's range; a later
+// version will keep the first six bytes so that old readers fail with
+// ErrVersion rather than misreading.
+package native
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+
+	"checkpost/biometric"
+)
+
+// Version is the format version Encode writes.
+const Version = 1
+
+// MaxMinutiae bounds the minutiae of one template (ISO/IEC 19794-2 allows
+// 255 per view).
+const MaxMinutiae = 255
+
+// Magic starts every native template.
+const Magic = "CPFT"
+
+const (
+	headerSize  = 16
+	minutiaSize = 8
+	crcSize     = 4
+)
+
+// Errors that callers branch on; decoding errors wrap one of them.
+var (
+	ErrFormat   = errors.New("native: not a valid checkpost template")
+	ErrVersion  = errors.New("native: unsupported template version")
+	ErrChecksum = errors.New("native: checksum mismatch (template damaged)")
+)
+
+// Encode writes t in the native format.
+func Encode(t *biometric.Template) ([]byte, error) {
+	if err := check(t); err != nil {
+		return nil, err
+	}
+	b := make([]byte, headerSize, headerSize+minutiaSize*len(t.Minutiae)+crcSize)
+	copy(b, Magic)
+	b[4] = Version
+	b[5] = 0
+	binary.BigEndian.PutUint16(b[6:], uint16(t.Width))
+	binary.BigEndian.PutUint16(b[8:], uint16(t.Height))
+	binary.BigEndian.PutUint16(b[10:], uint16(t.ResolutionPPI))
+	b[12] = uint8(t.Position)
+	b[13] = uint8(t.Quality)
+	binary.BigEndian.PutUint16(b[14:], uint16(len(t.Minutiae)))
+	for _, m := range t.Minutiae {
+		var r [minutiaSize]byte
+		binary.BigEndian.PutUint16(r[0:], uint16(m.X))
+		binary.BigEndian.PutUint16(r[2:], uint16(m.Y))
+		binary.BigEndian.PutUint16(r[4:], angleToUnits(m.Angle))
+		r[6] = uint8(m.Type)
+		r[7] = m.Quality
+		b = append(b, r[:]...)
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b)), nil
+}
+
+// check validates what Encode can represent.
+func check(t *biometric.Template) error {
+	if t.Width < 0 || t.Width > math.MaxUint16 || t.Height < 0 || t.Height > math.MaxUint16 {
+		return fmt.Errorf("native: image size %dx%d out of range 0-65535", t.Width, t.Height)
+	}
+	if t.ResolutionPPI < 0 || t.ResolutionPPI > math.MaxUint16 {
+		return fmt.Errorf("native: resolution %d ppi out of range 0-65535", t.ResolutionPPI)
+	}
+	if t.Position > biometric.LeftLittle {
+		return fmt.Errorf("native: finger position %d out of range 0-10", t.Position)
+	}
+	if t.Quality < 0 || t.Quality > 100 {
+		return fmt.Errorf("native: quality %d out of range 0-100", t.Quality)
+	}
+	if len(t.Minutiae) > MaxMinutiae {
+		return fmt.Errorf("native: %d minutiae (at most %d)", len(t.Minutiae), MaxMinutiae)
+	}
+	for i, m := range t.Minutiae {
+		if m.X < 0 || m.X > math.MaxUint16 || m.Y < 0 || m.Y > math.MaxUint16 {
+			return fmt.Errorf("native: minutia %d: position (%d, %d) out of range 0-65535", i, m.X, m.Y)
+		}
+		if math.IsNaN(m.Angle) || math.IsInf(m.Angle, 0) {
+			return fmt.Errorf("native: minutia %d: angle is not a number", i)
+		}
+		if m.Type > biometric.MinutiaBifurcation {
+			return fmt.Errorf("native: minutia %d: type %d unknown", i, m.Type)
+		}
+		if m.Quality > 100 {
+			return fmt.Errorf("native: minutia %d: quality %d out of range 0-100", i, m.Quality)
+		}
+	}
+	return nil
+}
+
+// Decode reads a native template. Bad bytes give an error wrapping
+// ErrFormat, ErrVersion or ErrChecksum, never a panic.
+func Decode(b []byte) (biometric.Template, error) {
+	var t biometric.Template
+	if len(b) < headerSize+crcSize {
+		return t, fmt.Errorf("%w: %d bytes, shorter than the %d-byte minimum", ErrFormat, len(b), headerSize+crcSize)
+	}
+	if string(b[:4]) != Magic {
+		return t, fmt.Errorf("%w: magic %q, want %q", ErrFormat, b[:4], Magic)
+	}
+	if b[4] != Version {
+		return t, fmt.Errorf("%w: version %d (this reader knows %d)", ErrVersion, b[4], Version)
+	}
+	if b[5] != 0 {
+		return t, fmt.Errorf("%w: flags %#02x set (version 1 has none)", ErrFormat, b[5])
+	}
+	n := int(binary.BigEndian.Uint16(b[14:]))
+	if want := headerSize + minutiaSize*n + crcSize; len(b) != want {
+		return t, fmt.Errorf("%w: %d bytes for %d minutiae, want %d", ErrFormat, len(b), n, want)
+	}
+	if n > MaxMinutiae {
+		return t, fmt.Errorf("%w: %d minutiae (at most %d)", ErrFormat, n, MaxMinutiae)
+	}
+	body := b[:len(b)-crcSize]
+	if got, want := crc32.ChecksumIEEE(body), binary.BigEndian.Uint32(b[len(body):]); got != want {
+		return t, fmt.Errorf("%w: stored %08x, computed %08x", ErrChecksum, want, got)
+	}
+	t.Width = int(binary.BigEndian.Uint16(b[6:]))
+	t.Height = int(binary.BigEndian.Uint16(b[8:]))
+	t.ResolutionPPI = int(binary.BigEndian.Uint16(b[10:]))
+	t.Position = biometric.Position(b[12])
+	t.Quality = int(b[13])
+	if t.Position > biometric.LeftLittle {
+		return t, fmt.Errorf("%w: finger position %d out of range 0-10", ErrFormat, t.Position)
+	}
+	if t.Quality > 100 {
+		return t, fmt.Errorf("%w: quality %d out of range 0-100", ErrFormat, t.Quality)
+	}
+	t.Minutiae = make([]biometric.Minutia, n)
+	for i := range t.Minutiae {
+		r := b[headerSize+minutiaSize*i:]
+		m := biometric.Minutia{
+			X:       int(binary.BigEndian.Uint16(r[0:])),
+			Y:       int(binary.BigEndian.Uint16(r[2:])),
+			Angle:   float64(binary.BigEndian.Uint16(r[4:])) * (2 * math.Pi / 65536),
+			Type:    biometric.MinutiaType(r[6]),
+			Quality: r[7],
+		}
+		if m.Type > biometric.MinutiaBifurcation {
+			return t, fmt.Errorf("%w: minutia %d: type %d unknown", ErrFormat, i, m.Type)
+		}
+		if m.Quality > 100 {
+			return t, fmt.Errorf("%w: minutia %d: quality %d out of range 0-100", ErrFormat, i, m.Quality)
+		}
+		if (t.Width > 0 && m.X >= t.Width) || (t.Height > 0 && m.Y >= t.Height) {
+			return t, fmt.Errorf("%w: minutia %d at (%d, %d) outside the %dx%d image", ErrFormat, i, m.X, m.Y, t.Width, t.Height)
+		}
+		t.Minutiae[i] = m
+	}
+	return t, nil
+}
+
+// angleToUnits rounds an angle in radians to 1/65536 of a turn.
+func angleToUnits(a float64) uint16 {
+	a = math.Mod(a, 2*math.Pi)
+	if a < 0 {
+		a += 2 * math.Pi
+	}
+	return uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff)
+}
+
+// IsNative reports whether b starts like a native template (for format
+// sniffing; Decode still validates everything).
+func IsNative(b []byte) bool { return len(b) >= 4 && string(b[:4]) == Magic }

@@ -1,0 +1,124 @@
+package native
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"checkpost/biometric"
+)
+
+func sample() biometric.Template {
+	return biometric.Template{
+		Width: 388, Height: 374, ResolutionPPI: 500, Position: biometric.RightIndex, Quality: 87,
+		Minutiae: []biometric.Minutia{
+			{X: 10, Y: 20, Angle: 0, Type: biometric.MinutiaEnding, Quality: 90},
+			{X: 387, Y: 373, Angle: math.Pi, Type: biometric.MinutiaBifurcation, Quality: 1},
+			{X: 150, Y: 200, Angle: 2*math.Pi - 0.001, Type: biometric.MinutiaOther, Quality: 0},
+		},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	in := sample()
+	b, err := Encode(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != 20+8*len(in.Minutiae) {
+		t.Errorf("size %d, want %d", len(b), 20+8*len(in.Minutiae))
+	}
+	out, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Width != in.Width || out.Height != in.Height || out.ResolutionPPI != in.ResolutionPPI ||
+		out.Position != in.Position || out.Quality != in.Quality || len(out.Minutiae) != len(in.Minutiae) {
+		t.Fatalf("header changed: %+v -> %+v", in, out)
+	}
+	for i, m := range in.Minutiae {
+		o := out.Minutiae[i]
+		if o.X != m.X || o.Y != m.Y || o.Type != m.Type || o.Quality != m.Quality {
+			t.Errorf("minutia %d: %+v -> %+v", i, m, o)
+		}
+		// Angles keep 1/65536 of a turn; an angle just under 2π may wrap
+		// to 0.
+		d := math.Abs(math.Remainder(o.Angle-m.Angle, 2*math.Pi))
+		if d > math.Pi/65536+1e-12 {
+			t.Errorf("minutia %d: angle %v -> %v", i, m.Angle, o.Angle)
+		}
+	}
+	// Encoding the decoded template gives the same bytes.
+	b2, err := Encode(&out)
+	if err != nil || string(b2) != string(b) {
+		t.Errorf("second encoding differs (err %v)", err)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	in := sample()
+	good, _ := Encode(&in)
+	mutate := func(f func(b []byte) []byte) []byte {
+		b := append([]byte(nil), good...)
+		return f(b)
+	}
+	cases := []struct {
+		name string
+		b    []byte
+		want error
+	}{
+		{"empty", nil, ErrFormat},
+		{"magic", mutate(func(b []byte) []byte { b[0] = 'X'; return b }), ErrFormat},
+		{"version", mutate(func(b []byte) []byte { b[4] = 2; return b }), ErrVersion},
+		{"truncated", good[:len(good)-3], ErrFormat},
+		{"extra byte", append(append([]byte(nil), good...), 0), ErrFormat},
+		{"flipped bit", mutate(func(b []byte) []byte { b[17] ^= 1; return b }), ErrChecksum},
+		{"count too high", mutate(func(b []byte) []byte { b[15]++; return b }), ErrFormat},
+	}
+	for _, c := range cases {
+		if _, err := Decode(c.b); !errors.Is(err, c.want) {
+			t.Errorf("%s: error %v, want %v", c.name, err, c.want)
+		}
+	}
+}
+
+func TestEncodeRejects(t *testing.T) {
+	for name, f := range map[string]func(*biometric.Template){
+		"negative x":   func(t *biometric.Template) { t.Minutiae[0].X = -1 },
+		"NaN angle":    func(t *biometric.Template) { t.Minutiae[0].Angle = math.NaN() },
+		"quality 101":  func(t *biometric.Template) { t.Quality = 101 },
+		"type 3":       func(t *biometric.Template) { t.Minutiae[1].Type = 3 },
+		"huge width":   func(t *biometric.Template) { t.Width = 70000 },
+		"position 11":  func(t *biometric.Template) { t.Position = 11 },
+		"too many":     func(t *biometric.Template) { t.Minutiae = make([]biometric.Minutia, 256) },
+		"min quality ": func(t *biometric.Template) { t.Minutiae[2].Quality = 200 },
+	} {
+		tp := sample()
+		f(&tp)
+		if _, err := Encode(&tp); err == nil {
+			t.Errorf("%s: encoded without error", name)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	in := sample()
+	good, _ := Encode(&in)
+	f.Add(good)
+	f.Add([]byte("CPFT"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tp, err := Decode(b)
+		if err != nil {
+			return
+		}
+		// What decodes must encode back to the same bytes.
+		out, err := Encode(&tp)
+		if err != nil {
+			t.Fatalf("decoded template does not encode: %v", err)
+		}
+		if string(out) != string(b) {
+			t.Fatalf("round trip changed the bytes")
+		}
+	})
+}
