@@ -74,9 +74,6 @@ func (db *DB) ImportDocuments(ctx context.Context, source string, src DocumentSo
 				return res, err
 			}
 		}
-		if bad.Bad > 0 {
-			continue // only reading on, to report every bad line
-		}
 		if e, err = e.Normalize(); err != nil {
 			bad.collect(&watchlist.LineError{Line: lineOf(), Err: err})
 			continue

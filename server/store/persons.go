@@ -78,9 +78,6 @@ func (db *DB) ImportPersons(ctx context.Context, source string, src PersonSource
 				return res, err
 			}
 		}
-		if bad.Bad > 0 {
-			continue
-		}
 		line := lineOf()
 		if p, err = p.Normalize(); err != nil {
 			bad.collect(&watchlist.LineError{Line: line, Err: err})
