@@ -10,6 +10,11 @@ import (
 
 var grayModel = color.GrayModel
 
+// maxPixelsPerByte bounds the compression ratio a file may claim: the
+// FBI's 0.75 bits per pixel is about 11 pixels per byte, and a blank
+// 1000×1000 image coded by this package takes about 1500 pixels per byte.
+const maxPixelsPerByte = 4000
+
 // Decode reads a WSQ image into an *image.Gray.
 func Decode(rd io.Reader) (image.Image, error) {
 	data, err := readAll(rd)
@@ -26,6 +31,12 @@ func DecodeBytes(data []byte) (*image.Gray, error) {
 		return nil, err
 	}
 	f := r.frame
+	// Even an all-grey image needs some entropy-coded data per pixel;
+	// refusing absurd ratios keeps a forged header from making a tiny
+	// file allocate hundreds of megabytes.
+	if f.width*f.height > maxPixelsPerByte*len(data) {
+		return nil, FormatError(fmt.Sprintf("a %dx%d image cannot be coded in %d bytes", f.width, f.height, len(data)))
+	}
 	l := newLayout(f.width, f.height)
 	plane := make([]float64, f.width*f.height)
 	if err := r.blocks(l, plane); err != nil {

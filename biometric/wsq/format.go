@@ -370,7 +370,8 @@ func Comments(data []byte) ([]string, error) {
 
 // ResolutionOf returns the resolution in pixels per inch stated by the
 // "PPI" attribute of a NIST-COM comment of the WSQ file, or an error when
-// the file states none (some encoders write no NIST-COM, or "PPI -1").
+// the file states none (some encoders write no NIST-COM, or "PPI -1", or
+// that -1 wrapped to 255).
 func ResolutionOf(data []byte) (int, error) {
 	comments, err := Comments(data)
 	if err != nil {
@@ -388,6 +389,13 @@ func ResolutionOf(data []byte) (int, error) {
 			ppi, err := strconv.Atoi(strings.TrimSpace(value))
 			if err != nil || ppi <= 0 {
 				return 0, errors.New("wsq: NIST-COM states no resolution (PPI " + value + ")")
+			}
+			if ppi == 255 {
+				// Writers that keep the resolution in a byte turn the
+				// NIST-COM "unknown" (-1) into 255, which no fingerprint
+				// scanner uses (NIST's sample tenprint slaps say 255 for
+				// 500 ppi images).
+				return 0, errors.New("wsq: NIST-COM PPI 255 (an unknown resolution stored in a byte)")
 			}
 			return ppi, nil
 		}

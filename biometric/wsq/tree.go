@@ -59,7 +59,7 @@ func (n node) child(q int) node {
 // synthesis must undo them (deepest first) and the 64 subbands in coding
 // order.
 type layout struct {
-	splits   []node
+	splits   []node // synthesis order; analysis runs it backwards
 	subbands [numSubbands]rect
 }
 

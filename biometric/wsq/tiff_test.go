@@ -1,0 +1,3 @@
+package wsq
+
+import _ "golang.org/x/image/tiff" // FVC2002 images are TIFF
