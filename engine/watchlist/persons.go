@@ -339,7 +339,10 @@ type PersonIndex struct {
 	vocabIDs map[string]int32
 	keyIDs   map[string]int32
 	keyStr   []string
-	postings [][]uint32 // key id -> name ids holding a part with that key
+	// postings: key id -> the names holding a part with that key, each
+	// as name id<<32 | the person's birth year (0 unknown), so that a scan
+	// skips people born in other years without touching their records.
+	postings [][]uint64
 	sorted   []int32    // key ids in key order, for prefix searches; nil when stale
 	sortedMu sync.Mutex
 	scratch  sync.Pool
@@ -386,12 +389,12 @@ func (x *PersonIndex) vocabID(t nameToken) int32 {
 	return id
 }
 
-func (x *PersonIndex) post(key int32, name uint32) {
+func (x *PersonIndex) post(key int32, name uint32, year int) {
 	p := x.postings[key]
-	if len(p) > 0 && p[len(p)-1] == name {
+	if len(p) > 0 && uint32(p[len(p)-1]>>32) == name {
 		return
 	}
-	x.postings[key] = append(p, name)
+	x.postings[key] = append(p, uint64(name)<<32|uint64(uint32(year)))
 }
 
 // Add lists a person, or replaces the entry with the same ID; the ID must
@@ -450,9 +453,9 @@ func (x *PersonIndex) Add(p Person) error {
 				}
 				x.tokens = append(x.tokens, tok)
 				v := x.vocab[id]
-				x.post(v.key, ni)
+				x.post(v.key, ni, p.BirthDate.Year)
 				if v.altKey >= 0 {
-					x.post(v.altKey, ni)
+					x.post(v.altKey, ni, p.BirthDate.Year)
 				}
 			}
 		}
@@ -638,10 +641,19 @@ func (x *PersonIndex) Screen(q PersonQuery) []PersonHit {
 		}
 	}
 
+	// A listed birth year other than the one read costs at least the
+	// penalty of a year one off; when that alone keeps a name below the
+	// threshold, names of other years are skipped in the scan.
+	qYear := q.BirthDate.Year
+	skipYears := qYear != 0 && combine(1, dateAdjustments[dateYearOff], nationalityEqual) < minScore
 	s.hits = s.hits[:0]
 	for _, oi := range order[:nP] {
 		for _, k := range s.qtoks[oi].keys {
-			for _, ni := range x.postings[k] {
+			for _, post := range x.postings[k] {
+				if year := int(uint32(post)); skipYears && year != 0 && year != qYear && !yearsAgree(year, qYear) {
+					continue
+				}
+				ni := uint32(post >> 32)
 				if s.seen[ni] == s.stamp {
 					continue
 				}
