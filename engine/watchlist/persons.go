@@ -343,7 +343,7 @@ type PersonIndex struct {
 	// as name id<<32 | the person's birth year (0 unknown), so that a scan
 	// skips people born in other years without touching their records.
 	postings [][]uint64
-	sorted   []int32    // key ids in key order, for prefix searches; nil when stale
+	sorted   []int32 // key ids in key order, for prefix searches; nil when stale
 	sortedMu sync.Mutex
 	scratch  sync.Pool
 }
