@@ -1,6 +1,10 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+
+	"checkpost/devices"
+)
 
 // Status is the outcome of one check, with the result states of ICAO Doc
 // 9303 Part 2 Appendix C.
@@ -63,17 +67,8 @@ func ParseRecommendation(s string) (Recommendation, error) {
 	return r, nil
 }
 
-// Light names a light source of a document scanner.
-type Light string
-
-// The light sources.
-const (
-	White    Light = "white"
-	IR       Light = "ir"
-	UV       Light = "uv"
-	Coaxial  Light = "coaxial"
-	BackPage Light = "back"
-)
+// Light is a light source of a document scanner (the capture's own type).
+type Light = devices.Light
 
 // Region is an axis-aligned rectangle in the pixel coordinates of the image
 // taken under one light (as submitted, before any rectification).
