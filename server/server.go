@@ -29,6 +29,19 @@ type Config struct {
 	// ShutdownTimeout bounds how long Run waits for requests in flight
 	// after its context ends.
 	ShutdownTimeout time.Duration
+	// Vault holds the keys, verifications, evidence and the audit log;
+	// without it the endpoints that need it answer 503.
+	Vault *store.Vault
+	// Verifier runs the verification pipeline; without it
+	// POST /api/v1/verifications answers 503.
+	Verifier Verifier
+	// Limits bound request sizes and times (zero fields: DefaultLimits).
+	Limits Limits
+	// Keys says where the keyring lives, for rotation through the API.
+	Keys KeySource
+	// PurgeEvery is how often the retention job looks for expired
+	// evidence (default one minute).
+	PurgeEvery time.Duration
 }
 
 // Server serves checkpost's HTTP API.
@@ -40,6 +53,14 @@ type Server struct {
 
 	mu    sync.Mutex
 	ready map[string]ReadyCheck
+
+	vault    *store.Vault
+	verifier Verifier
+	limits   Limits
+	keys     KeySource
+	metrics  *Metrics
+	sm       serverMetrics
+	jobs     *jobs
 }
 
 // New makes a server over an open database.
@@ -50,7 +71,10 @@ func New(cfg Config, db *store.DB, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, db: db, log: log, ready: map[string]ReadyCheck{}}
+	s := &Server{cfg: cfg, db: db, log: log, ready: map[string]ReadyCheck{},
+		vault: cfg.Vault, verifier: cfg.Verifier, limits: cfg.Limits.withDefaults(), keys: cfg.Keys, metrics: NewMetrics()}
+	s.sm = newServerMetrics(s.metrics)
+	s.jobs = newJobs(s)
 	s.AddReadyCheck("database", db.Ready)
 	s.router = s.routes()
 	return s
@@ -75,6 +99,7 @@ func (s *Server) routes() chi.Router {
 	r.Use(middleware.RequestID)
 	r.Use(echoRequestID)
 	r.Use(s.accessLog)
+	r.Use(s.instrument)
 	r.Use(s.recoverer)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "not found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
@@ -82,11 +107,22 @@ func (s *Server) routes() chi.Router {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, "method not allowed", fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
 	})
-	r.Get("/healthz", s.handleHealthz)
-	r.Get("/readyz", s.handleReadyz)
-	r.Route("/api/v1", func(r chi.Router) {
-		r.With(s.requireRole(store.Roles...)).Get("/whoami", s.handleWhoami)
-	})
+	// Every route goes through s.handle, which takes its roles and limits
+	// from the access table in access.go.
+	s.handle(r, "GET", "/healthz", s.handleHealthz)
+	s.handle(r, "GET", "/readyz", s.handleReadyz)
+	s.handle(r, "GET", "/metrics", s.handleMetrics)
+	s.handle(r, "GET", "/api/openapi.json", s.handleOpenAPI)
+	s.handle(r, "GET", "/api/v1/whoami", s.handleWhoami)
+	s.handle(r, "POST", "/api/v1/verifications", s.handleCreateVerification)
+	s.handle(r, "GET", "/api/v1/verifications/{id}", s.handleGetVerification)
+	s.handle(r, "GET", "/api/v1/verifications/{id}/evidence/{name}", s.handleGetEvidence)
+	s.handle(r, "POST", "/api/v1/verifications/{id}/decision", s.handleDecision)
+	s.handle(r, "GET", "/api/v1/movements", s.handleMovements)
+	s.handle(r, "GET", "/api/v1/admin/keys", s.handleKeyStatus)
+	s.handle(r, "POST", "/api/v1/admin/keys/rotate", s.handleKeyRotate)
+	s.handle(r, "GET", "/api/v1/admin/audit", s.handleAuditList)
+	s.handle(r, "GET", "/api/v1/admin/audit/verify", s.handleAuditVerify)
 	return r
 }
 
@@ -132,6 +168,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	stopJobs := s.jobs.start(ctx)
+	defer stopJobs()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
