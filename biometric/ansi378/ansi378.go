@@ -128,7 +128,7 @@ func Decode(data []byte) (*Record, error) {
 			length, off = int(binary.BigEndian.Uint32(data[10:])), 14
 			r.LongLength = length <= 0xFFFF
 		}
-		if len(data) < off+20 {
+		if len(data) < off+16 {
 			return nil, formatErr(len(data), "record header truncated")
 		}
 	case "030\x00":
@@ -140,7 +140,11 @@ func Decode(data []byte) (*Record, error) {
 	default:
 		return nil, formatErr(4, "version %q is neither \" 20\" (2004) nor \"030\" (2009)", data[4:7])
 	}
-	if length > len(data) || length > MaxRecordSize || length < off+8 {
+	headerEnd := off + 8 // "030": product, equipment, views, reserved
+	if r.Version == Version2004 {
+		headerEnd = off + 16 // and the image size and resolution
+	}
+	if length > len(data) || length > MaxRecordSize || length < headerEnd {
 		return nil, formatErr(8, "record length %d does not fit the %d bytes given", length, len(data))
 	}
 	data = data[:length]
