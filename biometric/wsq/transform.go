@@ -42,48 +42,71 @@ func synthesisFilters(h0, h1 []float64) (g0, g1 []float64) {
 }
 
 // synthesizer reconstructs signals from their two channels.
+//
+// Output sample i takes low-pass coefficients (even positions) through
+// g0 and high-pass ones (odd positions) through g1; for a given parity of
+// i the taps that touch each kind are fixed, so the two filters merge into
+// one kernel per parity.
 type synthesizer struct {
-	g0, g1 []float64
-	line   []float64 // the interleaved signal
-	out    []float64
+	radius      int
+	kEven, kOdd []float64 // index d+radius: weight of position i-d
+	lowEvenSum  float64   // a one-sample signal's gain
+	line, ext   []float64
+	out         []float64
 }
 
 func newSynthesizer(n int, g0, g1 []float64) *synthesizer {
-	return &synthesizer{g0: g0, g1: g1, line: make([]float64, n), out: make([]float64, n)}
+	c0, c1 := len(g0)/2, len(g1)/2
+	r := max(c0, c1)
+	s := &synthesizer{radius: r, kEven: make([]float64, 2*r+1), kOdd: make([]float64, 2*r+1),
+		line: make([]float64, n), ext: make([]float64, n+2*r), out: make([]float64, n)}
+	for j, g := range g0 {
+		d := j - c0
+		if d%2 == 0 {
+			s.kEven[d+r] += g // i even, i-d even: a low-pass position
+			s.lowEvenSum += g
+		} else {
+			s.kOdd[d+r] += g
+		}
+	}
+	for j, g := range g1 {
+		d := j - c1
+		if d%2 == 0 {
+			s.kOdd[d+r] += g // i odd, i-d odd: a high-pass position
+		} else {
+			s.kEven[d+r] += g
+		}
+	}
+	return s
 }
 
-// join1 reconstructs n samples into s.out from low (ceil(n/2)) and high
-// (floor(n/2)) coefficients read through get(i) for i in [0,n): the
-// caller lays them out interleaved in s.line first.
+// join1 reconstructs n samples into s.out from the interleaved
+// coefficients in s.line (see interleave).
 func (s *synthesizer) join1(n int) {
-	y, out := s.line[:n], s.out[:n]
-	c0, c1 := len(s.g0)/2, len(s.g1)/2
 	if n == 1 {
 		// One low-pass coefficient, no high-pass: only the low-pass
 		// filter's even taps touch it.
-		var v float64
-		for j, g := range s.g0 {
-			if (j-c0)%2 == 0 {
-				v += g
-			}
-		}
-		out[0] = v * y[0]
+		s.out[0] = s.lowEvenSum * s.line[0]
 		return
 	}
-	for i := 0; i < n; i++ {
-		var v float64
-		// Low-pass coefficients sit at even positions, high-pass at odd.
-		for j, g := range s.g0 {
-			p := i - (j - c0)
-			if p&1 == 0 {
-				v += g * y[reflect(p, n)]
-			}
+	r := s.radius
+	ext := s.ext[:n+2*r]
+	copy(ext[r:], s.line[:n])
+	for k := 1; k <= r; k++ {
+		ext[r-k] = s.line[reflect(-k, n)]
+		ext[r+n-1+k] = s.line[reflect(n-1+k, n)]
+	}
+	out := s.out[:n]
+	for i := range out {
+		k := s.kEven
+		if i&1 != 0 {
+			k = s.kOdd
 		}
-		for j, g := range s.g1 {
-			p := i - (j - c1)
-			if p&1 != 0 {
-				v += g * y[reflect(p, n)]
-			}
+		// ext[i+r-d] for d = -r..r, i.e. ext[i .. i+2r] against k reversed.
+		w := ext[i : i+2*r+1]
+		var v float64
+		for t, kv := range k {
+			v += kv * w[2*r-t]
 		}
 		out[i] = v
 	}
@@ -95,35 +118,40 @@ func (s *synthesizer) join(plane []float64, width int, n node) {
 	if n.w == 0 || n.h == 0 {
 		return
 	}
-	// Columns: the top part holds one channel, the bottom the other.
+	col := make([]float64, n.h)
 	for x := n.x; x < n.x+n.w; x++ {
-		s.interleave(n.h, n.invY, func(i int) float64 { return plane[(n.y+i)*width+x] })
+		for i := range col {
+			col[i] = plane[(n.y+i)*width+x]
+		}
+		s.interleave(col, n.invY)
 		s.join1(n.h)
-		for i := 0; i < n.h; i++ {
-			plane[(n.y+i)*width+x] = s.out[i]
+		for i, v := range s.out[:n.h] {
+			plane[(n.y+i)*width+x] = v
 		}
 	}
 	for y := n.y; y < n.y+n.h; y++ {
 		row := plane[y*width+n.x : y*width+n.x+n.w]
-		s.interleave(n.w, n.invX, func(i int) float64 { return row[i] })
+		s.interleave(row, n.invX)
 		s.join1(n.w)
 		copy(row, s.out[:n.w])
 	}
 }
 
-// interleave puts the low-pass coefficients (ceil(n/2), first unless
-// inverted) at even positions of s.line and the high-pass ones at odd.
-func (s *synthesizer) interleave(n int, inverted bool, at func(int) float64) {
+// interleave puts the low-pass coefficients of stored (ceil(n/2), first
+// unless inverted) at even positions of s.line and the high-pass ones at
+// odd positions.
+func (s *synthesizer) interleave(stored []float64, inverted bool) {
+	n := len(stored)
 	nLow := (n + 1) / 2
 	lowAt, highAt := 0, nLow
 	if inverted {
 		lowAt, highAt = n/2, 0
 	}
 	for k := 0; k < nLow; k++ {
-		s.line[2*k] = at(lowAt + k)
+		s.line[2*k] = stored[lowAt+k]
 	}
 	for k := 0; k < n/2; k++ {
-		s.line[2*k+1] = at(highAt + k)
+		s.line[2*k+1] = stored[highAt+k]
 	}
 }
 

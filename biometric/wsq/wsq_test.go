@@ -147,7 +147,7 @@ func TestPerfectReconstruction(t *testing.T) {
 				stored = append(append([]float64{}, high...), low...)
 			}
 			s := newSynthesizer(n, g0, g1)
-			s.interleave(n, inverted, func(i int) float64 { return stored[i] })
+			s.interleave(stored, inverted)
 			s.join1(n)
 			for i := range x {
 				if math.Abs(s.out[i]-x[i]) > 1e-6 {
