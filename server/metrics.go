@@ -310,3 +310,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_ = s.metrics.WriteText(w)
 }
+
+// Metrics returns the server's registry, for the owners of numbers the
+// server does not know (watchlist sizes: set a gauge when a list changes).
+func (s *Server) Metrics() *Metrics { return s.metrics }
