@@ -28,6 +28,11 @@ const (
 	MaxImagePixels = 48 << 20
 )
 
+// maxPixelsPerByte bounds the compression a file may claim: deflate (PNG,
+// TIFF) packs at most about 1032 bytes into one, 8 pixels a byte at 1 bit
+// per pixel; a blank JPEG needs at least 2 bits per 8×8 block.
+const maxPixelsPerByte = 8 * 1032
+
 // StandardPPI is the resolution every extractor in checkpost works at.
 const StandardPPI = 500
 
@@ -130,8 +135,15 @@ func DecodeImageBytes(data []byte, opt ImageOptions) (FingerImage, error) {
 	if err != nil {
 		return FingerImage{}, fmt.Errorf("biometric: %s header: %w", format, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if cfg.Width <= 0 || cfg.Height <= 0 || pixels > MaxImagePixels {
 		return FingerImage{}, fmt.Errorf("biometric: %s image of %dx%d pixels (limit %d pixels)", format, cfg.Width, cfg.Height, MaxImagePixels)
+	}
+	if pixels > maxPixelsPerByte*int64(len(data)) {
+		// Decoders allocate the whole image before reading its data: a
+		// forged header must not buy hundreds of megabytes with a few
+		// bytes.
+		return FingerImage{}, fmt.Errorf("biometric: a %dx%d %s image cannot be coded in %d bytes", cfg.Width, cfg.Height, format, len(data))
 	}
 	im, err := c.decode(bytes.NewReader(data))
 	if err != nil {
