@@ -287,8 +287,24 @@ func canonicalSpelling(p string) string {
 	return string(out)
 }
 
-// skeletonKey is the blocking key of a canonical spelling: its consonants,
-// G merged with K, doubles single. A spelling of vowels only keys as itself
+// keyClass merges, for blocking only, consonants that transliterations
+// and readings swap: K G Q J and a leading Y (Gamal/Jamal, Gilani/Jilani,
+// Yasmin/Jasmin), T D (Ahmet/Ahmed), F P V (Afridi/Apridi, Ivanov/Ivanoff,
+// Musavi/Musawi). The edit distance still tells them apart.
+var keyClass = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+	}
+	for _, class := range []string{"KGQJY", "TD", "FPV"} {
+		for i := 0; i < len(class); i++ {
+			t[class[i]] = class[0]
+		}
+	}
+	return t
+}()
+
+// skeletonKey is the blocking key of a canonical spelling: its consonants
+// merged by keyClass, doubles single. A spelling of vowels only keys as itself
 // behind a '~'.
 func skeletonKey(spell string) string {
 	var buf [maxTokenLen]byte
@@ -298,9 +314,7 @@ func skeletonKey(spell string) string {
 		if isVowel(c) {
 			continue
 		}
-		if c == 'G' {
-			c = 'K'
-		}
+		c = keyClass[c]
 		if len(out) > 0 && out[len(out)-1] == c {
 			continue
 		}

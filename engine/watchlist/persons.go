@@ -181,7 +181,8 @@ const (
 	unmatchedQueried = 0.35 // a part on the document missing from the list
 	nationalityEqual = 0.02
 	nationalityDiff  = -0.05
-	maxQueryTokens   = 8 // name parts of a query that are screened; more are ignored
+	maxQueryTokens   = 8     // name parts of a query that are screened; more are ignored
+	extraPostings    = 20000 // postings read beyond the prefix filter's bound while that is cheap
 	maxNameTokens    = 16
 )
 
@@ -345,7 +346,11 @@ type PersonIndex struct {
 	postings [][]uint64
 	sorted   []int32 // key ids in key order, for prefix searches; nil when stale
 	sortedMu sync.Mutex
-	scratch  sync.Pool
+	// free keeps the search scratches between searches. Not a sync.Pool:
+	// a pool drops its items at every collection, and a scratch for a
+	// million names is megabytes to allocate and clear again.
+	freeMu sync.Mutex
+	free   []*searchScratch
 }
 
 // NewPersonIndex returns an empty watchlist.
@@ -535,8 +540,18 @@ type candidate struct {
 	score, nscore float64
 }
 
+// maxFreeScratches bounds the scratches kept: more searches than this at
+// once allocate their own.
+const maxFreeScratches = 16
+
 func (x *PersonIndex) getScratch() *searchScratch {
-	s, _ := x.scratch.Get().(*searchScratch)
+	var s *searchScratch
+	x.freeMu.Lock()
+	if n := len(x.free); n > 0 {
+		s = x.free[n-1]
+		x.free = x.free[:n-1]
+	}
+	x.freeMu.Unlock()
 	if s == nil {
 		s = &searchScratch{}
 	}
@@ -557,6 +572,14 @@ func (x *PersonIndex) getScratch() *searchScratch {
 		s.stamp = 1
 	}
 	return s
+}
+
+func (x *PersonIndex) putScratch(s *searchScratch) {
+	x.freeMu.Lock()
+	if len(x.free) < maxFreeScratches {
+		x.free = append(x.free, s)
+	}
+	x.freeMu.Unlock()
 }
 
 // idf is the weight of a name part posted under df of the n screened
@@ -583,7 +606,7 @@ func (x *PersonIndex) Screen(q PersonQuery) []PersonHit {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	s := x.getScratch()
-	defer x.scratch.Put(s)
+	defer x.putScratch(s)
 
 	s.nameToks = tokenizeName(tokenizeName(s.nameToks[:0], q.Primary, false), q.Secondary, true)
 	if len(s.nameToks) == 0 || len(x.names) == 0 {
@@ -631,14 +654,23 @@ func (x *PersonIndex) Screen(q PersonQuery) []PersonHit {
 		total += qt.weight
 	}
 	var inP float64
-	nP := 0
+	nP, scanned := 0, 0
 	for nP < len(order) {
 		inP += s.qtoks[order[nP]].weight
+		scanned += s.qtoks[order[nP]].df
 		nP++
 		rest := total - inP
 		if rest/(rest+unmatchedQueried*inP) < minName {
 			break
 		}
+	}
+	// The bound assumes a part of P matches under its own key; a misread or
+	// an unusual spelling of a rare part can move it to another key. While
+	// it is cheap, the next parts are read too, so that such a name is
+	// still found through its other parts.
+	for nP < len(order) && scanned+s.qtoks[order[nP]].df <= extraPostings {
+		scanned += s.qtoks[order[nP]].df
+		nP++
 	}
 
 	// A listed birth year other than the one read costs at least the
