@@ -23,9 +23,10 @@ import (
 //     Husain; Mohammad, Mohamad); H after B or J (the aspirates BH,
 //     JH: Bhatti, Batti) and H closing a name after a vowel (Abdullah,
 //     Abdulla) are dropped;
-//   - the key further drops the vowels and merges G with K, so that
-//     Mohammad, Muhammad, Mohammed and Mohamed share the key MHMD, and the
-//     remaining differences (O/U, E/A, ...) are weighed by the edit
+//   - the key further drops the vowels and merges consonants that
+//     spellings and readings swap (keyClass: K G Q J Y, T D, F P V), so
+//     that Mohammad, Muhammad, Mohammed and Mohamed share the key MHMT, and
+//     the remaining differences (O/U, E/A, ...) are weighed by the edit
 //     distance in tokenSimilarity.
 //
 // Whole name parts are handled before the letters:
