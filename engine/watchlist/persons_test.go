@@ -400,3 +400,32 @@ func FuzzPersonCSV(f *testing.F) {
 		}
 	})
 }
+
+func TestPersonConcurrentAddAndScreen(t *testing.T) {
+	x := testList(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 300; i++ {
+			p := Person{ID: int64(1000 + i), List: "wanted", Reason: "r", BirthDate: PartialDate{Year: 1950 + i%50},
+				Names: []PersonName{{Primary: fmt.Sprintf("NAME%c%c", 'A'+i%26, 'A'+i/26), Secondary: "MUHAMMAD"}}}
+			if err := x.Add(p); err != nil {
+				t.Error(err)
+				return
+			}
+			if i%3 == 0 {
+				x.Remove(int64(1000 + i))
+			}
+		}
+	}()
+	for i := 0; i < 300; i++ {
+		hit, ok := screenTop(t, x, PersonQuery{Primary: "KHAN", Secondary: "MOHAMMED ALI", BirthDate: PartialDate{80, 3, 14}, Truncated: i%2 == 0})
+		if !ok || hit.Person.ID != 1 {
+			t.Fatalf("screen %d during adds: %+v, %v", i, hit.Person, ok)
+		}
+	}
+	<-done
+	if x.Len() != 8+200 {
+		t.Fatalf("Len = %d, want 208", x.Len())
+	}
+}
