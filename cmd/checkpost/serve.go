@@ -15,7 +15,7 @@ import (
 const defaultDB = "var/checkpost.db"
 
 func init() {
-	var addr, db string
+	var addr, db, keyFile, retention string
 	var shutdown time.Duration
 	register(&command{
 		Path:    "serve",
@@ -37,22 +37,34 @@ Example:
 			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 			fs.StringVar(&db, "db", defaultDB, "SQLite database file (created when missing)")
 			fs.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long to wait for requests in flight on shutdown")
+			fs.StringVar(&keyFile, "key-file", "", "data key file (default: $CHECKPOST_DATA_KEY, else checkpost.keys beside the database, generated on first start)")
+			fs.StringVar(&retention, "retention", "30d", "how long evidence images and templates are kept (30d, 12h; 0 keeps them)")
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
 			if len(args) > 0 {
 				return usageError("unexpected arguments: %q", args)
 			}
-			return runServe(ctx, cli, addr, db, shutdown)
+			keep, err := parseRetention(retention)
+			if err != nil {
+				return usageError("--retention: %v", err)
+			}
+			return runServe(ctx, cli, addr, db, shutdown, keyFile, keep)
 		},
 	})
 }
 
-func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown time.Duration) error {
+func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown time.Duration, keyFile string, retention time.Duration) error {
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// The keys before the first token: a start that fails on its keys must
+	// not use up the one moment the admin token is shown.
+	vault, keySource, err := openServeVault(ctx, cli, db, keyFile, retention)
+	if err != nil {
+		return err
+	}
 
 	n, err := db.CountTokens(ctx)
 	if err != nil {
@@ -66,7 +78,7 @@ func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown ti
 		}
 	}
 
-	srv := server.New(server.Config{ShutdownTimeout: shutdown}, db, cli.Log)
+	srv := server.New(server.Config{ShutdownTimeout: shutdown, Vault: vault, Keys: keySource}, db, cli.Log)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)

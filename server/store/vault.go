@@ -195,3 +195,14 @@ func newID(prefix string) string {
 	}
 	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
+
+// HasVault reports whether the database was ever used with keys: then a
+// new keyring must not be generated for it (its data needs the old one).
+func (db *DB) HasVault(ctx context.Context) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vault_meta WHERE name = 'hash_key_check'`).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	return n > 0, nil
+}
