@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"time"
 
 	"checkpost/engine/watchlist"
 )
@@ -24,95 +22,53 @@ type DocumentSource interface {
 // reason, authority and date; the earlier values go to the history table.
 // source names the file in the import record.
 func (db *DB) ImportDocuments(ctx context.Context, source string, src DocumentSource) (ImportResult, error) {
-	var res ImportResult
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("store: import documents: %w", err)
-	}
-	defer tx.Rollback()
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	r, err := tx.ExecContext(ctx, `INSERT INTO watchlist_imports(list, source, imported_at) VALUES ('documents', ?, ?)`, source, now)
-	if err != nil {
-		return res, fmt.Errorf("store: import documents: %w", err)
-	}
-	if res.ImportID, err = r.LastInsertId(); err != nil {
-		return res, fmt.Errorf("store: import documents: %w", err)
-	}
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO lost_documents(issuer, number, number_key, reason, authority, reported, import_id, line, listed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(issuer, number) DO NOTHING`)
-	if err != nil {
-		return res, fmt.Errorf("store: import documents: %w", err)
-	}
-	defer insert.Close()
-	update, err := tx.PrepareContext(ctx, `UPDATE lost_documents SET number_key = ?, reason = ?, authority = ?, reported = ?, import_id = ?, line = ?, listed_at = ?
-		WHERE issuer = ? AND number = ? AND import_id IS NOT ?`)
-	if err != nil {
-		return res, fmt.Errorf("store: import documents: %w", err)
-	}
-	defer update.Close()
-	bad := &ImportError{Source: source}
-	lineOf := func() int {
-		if l, ok := src.(interface{ Line() int }); ok {
-			return l.Line()
-		}
-		return res.Records
-	}
-	for {
-		e, err := src.Next()
-		if err == io.EOF {
-			break
-		}
+	return runImport(ctx, db, "documents", source, src.Next, lineFunc(src), func(st *importState) (func(watchlist.DocumentEntry, int) error, func(), error) {
+		insert, err := st.tx.PrepareContext(ctx, `INSERT INTO lost_documents(issuer, number, number_key, reason, authority, reported, import_id, line, listed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(issuer, number) DO NOTHING`)
 		if err != nil {
-			if bad.collect(err) {
-				continue
+			return nil, nil, err
+		}
+		update, err := st.tx.PrepareContext(ctx, `UPDATE lost_documents SET number_key = ?, reason = ?, authority = ?, reported = ?, import_id = ?, line = ?, listed_at = ?
+			WHERE issuer = ? AND number = ? AND import_id IS NOT ?`)
+		if err != nil {
+			insert.Close()
+			return nil, nil, err
+		}
+		done := func() { insert.Close(); update.Close() }
+		add := func(e watchlist.DocumentEntry, line int) error {
+			e, err := e.Normalize()
+			if err != nil {
+				st.badLine(line, err)
+				return nil
 			}
-			return res, fmt.Errorf("store: import documents from %s: %w", source, err)
-		}
-		res.Records++
-		if res.Records%10000 == 0 {
-			if err := ctx.Err(); err != nil {
-				return res, err
+			key, _ := watchlist.NormalizeDocumentNumber(e.Number)
+			reported := e.Reported.String()
+			r, err := insert.ExecContext(ctx, e.Issuer, e.Number, key, e.Reason, e.Authority, reported, st.res.ImportID, line, st.now)
+			if err != nil {
+				return err
 			}
+			if n, _ := r.RowsAffected(); n == 1 {
+				st.res.Added++
+				return nil
+			}
+			r, err = update.ExecContext(ctx, key, e.Reason, e.Authority, reported, st.res.ImportID, line, st.now, e.Issuer, e.Number, st.res.ImportID)
+			if err != nil {
+				return err
+			}
+			if n, _ := r.RowsAffected(); n == 1 {
+				st.res.Updated++
+				return nil
+			}
+			// Neither new nor from an earlier import: listed earlier in this file.
+			var first int
+			if err := st.tx.QueryRowContext(ctx, `SELECT line FROM lost_documents WHERE issuer = ? AND number = ?`, e.Issuer, e.Number).Scan(&first); err != nil {
+				return err
+			}
+			st.badLine(line, fmt.Errorf("document %s %s is already on line %d of this file", e.Issuer, e.Number, first))
+			return nil
 		}
-		if e, err = e.Normalize(); err != nil {
-			bad.collect(&watchlist.LineError{Line: lineOf(), Err: err})
-			continue
-		}
-		key, _ := watchlist.NormalizeDocumentNumber(e.Number)
-		line := lineOf()
-		r, err := insert.ExecContext(ctx, e.Issuer, e.Number, key, e.Reason, e.Authority, e.Reported.String(), res.ImportID, line, now)
-		if err != nil {
-			return res, fmt.Errorf("store: import documents: %s line %d: %w", source, line, err)
-		}
-		if n, _ := r.RowsAffected(); n == 1 {
-			res.Added++
-			continue
-		}
-		r, err = update.ExecContext(ctx, key, e.Reason, e.Authority, e.Reported.String(), res.ImportID, line, now, e.Issuer, e.Number, res.ImportID)
-		if err != nil {
-			return res, fmt.Errorf("store: import documents: %s line %d: %w", source, line, err)
-		}
-		if n, _ := r.RowsAffected(); n == 1 {
-			res.Updated++
-			continue
-		}
-		var first int
-		if err := tx.QueryRowContext(ctx, `SELECT line FROM lost_documents WHERE issuer = ? AND number = ?`, e.Issuer, e.Number).Scan(&first); err != nil {
-			return res, fmt.Errorf("store: import documents: %w", err)
-		}
-		bad.collect(&watchlist.LineError{Line: line, Err: fmt.Errorf("document %s %s is already on line %d of this file", e.Issuer, e.Number, first)})
-	}
-	if bad.Bad > 0 {
-		return res, bad
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE watchlist_imports SET lines = ?, added = ?, updated = ? WHERE id = ?`,
-		res.Records, res.Added, res.Updated, res.ImportID); err != nil {
-		return res, fmt.Errorf("store: import documents: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return res, fmt.Errorf("store: import documents: commit: %w", err)
-	}
-	return res, nil
+		return add, done, nil
+	})
 }
 
 // CountDocuments returns the number of listed documents.

@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"checkpost/engine/watchlist"
@@ -22,113 +22,73 @@ type PersonSource interface {
 // whose list and ref are already listed by an earlier import is replaced:
 // the old row is marked removed, never deleted.
 func (db *DB) ImportPersons(ctx context.Context, source string, src PersonSource) (ImportResult, error) {
-	var res ImportResult
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("store: import persons: %w", err)
-	}
-	defer tx.Rollback()
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	r, err := tx.ExecContext(ctx, `INSERT INTO watchlist_imports(list, source, imported_at) VALUES ('persons', ?, ?)`, source, now)
-	if err != nil {
-		return res, fmt.Errorf("store: import persons: %w", err)
-	}
-	if res.ImportID, err = r.LastInsertId(); err != nil {
-		return res, fmt.Errorf("store: import persons: %w", err)
-	}
-	retire, err := tx.PrepareContext(ctx, `UPDATE watchlist_persons SET removed_at = ?
-		WHERE list = ? AND ref = ? AND removed_at IS NULL AND import_id IS NOT ?`)
-	if err != nil {
-		return res, fmt.Errorf("store: import persons: %w", err)
-	}
-	defer retire.Close()
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO watchlist_persons(list, ref, birth_date, nationality, reason, import_id, line, listed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return res, fmt.Errorf("store: import persons: %w", err)
-	}
-	defer insert.Close()
-	insertName, err := tx.PrepareContext(ctx, `INSERT INTO watchlist_person_names(person, seq, primary_name, secondary_name, original_primary, original_secondary)
-		VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return res, fmt.Errorf("store: import persons: %w", err)
-	}
-	defer insertName.Close()
-	bad := &ImportError{Source: source}
-	lineOf := func() int {
-		if l, ok := src.(interface{ Line() int }); ok {
-			return l.Line()
-		}
-		return res.Records
-	}
-	for {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
+	return runImport(ctx, db, "persons", source, src.Next, lineFunc(src), func(st *importState) (func(watchlist.Person, int) error, func(), error) {
+		retire, err := st.tx.PrepareContext(ctx, `UPDATE watchlist_persons SET removed_at = ?
+			WHERE list = ? AND ref = ? AND removed_at IS NULL AND import_id IS NOT ?`)
 		if err != nil {
-			if bad.collect(err) {
-				continue
-			}
-			return res, fmt.Errorf("store: import persons from %s: %w", source, err)
+			return nil, nil, err
 		}
-		res.Records++
-		if res.Records%10000 == 0 {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
+		insert, err := st.tx.PrepareContext(ctx, `INSERT INTO watchlist_persons(list, ref, birth_date, nationality, reason, import_id, line, listed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			retire.Close()
+			return nil, nil, err
 		}
-		line := lineOf()
-		if p, err = p.Normalize(); err != nil {
-			bad.collect(&watchlist.LineError{Line: line, Err: err})
-			continue
+		insertName, err := st.tx.PrepareContext(ctx, `INSERT INTO watchlist_person_names(person, seq, primary_name, secondary_name, original_primary, original_secondary)
+			VALUES (?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			retire.Close()
+			insert.Close()
+			return nil, nil, err
 		}
-		var ref any
-		if p.Ref != "" {
-			ref = p.Ref
-			r, err := retire.ExecContext(ctx, now, p.List, p.Ref, res.ImportID)
+		done := func() { retire.Close(); insert.Close(); insertName.Close() }
+		add := func(p watchlist.Person, line int) error {
+			p, err := p.Normalize()
 			if err != nil {
-				return res, fmt.Errorf("store: import persons: %s line %d: %w", source, line, err)
+				st.badLine(line, err)
+				return nil
 			}
-			if n, _ := r.RowsAffected(); n > 0 {
-				res.Updated++
-			} else {
-				var first int
-				err := tx.QueryRowContext(ctx, `SELECT line FROM watchlist_persons WHERE list = ? AND ref = ? AND removed_at IS NULL`, p.List, p.Ref).Scan(&first)
-				if err == nil {
-					bad.collect(&watchlist.LineError{Line: line, Err: fmt.Errorf("list %q ref %q is already on line %d of this file", p.List, p.Ref, first)})
-					continue
+			var ref any
+			if p.Ref != "" {
+				ref = p.Ref
+				r, err := retire.ExecContext(ctx, st.now, p.List, p.Ref, st.res.ImportID)
+				if err != nil {
+					return err
 				}
-				res.Added++
+				if n, _ := r.RowsAffected(); n > 0 {
+					st.res.Updated++
+				} else {
+					var first int
+					err := st.tx.QueryRowContext(ctx, `SELECT line FROM watchlist_persons WHERE list = ? AND ref = ? AND removed_at IS NULL`, p.List, p.Ref).Scan(&first)
+					if err == nil {
+						st.badLine(line, fmt.Errorf("list %q ref %q is already on line %d of this file", p.List, p.Ref, first))
+						return nil
+					}
+					if !errors.Is(err, sql.ErrNoRows) {
+						return err
+					}
+					st.res.Added++
+				}
+			} else {
+				st.res.Added++
 			}
-		} else {
-			res.Added++
-		}
-		r, err := insert.ExecContext(ctx, p.List, ref, p.BirthDate.String(), p.Nationality, p.Reason, res.ImportID, line, now)
-		if err != nil {
-			return res, fmt.Errorf("store: import persons: %s line %d: %w", source, line, err)
-		}
-		id, err := r.LastInsertId()
-		if err != nil {
-			return res, fmt.Errorf("store: import persons: %w", err)
-		}
-		for seq, n := range p.Names {
-			if _, err := insertName.ExecContext(ctx, id, seq, n.Primary, n.Secondary, n.OriginalPrimary, n.OriginalSecondary); err != nil {
-				return res, fmt.Errorf("store: import persons: %s line %d: %w", source, line, err)
+			r, err := insert.ExecContext(ctx, p.List, ref, p.BirthDate.String(), p.Nationality, p.Reason, st.res.ImportID, line, st.now)
+			if err != nil {
+				return err
 			}
+			id, err := r.LastInsertId()
+			if err != nil {
+				return err
+			}
+			for seq, n := range p.Names {
+				if _, err := insertName.ExecContext(ctx, id, seq, n.Primary, n.Secondary, n.OriginalPrimary, n.OriginalSecondary); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-	}
-	if bad.Bad > 0 {
-		return res, bad
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE watchlist_imports SET lines = ?, added = ?, updated = ? WHERE id = ?`,
-		res.Records, res.Added, res.Updated, res.ImportID); err != nil {
-		return res, fmt.Errorf("store: import persons: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return res, fmt.Errorf("store: import persons: commit: %w", err)
-	}
-	return res, nil
+		return add, done, nil
+	})
 }
 
 // CountPersons returns the number of listed (not removed) persons.
