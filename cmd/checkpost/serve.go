@@ -78,7 +78,11 @@ func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown ti
 		}
 	}
 
-	srv := server.New(server.Config{ShutdownTimeout: shutdown, Vault: vault, Keys: keySource}, db, cli.Log)
+	verifier, err := newVerifier(ctx, cli.Log)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{ShutdownTimeout: shutdown, Vault: vault, Keys: keySource, Verifier: verifier}, db, cli.Log)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
