@@ -265,7 +265,8 @@ func timeComparisons(ctx context.Context, m *match.Matcher, ex []*Extracted, min
 	n := 0
 	var sink float64
 	start := time.Now()
-	for time.Since(start) < minDur && ctx.Err() == nil {
+	// At least one full pass, then until minDur has passed.
+	for n == 0 || time.Since(start) < minDur && ctx.Err() == nil {
 		for i := range ts {
 			for j := i + 1; j < len(ts); j++ {
 				sink += m.Compare(ts[i], ts[j])

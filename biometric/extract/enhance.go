@@ -10,8 +10,10 @@ import "math"
 const (
 	orientBins  = 32
 	filterHalf  = 8
-	alongSigma  = 3.5
-	acrossSigma = 0.5 // times the period
+	// tunable: alongSigma
+
+	// tunable: acrossSigma
+ // times the period
 	periodBins  = int((maxPeriod-minPeriod)/periodStep) + 1
 )
 
@@ -23,7 +25,20 @@ type filterBank struct {
 	across [orientBins][2*filterHalf + 1]int32
 	ga     [2*filterHalf + 1]float32
 	gc     [periodBins][2*filterHalf + 1]float32
+
+	// Ridge period estimation: per orientation bin, the canvas offsets of
+	// the pixels averaged into each sample of the signature across the
+	// ridges; per period bin, the Hann-windowed Fourier kernel.
+	sig            [orientBins][2 * sigHalf][2*sigAlong + 1]int32
+	sigCos, sigSin [periodBins][2 * sigHalf]float32
 }
+
+// The period signature: 2*sigHalf samples across the ridges, each the sum
+// of 2*sigAlong+1 pixels along them.
+const (
+	sigHalf  = 16
+	sigAlong = 4
+)
 
 func newFilterBank(W int) *filterBank {
 	f := &filterBank{W: W}
@@ -35,6 +50,28 @@ func newFilterBank(W int) *filterBank {
 			cx, cy := math.Round(-float64(t)*uy), math.Round(float64(t)*ux)
 			f.along[o][t+filterHalf] = int32(int(ay)*W + int(ax))
 			f.across[o][t+filterHalf] = int32(int(cy)*W + int(cx))
+		}
+	}
+	for o := 0; o < orientBins; o++ {
+		th := math.Pi * float64(o) / orientBins
+		ux, uy := math.Cos(th), math.Sin(th)
+		nx, ny := -uy, ux
+		for k := -sigHalf; k < sigHalf; k++ {
+			for t := -sigAlong; t <= sigAlong; t++ {
+				px := int(math.Round(float64(k)*nx + float64(t)*ux))
+				py := int(math.Round(float64(k)*ny + float64(t)*uy))
+				f.sig[o][k+sigHalf][t+sigAlong] = int32(py*W + px)
+			}
+		}
+	}
+	for p := 0; p < periodBins; p++ {
+		w := 2 * math.Pi / (minPeriod + float64(p)*periodStep)
+		for k := 0; k < 2*sigHalf; k++ {
+			// A Hann window keeps the edges of the signature from
+			// favouring long periods.
+			win := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(k)+0.5)/(2*sigHalf))
+			f.sigCos[p][k] = float32(win * math.Cos(w*float64(k)))
+			f.sigSin[p][k] = float32(win * math.Sin(w*float64(k)))
 		}
 	}
 	var s float32
@@ -229,3 +266,7 @@ func fastAtan2(y, x float32) float32 {
 	}
 	return a
 }
+
+var alongSigma = float64(3.5)
+
+var acrossSigma = float64(0.5)

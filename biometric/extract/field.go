@@ -11,7 +11,7 @@ const blockSize = 8
 
 // pad is the margin around the image in the working canvases, so that the
 // oriented filters and the 3x3 neighbourhoods never index out of range.
-const pad = 16
+const pad = 20
 
 // loadCanvas copies the grey pixels into the float canvas, replicating the
 // edge pixels into the margin.
@@ -111,10 +111,14 @@ func (e *Extractor) blockPixels(bx, by int) int {
 // strong ridges (a high percentile), so that contrast differences between
 // sensors do not matter; coherence rejects textured background and smudges.
 const (
-	segEnergyPercentile = 0.95
-	segEnergyFraction   = 0.06
-	segMinCoherence     = 0.22
-	segMinContrast      = 6.0
+	// tunable: segEnergyPercentile
+
+	// tunable: segEnergyFraction
+
+	// tunable: segMinCoherence
+
+	// tunable: segMinContrast
+
 )
 
 // segment builds the foreground block mask.
@@ -290,7 +294,7 @@ func (e *Extractor) borderDistance() {
 }
 
 // Orientation smoothing: a Gaussian over blocks of this deviation.
-const orientSigmaBlocks = 1.5
+var orientSigmaBlocks = 1.5
 
 // orientation smooths the doubled-angle vectors (normalised by the window's
 // gradient energy, so their length is the coherence) over the foreground
@@ -388,58 +392,45 @@ const (
 // in the signature's spectrum; then fills gaps and smooths.
 func (e *Extractor) ridgePeriod() {
 	bw, bh, W := e.bw, e.bh, e.W
-	const half = 16
-	const along = 4
-	var sig [2 * half]float32
+	fb := e.bank
+	var sig [2 * sigHalf]float32
 	for b := range e.period {
 		e.period[b] = 0
 		x, y := b%bw, b/bw
 		if !e.mask[b] || e.coh[b] < 0.3 {
 			continue
 		}
-		th := float64(e.theta[b])
-		ux, uy := math.Cos(th), math.Sin(th)
-		nx, ny := -uy, ux
-		cx := float64(x*blockSize) + blockSize/2
-		cy := float64(y*blockSize) + blockSize/2
+		ob := int(float64(e.theta[b])*orientBins/math.Pi+0.5) % orientBins
+		c := (y*blockSize+blockSize/2+pad)*W + x*blockSize + blockSize/2 + pad
+		offs := &fb.sig[ob]
 		var meanS float32
-		for k := -half; k < half; k++ {
+		for k := range sig {
 			var s float32
-			for t := -along; t <= along; t++ {
-				px := int(math.Round(cx + float64(k)*nx + float64(t)*ux))
-				py := int(math.Round(cy + float64(k)*ny + float64(t)*uy))
-				px = min(max(px, -pad), e.w+pad-1)
-				py = min(max(py, -pad), e.h+pad-1)
-				s += e.img[(py+pad)*W+px+pad]
+			for _, o := range offs[k] {
+				s += e.img[c+int(o)]
 			}
-			sig[k+half] = s
+			sig[k] = s
 			meanS += s
 		}
-		meanS /= 2 * half
-		best, bestP := 0.0, 0.0
-		var second float64
-		for p := minPeriod; p <= maxPeriod; p += periodStep {
-			var re, im float64
-			w := 2 * math.Pi / p
-			for k := range sig {
-				v := float64(sig[k] - meanS)
-				// A Hann window keeps the edges of the signature from
-				// favouring long periods.
-				win := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(k)+0.5)/float64(len(sig)))
-				re += v * win * math.Cos(w*float64(k))
-				im += v * win * math.Sin(w*float64(k))
+		meanS /= 2 * sigHalf
+		for k := range sig {
+			sig[k] -= meanS
+		}
+		var best float32
+		bestP := -1
+		for p := 0; p < periodBins; p++ {
+			var re, im float32
+			wc, ws := &fb.sigCos[p], &fb.sigSin[p]
+			for k, v := range sig {
+				re += v * wc[k]
+				im += v * ws[k]
 			}
-			pw := re*re + im*im
-			if pw > best {
-				second = best
+			if pw := re*re + im*im; pw > best {
 				best, bestP = pw, p
-			} else if pw > second {
-				second = pw
 			}
 		}
-		_ = second
-		if best > 0 {
-			e.period[b] = float32(bestP)
+		if bestP >= 0 {
+			e.period[b] = float32(minPeriod + float64(bestP)*periodStep)
 		}
 	}
 	// Fill blocks without an estimate from their neighbours (growing
@@ -499,3 +490,11 @@ func abs(x int) int {
 	}
 	return x
 }
+
+var segEnergyPercentile = float32(0.95)
+
+var segEnergyFraction = float32(0.06)
+
+var segMinCoherence = float32(0.22)
+
+var segMinContrast = float32(6.0)

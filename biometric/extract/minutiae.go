@@ -9,16 +9,25 @@ import (
 // period).
 const (
 	maxTrace     = 40 // how far a branch is followed along the skeleton
-	dirDistance  = 10 // the traced point that gives a minutia's sense
-	dotLength    = 14 // a ridge shorter than this between two endings is a dot
-	spurLength   = 14 // an ending this close (along the ridge) to a fork is a spur
-	bridgeLength = 14 // two forks this close are a bridge between ridges
-	lakeLength   = 30 // a loop this short is a hole in a ridge
-	gapDistance  = 16 // endings this close that face each other are a break
-	gapAngle     = 0.7
-	closeDist    = 5  // minutiae this close are noise
+	// tunable: dirDistance
+ // the traced point that gives a minutia's sense
+	// tunable: dotLength
+ // a ridge shorter than this between two endings is a dot
+	// tunable: spurLength
+ // an ending this close (along the ridge) to a fork is a spur
+	// tunable: bridgeLength
+ // two forks this close are a bridge between ridges
+	// tunable: lakeLength
+ // a loop this short is a hole in a ridge
+	// tunable: gapDistance
+ // endings this close that face each other are a break
+	// tunable: gapAngle
+
+	// tunable: closeDist
+  // minutiae this close are noise
 	borderBlocks = 1  // for minutia quality: blocks from the mask edge
-	borderPixels = 12 // minutiae closer than this to the background are dropped
+	// tunable: borderPixels
+ // minutiae closer than this to the background are dropped
 )
 
 type nodeKind uint8
@@ -335,3 +344,21 @@ func (e *Extractor) backgroundDistance(x, y float32, limit float32) float32 {
 	}
 	return best
 }
+
+var dotLength = int32(14)
+
+var spurLength = int32(14)
+
+var bridgeLength = int32(14)
+
+var lakeLength = int32(30)
+
+var gapDistance = float32(16)
+
+var gapAngle = float32(0.7)
+
+var closeDist = float32(5)
+
+var borderPixels = float32(12)
+
+var dirDistance = int32(10)

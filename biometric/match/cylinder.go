@@ -21,10 +21,10 @@ const (
 	cylRadius    = 70.0 // pixels at 500 ppi
 	cylCellSide  = 2 * cylRadius / cylGrid
 	cylDirBins   = 6
-	cylSigmaS    = 11.0 // spatial Gaussian, pixels
+	// tunable cylSigmaS // spatial Gaussian, pixels
 	cylSigmaD    = 2 * math.Pi / 9
-	cylThreshold = 0.01
-	hullMargin   = 50.0
+	// tunable cylThreshold
+	// tunable hullMargin
 	// A cylinder needs this many neighbours in reach and this share of
 	// valid cells to describe anything.
 	cylMinNeighbours = 2
@@ -235,3 +235,6 @@ func segmentDistance(px, py float64, a, b [2]float64) float64 {
 	}
 	return math.Hypot(px-a[0]-t*dx, py-a[1]-t*dy)
 }
+var cylSigmaS = float64(11.0)
+var cylThreshold = float64(0.005)
+var hullMargin = float64(50.0)

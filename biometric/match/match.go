@@ -91,6 +91,8 @@ func (t *Template) Prepare(src *biometric.Template) error {
 		t.m[i] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff), typ: uint8(m.Type)}
 	}
 	t.n = uint8(len(ms))
+	// Sorted by x, so that pairing can scan a window of the other print.
+	sort.Slice(t.m[:t.n], func(i, j int) bool { return t.m[i].x < t.m[j].x })
 	t.buildCylinders()
 	return nil
 }
@@ -120,7 +122,7 @@ type pair struct {
 // Consolidation parameters (MCC's LSS-R: relaxation over the best local
 // pairs, then the mean of the most efficient ones).
 const (
-	maxRelax = 32
+	maxRelax = 24
 	minNP    = 4
 	maxNP    = 12
 	muNP     = 20
@@ -137,7 +139,7 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 	if np == 0 {
 		return 0
 	}
-	nR := min(int(a.n), int(b.n), maxRelax, np)
+	nR := min(int(a.n), int(b.n), relaxCap, np)
 	selectTop(m.pairs[:np], nR)
 	top := m.pairs[:nR]
 	// Compatibility of every two selected pairs.
@@ -303,6 +305,12 @@ func init() {
 	}
 }
 
+// Beyond these the compatibility terms are below 0.001: stop early.
+const (
+	compatMaxDist  = 4 * 10 // 10 pixels, in quarter pixels
+	compatMaxAngle = 1024 * 30 / 360
+)
+
 func compat(a1, a2, b1, b2 *minutia) float32 {
 	dxa, dya := float32(a2.x)-float32(a1.x), float32(a2.y)-float32(a1.y)
 	dxb, dyb := float32(b2.x)-float32(b1.x), float32(b2.y)-float32(b1.y)
@@ -313,17 +321,23 @@ func compat(a1, a2, b1, b2 *minutia) float32 {
 		d1 = -d1
 	}
 	i1 := int(d1 * 4)
-	if i1 >= len(zDist) {
+	if i1 >= compatMaxDist {
 		return 0
 	}
 	z := zDist[i1]
-	d2 := int16((a1.a - a2.a) - (b1.a - b2.a))
-	z *= zAngle[absAngle(d2)]
+	d2 := absAngle(int16((a1.a - a2.a) - (b1.a - b2.a)))
+	if d2 >= compatMaxAngle {
+		return 0
+	}
+	z *= zAngle[d2]
 	// Direction of the joining line relative to the first minutia.
 	ra := atan16(dya, dxa) - a1.a
 	rb := atan16(dyb, dxb) - b1.a
-	z *= zAngle[absAngle(int16(ra-rb))]
-	return z
+	d3 := absAngle(int16(ra - rb))
+	if d3 >= compatMaxAngle {
+		return 0
+	}
+	return z * zAngle[d3]
 }
 
 // absAngle maps a signed angle in 1/65536 turn to a zAngle index.
@@ -363,3 +377,30 @@ func atan16(y, x float32) uint16 {
 	}
 	return uint16(int32(a * 65536))
 }
+
+// localSim is the cylinder similarity of minutia i of a and j of b (0 when
+// either has no usable cylinder or they share too few valid cells).
+func localSim(a, b *Template, i, j int) float32 {
+	if a.m[i].flags&flagCylinder == 0 || b.m[j].flags&flagCylinder == 0 {
+		return 0
+	}
+	ca := a.cyl[i*cylStride : i*cylStride+cylStride : i*cylStride+cylStride]
+	cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
+	common := ca[cylWords] & cb[cylWords]
+	if bits.OnesCount64(common) < minCommonBits {
+		return 0
+	}
+	var na, nb, nd int
+	for w := 0; w < cylWords; w++ {
+		x := ca[w] & common
+		y := cb[w] & common
+		na += bits.OnesCount64(x)
+		nb += bits.OnesCount64(y)
+		nd += bits.OnesCount64(x ^ y)
+	}
+	if na+nb == 0 {
+		return 0
+	}
+	return max(0, 1-sqrtTab[nd]/(sqrtTab[na]+sqrtTab[nb]))
+}
+var relaxCap = maxRelax

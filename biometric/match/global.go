@@ -1,0 +1,183 @@
+package match
+
+import "math"
+
+// Global consolidation: the relaxation's best pairs give an alignment; all
+// minutiae are then paired under it and the score counts the pairs against
+// the minutiae that lie in the common area.
+const (
+	seedsConst  = 3
+	// tunable minOverlap // fewer minutiae in the common area count as this many
+	// tunable pairRadius // pixels: a transformed minutia this close to one of the other print pairs with it
+	pairAngle   = 5461 // 30°, in 1/65536 turn
+	// tunable inlierDist // pairs this consistent with the seed refine the alignment
+	// tunable overlapDist // a minutia is in the common area when the other print has one this close
+)
+
+func (m *Matcher) consolidate(a, b *Template, top []pair, lambda []float32) float64 {
+	best := 0.0
+	// The seeds: the pairs of highest relaxed similarity.
+	var used [64]int
+	ns := 0
+	for s := 0; s < seeds && s < len(top); s++ {
+		bi := -1
+		for p := range top {
+			skip := false
+			for k := 0; k < ns; k++ {
+				if used[k] == p {
+					skip = true
+				}
+			}
+			if !skip && (bi < 0 || lambda[p] > lambda[bi]) {
+				bi = p
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		used[ns] = bi
+		ns++
+		if v := m.alignAndCount(a, b, top, top[bi]); v > best {
+			best = v
+		}
+	}
+	return best
+}
+
+// alignAndCount aligns a onto b by the seed pair, refines the alignment by
+// least squares over the selected pairs consistent with it, then pairs
+// minutiae greedily by distance.
+func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) float64 {
+	sa, sb := &a.m[seed.a], &b.m[seed.b]
+	rot := float64(int16(sb.a-sa.a)) * (2 * math.Pi / 65536)
+	c, s := math.Cos(rot), math.Sin(rot)
+	tx := float64(sb.x) - (c*float64(sa.x) - s*float64(sa.y))
+	ty := float64(sb.y) - (s*float64(sa.x) + c*float64(sa.y))
+	// Refine on the inliers among the selected pairs (Procrustes in 2-D).
+	var n, max1, may1, mbx, mby float64
+	for _, p := range top {
+		pa, pb := &a.m[p.a], &b.m[p.b]
+		x := c*float64(pa.x) - s*float64(pa.y) + tx
+		y := s*float64(pa.x) + c*float64(pa.y) + ty
+		dx, dy := x-float64(pb.x), y-float64(pb.y)
+		if dx*dx+dy*dy > inlierDist*inlierDist || absAngle(int16(pa.a+uint16(int16(rot*65536/(2*math.Pi)))-pb.a)) > pairAngle>>6 {
+			continue
+		}
+		n++
+		max1 += float64(pa.x)
+		may1 += float64(pa.y)
+		mbx += float64(pb.x)
+		mby += float64(pb.y)
+	}
+	if n >= 3 {
+		max1, may1, mbx, mby = max1/n, may1/n, mbx/n, mby/n
+		var sdot, scross float64
+		for _, p := range top {
+			pa, pb := &a.m[p.a], &b.m[p.b]
+			x := c*float64(pa.x) - s*float64(pa.y) + tx
+			y := s*float64(pa.x) + c*float64(pa.y) + ty
+			dx, dy := x-float64(pb.x), y-float64(pb.y)
+			if dx*dx+dy*dy > inlierDist*inlierDist {
+				continue
+			}
+			ax, ay := float64(pa.x)-max1, float64(pa.y)-may1
+			bx, by := float64(pb.x)-mbx, float64(pb.y)-mby
+			sdot += ax*bx + ay*by
+			scross += ax*by - ay*bx
+		}
+		rot = math.Atan2(scross, sdot)
+		c, s = math.Cos(rot), math.Sin(rot)
+		tx = mbx - (c*max1 - s*may1)
+		ty = mby - (s*max1 + c*may1)
+	}
+	drot := uint16(int16(math.Round(rot * 65536 / (2 * math.Pi))))
+	na, nb := int(a.n), int(b.n)
+	cf, sf, txf, tyf := float32(c), float32(s), float32(tx), float32(ty)
+	for i := 0; i < na; i++ {
+		pa := &a.m[i]
+		m.tx[i] = cf*float32(pa.x) - sf*float32(pa.y) + txf
+		m.ty[i] = sf*float32(pa.x) + cf*float32(pa.y) + tyf
+		m.ta[i] = pa.a + drot
+	}
+	for j := 0; j < nb; j++ {
+		m.usedB[j] = false
+	}
+	// Greedy pairing, nearest first per minutia of a; overlap counts.
+	matched := 0
+	wsum := 0.0
+	overA := 0
+	var overB [MaxMinutiae]bool
+	r2 := float32(pairRadius * pairRadius)
+	o2 := float32(overlapDist * overlapDist)
+	cx, cy := float32(sb.x), float32(sb.y)
+	if n >= 3 {
+		cx, cy = float32(mbx), float32(mby)
+	}
+	grow := float32(pairGrow)
+	for i := 0; i < na; i++ {
+		rr := r2
+		if grow > 0 {
+			ex, ey := m.tx[i]-cx, m.ty[i]-cy
+			r := float32(pairRadius) + grow*float32(math.Sqrt(float64(ex*ex+ey*ey)))
+			rr = r * r
+		}
+		bestJ, bestD := -1, rr
+		inA := false
+		// b's minutiae are sorted by x: scan those within overlapDist.
+		lo, hi := 0, nb
+		xmin := m.tx[i] - float32(overlapDist)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if float32(b.m[mid].x) < xmin {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		xmax := m.tx[i] + float32(overlapDist)
+		for j := lo; j < nb && float32(b.m[j].x) <= xmax; j++ {
+			dx, dy := m.tx[i]-float32(b.m[j].x), m.ty[i]-float32(b.m[j].y)
+			d := dx*dx + dy*dy
+			if d > o2 {
+				continue
+			}
+			inA = true
+			overB[j] = true
+			if d < bestD && !m.usedB[j] && absAngle(int16(m.ta[i]-b.m[j].a)) <= pairAngle>>6 {
+				bestJ, bestD = j, d
+			}
+		}
+		if inA {
+			overA++
+		}
+		if bestJ >= 0 {
+			m.usedB[bestJ] = true
+			matched++
+			if weightMode > 0 {
+				ls := float64(localSim(a, b, i, bestJ))
+				wsum += weightBase + ls
+			}
+		}
+	}
+	overBn := 0
+	for j := 0; j < nb; j++ {
+		if overB[j] {
+			overBn++
+		}
+	}
+	if matched == 0 {
+		return 0
+	}
+	if weightMode > 0 {
+		return wsum * wsum / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap))
+	}
+	return float64(matched*matched) / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap))
+}
+var seeds = 3
+var pairRadius = float64(14.0)
+var inlierDist = float64(16.0)
+var overlapDist = float64(35.0)
+var minOverlap = float64(12)
+var pairGrow = float64(0)
+var weightMode = 0
+var weightBase = 0.5
