@@ -8,13 +8,13 @@ import "math"
 // Gaussian across it at the local ridge period. Orientations are quantised
 // into orientBins, periods into periodBins steps of periodStep pixels.
 const (
-	orientBins  = 32
-	filterHalf  = 8
+	orientBins = 32
+	filterHalf = 8
 	// tunable: alongSigma
 
 	// tunable: acrossSigma
- // times the period
-	periodBins  = int((maxPeriod-minPeriod)/periodStep) + 1
+	// times the period
+	periodBins = int((maxPeriod-minPeriod)/periodStep) + 1
 )
 
 // filterBank holds, per orientation bin, the canvas offsets of the taps

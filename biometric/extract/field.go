@@ -111,13 +111,13 @@ func (e *Extractor) blockPixels(bx, by int) int {
 // strong ridges (a high percentile), so that contrast differences between
 // sensors do not matter; coherence rejects textured background and smudges.
 const (
-	// tunable: segEnergyPercentile
+// tunable: segEnergyPercentile
 
-	// tunable: segEnergyFraction
+// tunable: segEnergyFraction
 
-	// tunable: segMinCoherence
+// tunable: segMinCoherence
 
-	// tunable: segMinContrast
+// tunable: segMinContrast
 
 )
 

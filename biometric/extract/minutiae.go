@@ -8,26 +8,26 @@ import (
 // False-minutia removal, in pixels at 500 ppi (about 9 pixels a ridge
 // period).
 const (
-	maxTrace     = 40 // how far a branch is followed along the skeleton
+	maxTrace = 40 // how far a branch is followed along the skeleton
 	// tunable: dirDistance
- // the traced point that gives a minutia's sense
+	// the traced point that gives a minutia's sense
 	// tunable: dotLength
- // a ridge shorter than this between two endings is a dot
+	// a ridge shorter than this between two endings is a dot
 	// tunable: spurLength
- // an ending this close (along the ridge) to a fork is a spur
+	// an ending this close (along the ridge) to a fork is a spur
 	// tunable: bridgeLength
- // two forks this close are a bridge between ridges
+	// two forks this close are a bridge between ridges
 	// tunable: lakeLength
- // a loop this short is a hole in a ridge
+	// a loop this short is a hole in a ridge
 	// tunable: gapDistance
- // endings this close that face each other are a break
+	// endings this close that face each other are a break
 	// tunable: gapAngle
 
 	// tunable: closeDist
-  // minutiae this close are noise
-	borderBlocks = 1  // for minutia quality: blocks from the mask edge
+	// minutiae this close are noise
+	borderBlocks = 1 // for minutia quality: blocks from the mask edge
 	// tunable: borderPixels
- // minutiae closer than this to the background are dropped
+	// minutiae closer than this to the background are dropped
 )
 
 type nodeKind uint8

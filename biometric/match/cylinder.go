@@ -17,12 +17,12 @@ import (
 // are invalid, and the comparison of two cylinders uses only the cells
 // valid in both.
 const (
-	cylGrid      = 6    // cells across the disc's bounding square
-	cylRadius    = 70.0 // pixels at 500 ppi
-	cylCellSide  = 2 * cylRadius / cylGrid
-	cylDirBins   = 6
+	cylGrid     = 6    // cells across the disc's bounding square
+	cylRadius   = 70.0 // pixels at 500 ppi
+	cylCellSide = 2 * cylRadius / cylGrid
+	cylDirBins  = 6
 	// tunable cylSigmaS // spatial Gaussian, pixels
-	cylSigmaD    = 2 * math.Pi / 9
+	cylSigmaD = 2 * math.Pi / 9
 	// tunable cylThreshold
 	// tunable hullMargin
 	// A cylinder needs this many neighbours in reach and this share of
@@ -235,6 +235,7 @@ func segmentDistance(px, py float64, a, b [2]float64) float64 {
 	}
 	return math.Hypot(px-a[0]-t*dx, py-a[1]-t*dy)
 }
+
 var cylSigmaS = float64(11.0)
 var cylThreshold = float64(0.005)
 var hullMargin = float64(50.0)

@@ -6,10 +6,10 @@ import "math"
 // minutiae are then paired under it and the score counts the pairs against
 // the minutiae that lie in the common area.
 const (
-	seedsConst  = 3
+	seedsConst = 3
 	// tunable minOverlap // fewer minutiae in the common area count as this many
 	// tunable pairRadius // pixels: a transformed minutia this close to one of the other print pairs with it
-	pairAngle   = 5461 // 30°, in 1/65536 turn
+	pairAngle = 5461 // 30°, in 1/65536 turn
 	// tunable inlierDist // pairs this consistent with the seed refine the alignment
 	// tunable overlapDist // a minutia is in the common area when the other print has one this close
 )
@@ -173,6 +173,7 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) float64 {
 	}
 	return float64(matched*matched) / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap))
 }
+
 var seeds = 3
 var pairRadius = float64(14.0)
 var inlierDist = float64(16.0)

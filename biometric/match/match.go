@@ -403,4 +403,5 @@ func localSim(a, b *Template, i, j int) float32 {
 	}
 	return max(0, 1-sqrtTab[nd]/(sqrtTab[na]+sqrtTab[nb]))
 }
+
 var relaxCap = maxRelax
