@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -113,4 +115,20 @@ func (s *Server) handleKeyRotate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, st)
+}
+
+// keysReady fails when stored data is sealed with a key the keyring lacks
+// (a key file edited or replaced under a running server).
+func (s *Server) keysReady(ctx context.Context) error {
+	usage, err := s.vault.KeyUsage(ctx)
+	if err != nil {
+		return err
+	}
+	keys := s.vault.Keys()
+	for _, u := range usage {
+		if !keys.Has(u.KeyID) {
+			return fmt.Errorf("%d stored blobs are sealed with key %s, which the keyring lacks", u.Blobs, u.KeyID)
+		}
+	}
+	return nil
 }

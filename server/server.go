@@ -76,6 +76,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) *Server {
 	s.sm = newServerMetrics(s.metrics)
 	s.jobs = newJobs(s)
 	s.AddReadyCheck("database", db.Ready)
+	if s.vault != nil {
+		s.AddReadyCheck("keys", s.keysReady)
+	}
 	s.router = s.routes()
 	return s
 }

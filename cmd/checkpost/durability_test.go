@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"checkpost/server/store"
 )
 
 // buildBinary builds the checkpost binary into a temporary folder: the
@@ -210,6 +212,7 @@ func TestDurabilityUnderSIGKILL(t *testing.T) {
 	if out, err := exec.Command(bin, "audit", "verify", "--db", db).CombinedOutput(); err != nil {
 		t.Fatalf("audit verify after SIGKILL: %v\n%s", err, out)
 	}
+	checkIntegrity(t, db, len(acked))
 	srv = startServer(t, bin, db)
 	for _, id := range acked {
 		for _, path := range []string{"/api/v1/verifications/" + id, "/api/v1/verifications/" + id + "/evidence/white"} {
@@ -248,6 +251,25 @@ func pipelineMissing(t *testing.T, client *http.Client, url, token string, body 
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(b), "pipeline not loaded")
+}
+
+// checkIntegrity runs SQLite's own consistency check on the database file
+// and counts the stored verifications.
+func checkIntegrity(t *testing.T, db string, atLeast int) {
+	t.Helper()
+	d, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatalf("open after SIGKILL: %v", err)
+	}
+	defer d.Close()
+	var res string
+	if err := d.QueryRow("PRAGMA integrity_check").Scan(&res); err != nil || res != "ok" {
+		t.Fatalf("integrity_check after SIGKILL: %q %v", res, err)
+	}
+	var n int
+	if err := d.QueryRow("SELECT COUNT(*) FROM verifications").Scan(&n); err != nil || n < atLeast {
+		t.Fatalf("%d verifications stored, %d acknowledged (%v)", n, atLeast, err)
+	}
 }
 
 func first(s []string, n int) []string {
