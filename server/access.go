@@ -22,6 +22,9 @@ type Endpoint struct {
 	MaxBody int64
 	// Timeout bounds the whole request (default DefaultTimeout).
 	Timeout time.Duration
+	// Upload endpoints take their body and time limits from the server's
+	// Limits (MaxUpload, VerifyTimeout) instead.
+	Upload bool
 }
 
 // The defaults for endpoints that do not say otherwise.
@@ -50,7 +53,7 @@ var endpoints = []Endpoint{
 	{Method: "GET", Pattern: "/api/v1/whoami", Roles: allRoles},
 
 	// Counters and stations submit; counters see only their own cases.
-	{Method: "POST", Pattern: "/api/v1/verifications", Roles: submitters, MaxBody: 0 /* Limits.MaxUpload */, Timeout: 0 /* Limits.VerifyTimeout */},
+	{Method: "POST", Pattern: "/api/v1/verifications", Roles: submitters, Upload: true},
 	{Method: "GET", Pattern: "/api/v1/verifications/{id}", Roles: caseRoles},
 	{Method: "GET", Pattern: "/api/v1/verifications/{id}/evidence/{name}", Roles: caseRoles},
 	{Method: "POST", Pattern: "/api/v1/verifications/{id}/decision", Roles: caseRoles},
@@ -85,7 +88,7 @@ func (s *Server) handle(r chi.Router, method, pattern string, h http.HandlerFunc
 		panic(fmt.Sprintf("server: %s %s has no line in the access table (server/access.go)", method, pattern))
 	}
 	maxBody, timeout := e.MaxBody, e.Timeout
-	if method == "POST" && pattern == "/api/v1/verifications" {
+	if e.Upload {
 		maxBody, timeout = s.limits.MaxUpload, s.limits.VerifyTimeout
 	}
 	if maxBody == 0 {

@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -332,5 +334,41 @@ func TestAuditEndpoints(t *testing.T) {
 	}
 	if rec := f.do("GET", "/api/v1/admin/audit?from=0", adm, "", nil); rec.Code != 400 {
 		t.Fatalf("from=0: %d", rec.Code)
+	}
+}
+
+// TestBodyLimitsWithoutContentLength: a body of unannounced length is cut
+// at the limit while it streams, for uploads and for small endpoints alike.
+func TestBodyLimitsWithoutContentLength(t *testing.T) {
+	f := newFixture(t, Config{Limits: Limits{MaxUpload: 100 << 10}})
+	send := func(path, ctype string, body []byte) int {
+		req := httptest.NewRequest("POST", path, io.MultiReader(bytes.NewReader(body)))
+		if req.ContentLength != -1 {
+			t.Fatalf("test request announces its length %d", req.ContentLength)
+		}
+		req.Header.Set("Authorization", "Bearer "+f.tokens[store.RoleSupervisor])
+		req.Header.Set("Content-Type", ctype)
+		rec := httptest.NewRecorder()
+		f.s.Handler().ServeHTTP(rec, req)
+		if !isProblem(rec) {
+			t.Errorf("%s: not problem+json: %s", path, rec.Body)
+		}
+		return rec.Code
+	}
+	id := f.storedCase(store.RoleCounter, "REFER")
+	big := append([]byte(`{"decision":"refused","comment":"`), bytes.Repeat([]byte("x"), DefaultMaxBody+10)...)
+	if code := send("/api/v1/verifications/"+id+"/decision", "application/json", append(big, `"}`...)); code != 413 {
+		t.Errorf("2 MiB decision: %d", code)
+	}
+	f.s.verifier = fakeVerifier{}
+	body, ctype := multipartBody(part{"counter", "", []byte("C1")}, part{"direction", "", []byte("entry")},
+		part{"white", "w.png", append(pngBytes(10, 10), bytes.Repeat([]byte{0}, 200<<10)...)})
+	req := httptest.NewRequest("POST", "/api/v1/verifications", io.MultiReader(bytes.NewReader(body)))
+	req.Header.Set("Authorization", "Bearer "+f.tokens[store.RoleCounter])
+	req.Header.Set("Content-Type", ctype)
+	rec := httptest.NewRecorder()
+	f.s.Handler().ServeHTTP(rec, req)
+	if rec.Code != 413 || !isProblem(rec) {
+		t.Errorf("streamed upload past the limit: %d %s", rec.Code, rec.Body)
 	}
 }
