@@ -16,38 +16,63 @@ const (
 
 func (m *Matcher) consolidate(a, b *Template, top []pair, lambda []float32) float64 {
 	best := 0.0
-	// The seeds: the pairs of highest relaxed similarity.
-	var used [64]int
-	ns := 0
-	for s := 0; s < seeds && s < len(top); s++ {
+	// The seeds: the pairs of highest relaxed similarity, skipping those
+	// that an alignment already tried agrees with (for a genuine pair the
+	// best pairs mostly agree: one alignment serves them all).
+	var tried [8]alignment
+	var used [maxRelax]bool
+	nt := 0
+	for s := 0; s < seeds && nt < len(tried); s++ {
 		bi := -1
 		for p := range top {
-			skip := false
-			for k := 0; k < ns; k++ {
-				if used[k] == p {
-					skip = true
-				}
-			}
-			if !skip && (bi < 0 || lambda[p] > lambda[bi]) {
+			if !used[p] && (bi < 0 || lambda[p] > lambda[bi]) {
 				bi = p
 			}
 		}
 		if bi < 0 {
 			break
 		}
-		used[ns] = bi
-		ns++
-		if v := m.alignAndCount(a, b, top, top[bi]); v > best {
+		used[bi] = true
+		pa, pb := &a.m[top[bi].a], &b.m[top[bi].b]
+		covered := false
+		for _, t := range tried[:nt] {
+			if t.agrees(pa, pb) {
+				covered = true
+				break
+			}
+		}
+		if covered {
+			continue
+		}
+		v, t := m.alignAndCount(a, b, top, top[bi])
+		tried[nt] = t
+		nt++
+		if v > best {
 			best = v
 		}
 	}
 	return best
 }
 
+// alignment maps a's frame onto b's: rotation (c, s), then translation.
+type alignment struct {
+	c, s, tx, ty float32
+	rot          uint16
+}
+
+// agrees reports whether the alignment maps minutia p of a close to q of
+// b, in position and direction.
+func (t alignment) agrees(p, q *minutia) bool {
+	x := t.c*float32(p.x) - t.s*float32(p.y) + t.tx
+	y := t.s*float32(p.x) + t.c*float32(p.y) + t.ty
+	dx, dy := x-float32(q.x), y-float32(q.y)
+	return dx*dx+dy*dy <= float32(inlierDist*inlierDist) && absAngle(int16(p.a+t.rot-q.a)) <= pairAngle>>6
+}
+
 // alignAndCount aligns a onto b by the seed pair, refines the alignment by
 // least squares over the selected pairs consistent with it, then pairs
 // minutiae greedily by distance.
-func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) float64 {
+func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64, alignment) {
 	sa, sb := &a.m[seed.a], &b.m[seed.b]
 	rot := float64(int16(sb.a-sa.a)) * (2 * math.Pi / 65536)
 	c, s := math.Cos(rot), math.Sin(rot)
@@ -93,6 +118,7 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) float64 {
 	drot := uint16(int16(math.Round(rot * 65536 / (2 * math.Pi))))
 	na, nb := int(a.n), int(b.n)
 	cf, sf, txf, tyf := float32(c), float32(s), float32(tx), float32(ty)
+	al := alignment{c: cf, s: sf, tx: txf, ty: tyf, rot: drot}
 	for i := 0; i < na; i++ {
 		pa := &a.m[i]
 		m.tx[i] = cf*float32(pa.x) - sf*float32(pa.y) + txf
@@ -166,12 +192,12 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) float64 {
 		}
 	}
 	if matched == 0 {
-		return 0
+		return 0, al
 	}
 	if weightMode > 0 {
-		return wsum * wsum / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap))
+		return wsum * wsum / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap)), al
 	}
-	return float64(matched*matched) / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap))
+	return float64(matched*matched) / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap)), al
 }
 
 var seeds = 3

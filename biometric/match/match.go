@@ -100,7 +100,7 @@ func (t *Template) Prepare(src *biometric.Template) error {
 // Matcher holds the scratch space of comparisons. It is not safe for
 // concurrent use: give each goroutine its own. The zero value is ready.
 type Matcher struct {
-	pairs  [MaxMinutiae * MaxMinutiae]pair
+	pairs  [maxRelax]pair
 	rho    [maxRelax * maxRelax]float32
 	lambda [2][maxRelax]float32
 	eff    [maxRelax]float32
@@ -135,12 +135,10 @@ const (
 // Compare returns the similarity of a and b, 0 (nothing in common) to 1.
 // It allocates nothing.
 func (m *Matcher) Compare(a, b *Template) float64 {
-	np := m.localPairs(a, b)
-	if np == 0 {
+	nR := m.localPairs(a, b, min(int(a.n), int(b.n), relaxCap))
+	if nR == 0 {
 		return 0
 	}
-	nR := min(int(a.n), int(b.n), relaxCap, np)
-	selectTop(m.pairs[:np], nR)
 	top := m.pairs[:nR]
 	// Compatibility of every two selected pairs.
 	for p := 0; p < nR; p++ {
@@ -198,10 +196,12 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 	return g * lss
 }
 
-// localPairs fills m.pairs with every pair of minutiae whose cylinders
-// are similar, and returns their number.
-func (m *Matcher) localPairs(a, b *Template) int {
-	np := 0
+// localPairs fills m.pairs with the k pairs of minutiae whose cylinders
+// are most similar (fewer when fewer are comparable) and returns their
+// number.
+func (m *Matcher) localPairs(a, b *Template, k int) int {
+	np, minAt := 0, 0
+	var minSim float32
 	for i := 0; i < int(a.n); i++ {
 		ma := &a.m[i]
 		if ma.flags&flagCylinder == 0 {
@@ -237,11 +237,32 @@ func (m *Matcher) localPairs(a, b *Template) int {
 			if s <= 0 {
 				continue
 			}
-			m.pairs[np] = pair{sim: s, a: uint8(i), b: uint8(j)}
-			np++
+			p := pair{sim: s, a: uint8(i), b: uint8(j)}
+			switch {
+			case np < k:
+				m.pairs[np] = p
+				np++
+				if np == k {
+					minAt, minSim = lowest(m.pairs[:k])
+				}
+			case s > minSim:
+				m.pairs[minAt] = p
+				minAt, minSim = lowest(m.pairs[:k])
+			}
 		}
 	}
 	return np
+}
+
+// lowest returns the index and similarity of the least similar pair.
+func lowest(p []pair) (int, float32) {
+	at := 0
+	for i := range p {
+		if p[i].sim < p[at].sim {
+			at = i
+		}
+	}
+	return at, p[at].sim
 }
 
 // minCommonBits is cylMinCommon of the cells, counted in the doubled
@@ -253,36 +274,6 @@ var sqrtTab [cylWords*64 + 1]float32
 func init() {
 	for i := range sqrtTab {
 		sqrtTab[i] = float32(math.Sqrt(float64(i)))
-	}
-}
-
-// selectTop moves the k pairs of highest similarity to the front (in no
-// particular order): quickselect.
-func selectTop(p []pair, k int) {
-	lo, hi := 0, len(p)-1
-	for lo < hi {
-		pivot := p[(lo+hi)/2].sim
-		i, j := lo, hi
-		for i <= j {
-			for p[i].sim > pivot {
-				i++
-			}
-			for p[j].sim < pivot {
-				j--
-			}
-			if i <= j {
-				p[i], p[j] = p[j], p[i]
-				i++
-				j--
-			}
-		}
-		if k-1 <= j {
-			hi = j
-		} else if k-1 >= i {
-			lo = i
-		} else {
-			return
-		}
 	}
 }
 
