@@ -527,6 +527,10 @@ type searchScratch struct {
 	keysBuf  []int32
 	qtoks    []queryToken
 	nameToks []nameToken
+	// nameScores holds the name score of each listed spelling scored in
+	// this search, by a hash of its parts: common names (Khan, Muhammad)
+	// are listed thousands of times with the same parts.
+	nameScores map[uint64]float64
 }
 
 type memoEntry struct {
@@ -563,6 +567,10 @@ func (x *PersonIndex) getScratch() *searchScratch {
 		s.memo = make([]memoEntry, len(x.vocab)+len(x.vocab)/4)
 		s.stamp = 0
 	}
+	if s.nameScores == nil {
+		s.nameScores = map[uint64]float64{}
+	}
+	clear(s.nameScores)
 	s.stamp++
 	if s.stamp == 0 { // wrapped: clear the stamps
 		clear(s.seen)
@@ -747,7 +755,16 @@ func (x *PersonIndex) consider(s *searchScratch, ni uint32, dob PartialDate, nat
 	if combine(1, dAdj, nAdj) < minScore {
 		return
 	}
-	ns := x.scoreName(s, *rec, truncated, nil)
+	toks := x.tokens[rec.tokStart : rec.tokStart+uint32(rec.tokLen)]
+	h := uint64(14695981039346656037) // FNV-1a over the parts' ids
+	for _, t := range toks {
+		h = (h ^ uint64(t)) * 1099511628211
+	}
+	ns, ok := s.nameScores[h]
+	if !ok {
+		ns = x.scoreName(s, *rec, truncated, nil)
+		s.nameScores[h] = ns
+	}
 	score := combine(ns, dAdj, nAdj)
 	if score >= minScore {
 		s.hits = append(s.hits, candidate{name: ni, score: score, nscore: ns})
