@@ -150,7 +150,6 @@ func (t *Template) buildCylinders() {
 		row[cylWords] = valid | valid<<cellLane
 		if usable {
 			t.m[i].flags |= flagCylinder
-			t.m[i].bits = uint16(popcount(row[:cylWords]))
 		}
 	}
 }

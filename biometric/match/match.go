@@ -31,8 +31,7 @@ type minutia struct {
 	x, y  int16
 	a     uint16
 	flags uint8
-	typ   uint8
-	bits  uint16
+	_     uint8
 }
 
 func (m *minutia) angle() float64 { return float64(m.a) * (2 * math.Pi / 65536) }
@@ -42,9 +41,12 @@ func (m *minutia) angle() float64 { return float64(m.a) * (2 * math.Pi / 65536) 
 // value of about 2 KB with no pointers, so that a 1:N gallery is one flat
 // slice. Make it with Prepare; the zero value matches nothing.
 type Template struct {
-	n   uint8
-	m   [MaxMinutiae]minutia
-	cyl [MaxMinutiae * cylStride]uint64
+	n uint8
+	// byAngle lists the minutiae in order of direction, so that a
+	// comparison visits only the pairs turned less than maxAngle apart.
+	byAngle [MaxMinutiae]uint8
+	m       [MaxMinutiae]minutia
+	cyl     [MaxMinutiae * cylStride]uint64
 }
 
 // Len returns the number of minutiae kept.
@@ -88,11 +90,15 @@ func (t *Template) Prepare(src *biometric.Template) error {
 		if a < 0 {
 			a += 2 * math.Pi
 		}
-		t.m[i] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff), typ: uint8(m.Type)}
+		t.m[i] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff)}
 	}
 	t.n = uint8(len(ms))
 	// Sorted by x, so that pairing can scan a window of the other print.
 	sort.Slice(t.m[:t.n], func(i, j int) bool { return t.m[i].x < t.m[j].x })
+	for i := range t.n {
+		t.byAngle[i] = i
+	}
+	sort.Slice(t.byAngle[:t.n], func(i, j int) bool { return t.m[t.byAngle[i]].a < t.m[t.byAngle[j]].a })
 	t.buildCylinders()
 	return nil
 }
@@ -200,21 +206,25 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 // are most similar (fewer when fewer are comparable) and returns their
 // number.
 func (m *Matcher) localPairs(a, b *Template, k int) int {
-	np, minAt := 0, 0
-	var minSim float32
+	np := 0
+	nb := int(b.n)
 	for i := 0; i < int(a.n); i++ {
 		ma := &a.m[i]
 		if ma.flags&flagCylinder == 0 {
 			continue
 		}
 		ca := a.cyl[i*cylStride : i*cylStride+cylStride : i*cylStride+cylStride]
-		for j := 0; j < int(b.n); j++ {
+		// b's minutiae turned at most maxAngle from ma: a circular run
+		// of byAngle from the first at or above ma.a - maxAngle.
+		lo := ma.a - maxAngle
+		start := sort.Search(nb, func(k int) bool { return b.m[b.byAngle[k]].a >= lo })
+		for step := 0; step < nb; step++ {
+			j := int(b.byAngle[(start+step)%nb])
 			mb := &b.m[j]
-			if mb.flags&flagCylinder == 0 {
-				continue
+			if uint16(mb.a-lo) > 2*maxAngle {
+				break
 			}
-			d := int16(ma.a - mb.a)
-			if d > maxAngle || d < -maxAngle {
+			if mb.flags&flagCylinder == 0 {
 				continue
 			}
 			cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
@@ -222,47 +232,65 @@ func (m *Matcher) localPairs(a, b *Template, k int) int {
 			if bits.OnesCount64(common) < minCommonBits {
 				continue
 			}
-			var na, nb, nd int
+			var ca1, cb1, nd int
 			for w := 0; w < cylWords; w++ {
 				x := ca[w] & common
 				y := cb[w] & common
-				na += bits.OnesCount64(x)
-				nb += bits.OnesCount64(y)
+				ca1 += bits.OnesCount64(x)
+				cb1 += bits.OnesCount64(y)
 				nd += bits.OnesCount64(x ^ y)
 			}
-			if na+nb == 0 {
+			if ca1+cb1 == 0 {
 				continue
 			}
-			s := 1 - sqrtTab[nd]/(sqrtTab[na]+sqrtTab[nb])
+			s := 1 - sqrtTab[nd]/(sqrtTab[ca1]+sqrtTab[cb1])
 			if s <= 0 {
 				continue
 			}
 			p := pair{sim: s, a: uint8(i), b: uint8(j)}
+			// m.pairs[:np] is a min-heap on similarity: the root is the
+			// pair to replace by a better one.
 			switch {
 			case np < k:
 				m.pairs[np] = p
+				siftUp(m.pairs[:np+1], np)
 				np++
-				if np == k {
-					minAt, minSim = lowest(m.pairs[:k])
-				}
-			case s > minSim:
-				m.pairs[minAt] = p
-				minAt, minSim = lowest(m.pairs[:k])
+			case s > m.pairs[0].sim:
+				m.pairs[0] = p
+				siftDown(m.pairs[:k], 0)
 			}
 		}
 	}
 	return np
 }
 
-// lowest returns the index and similarity of the least similar pair.
-func lowest(p []pair) (int, float32) {
-	at := 0
-	for i := range p {
-		if p[i].sim < p[at].sim {
-			at = i
+func siftUp(h []pair, i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if h[parent].sim <= h[i].sim {
+			return
 		}
+		h[parent], h[i] = h[i], h[parent]
+		i = parent
 	}
-	return at, p[at].sim
+}
+
+func siftDown(h []pair, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		c := l
+		if r := l + 1; r < len(h) && h[r].sim < h[l].sim {
+			c = r
+		}
+		if h[i].sim <= h[c].sim {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
 }
 
 // minCommonBits is cylMinCommon of the cells, counted in the doubled
