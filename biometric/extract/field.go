@@ -131,9 +131,36 @@ func (e *Extractor) segment() {
 	sort.Slice(tmp, func(i, j int) bool { return tmp[i] < tmp[j] })
 	ref := tmp[int(float32(len(tmp)-1)*segEnergyPercentile)]
 	thr := ref * segEnergyFraction
+	// Hysteresis: blocks that pass the strict criteria seed the print,
+	// which then grows into neighbouring blocks that pass looser ones
+	// (faint or dry parts of a print joined to its clear parts).
+	thrLow := ref * segEnergyFraction * segLowFactor
+	stack := e.stack[:0]
 	for b := 0; b < n; b++ {
 		e.mask[b] = e.energy[b] > thr && e.coh[b] > segMinCoherence && e.std[b] > segMinContrast
+		if e.mask[b] {
+			stack = append(stack, int32(b))
+		}
 	}
+	for len(stack) > 0 {
+		b := int(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		x, y := b%e.bw, b/e.bw
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				xx, yy := x+dx, y+dy
+				if xx < 0 || yy < 0 || xx >= e.bw || yy >= e.bh {
+					continue
+				}
+				q := yy*e.bw + xx
+				if !e.mask[q] && e.energy[q] > thrLow && e.coh[q] > segMinCoherence*segLowFactor && e.std[q] > segMinContrast*segLowFactor {
+					e.mask[q] = true
+					stack = append(stack, int32(q))
+				}
+			}
+		}
+	}
+	e.stack = stack
 	// Majority smoothing removes isolated blocks and fills pinholes.
 	for pass := 0; pass < 2; pass++ {
 		copy(e.mask2, e.mask)
@@ -495,6 +522,7 @@ var segEnergyPercentile = float32(0.95)
 
 var segEnergyFraction = float32(0.06)
 
-var segMinCoherence = float32(0.22)
+var segMinCoherence = float32(0.28)
 
 var segMinContrast = float32(6.0)
+var segLowFactor = float32(0.7)
