@@ -3,6 +3,7 @@ package watchlist
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -335,17 +336,21 @@ type PersonIndex struct {
 	live     int
 	names    []nameRec
 	nameDOB  []uint32 // name id -> the person's packed birth date, beside the postings' scan
+	nameHash []uint64 // name id -> spellingHash of its parts
 	tokens   []uint32 // vocab id | secondaryBit
 	vocab    []vocabEntry
 	vocabIDs map[string]int32
 	keyIDs   map[string]int32
 	keyStr   []string
 	// postings: key id -> the names holding a part with that key, each
-	// as name id<<32 | the person's birth year (0 unknown), so that a scan
-	// skips people born in other years without touching their records.
-	postings [][]uint64
-	sorted   []int32 // key ids in key order, for prefix searches; nil when stale
-	sortedMu sync.Mutex
+	// as the person's birth year (0 unknown)<<32 | name id. The first
+	// sorted[key] of them are in order, so that a search for a birth year
+	// reads only the names of that year and of unknown years; the rest,
+	// added since, are read one by one.
+	postings  [][]uint64
+	sortedLen []int32
+	sorted    []int32 // key ids in key order, for prefix searches; nil when stale
+	sortedMu  sync.Mutex
 	// free keeps the search scratches between searches. Not a sync.Pool:
 	// a pool drops its items at every collection, and a scratch for a
 	// million names is megabytes to allocate and clear again.
@@ -372,6 +377,7 @@ func (x *PersonIndex) keyID(k string) int32 {
 		x.keyIDs[k] = id
 		x.keyStr = append(x.keyStr, k)
 		x.postings = append(x.postings, nil)
+		x.sortedLen = append(x.sortedLen, 0)
 		x.sortedMu.Lock()
 		x.sorted = nil
 		x.sortedMu.Unlock()
@@ -396,10 +402,23 @@ func (x *PersonIndex) vocabID(t nameToken) int32 {
 
 func (x *PersonIndex) post(key int32, name uint32, year int) {
 	p := x.postings[key]
-	if len(p) > 0 && uint32(p[len(p)-1]>>32) == name {
+	if len(p) > 0 && uint32(p[len(p)-1]) == name {
+		return // two parts of one name with the same key
+	}
+	x.postings[key] = append(p, uint64(uint32(year))<<32|uint64(name))
+}
+
+// sortPostings puts the postings of the key in order once the unsorted
+// tail has grown to an eighth of the list (at least 256): a bulk load
+// sorts each list a logarithmic number of times.
+func (x *PersonIndex) sortPostings(key int32) {
+	p := x.postings[key]
+	tail := len(p) - int(x.sortedLen[key])
+	if tail < 256 || tail < len(p)/8 {
 		return
 	}
-	x.postings[key] = append(p, uint64(name)<<32|uint64(uint32(year)))
+	slices.Sort(p)
+	x.sortedLen[key] = int32(len(p))
 }
 
 // Add lists a person, or replaces the entry with the same ID; the ID must
@@ -423,6 +442,7 @@ func (x *PersonIndex) Add(p Person) error {
 	x.byID[p.ID] = pi
 	x.live++
 	var toks []nameToken
+	var touched []int32
 	seen := map[string]bool{}
 	for vi, n := range p.Names {
 		for _, original := range []bool{false, true} {
@@ -459,11 +479,17 @@ func (x *PersonIndex) Add(p Person) error {
 				x.tokens = append(x.tokens, tok)
 				v := x.vocab[id]
 				x.post(v.key, ni, p.BirthDate.Year)
+				touched = append(touched, v.key)
 				if v.altKey >= 0 {
 					x.post(v.altKey, ni, p.BirthDate.Year)
+					touched = append(touched, v.altKey)
 				}
 			}
+			x.nameHash = append(x.nameHash, spellingHash(x.tokens[rec.tokStart:]))
 		}
+	}
+	for _, k := range touched {
+		x.sortPostings(k)
 	}
 	return nil
 }
@@ -527,6 +553,7 @@ type searchScratch struct {
 	keysBuf  []int32
 	qtoks    []queryToken
 	nameToks []nameToken
+	years    []int
 	// nameScores holds the name score of each listed spelling scored in
 	// this search, by a hash of its parts: common names (Khan, Muhammad)
 	// are listed thousands of times with the same parts.
@@ -686,23 +713,61 @@ func (x *PersonIndex) Screen(q PersonQuery) []PersonHit {
 	// threshold, names of other years are skipped in the scan.
 	qYear := q.BirthDate.Year
 	skipYears := qYear != 0 && combine(1, dateAdjustments[dateYearOff], nationalityEqual) < minScore
+	var years []int
+	if skipYears {
+		years = yearsAgreeing(s.years[:0], qYear)
+		s.years = years
+	}
 	s.hits = s.hits[:0]
+	scan := func(posts []uint64, checkYear bool) {
+		for _, post := range posts {
+			if year := int(post >> 32); checkYear && year != 0 && year != qYear && !yearsAgree(year, qYear) {
+				continue
+			}
+			ni := uint32(post)
+			if s.seen[ni] == s.stamp {
+				continue
+			}
+			s.seen[ni] = s.stamp
+			x.consider(s, ni, q.BirthDate, qnat, q.Truncated, minScore)
+		}
+	}
 	for _, oi := range order[:nP] {
 		for _, k := range s.qtoks[oi].keys {
-			for _, post := range x.postings[k] {
-				if year := int(uint32(post)); skipYears && year != 0 && year != qYear && !yearsAgree(year, qYear) {
-					continue
-				}
-				ni := uint32(post >> 32)
-				if s.seen[ni] == s.stamp {
-					continue
-				}
-				s.seen[ni] = s.stamp
-				x.consider(s, ni, q.BirthDate, qnat, q.Truncated, minScore)
+			posts := x.postings[k]
+			if !skipYears {
+				scan(posts, false)
+				continue
 			}
+			sorted := posts[:x.sortedLen[k]]
+			for _, y := range years {
+				lo, _ := slices.BinarySearch(sorted, uint64(y)<<32)
+				hi, _ := slices.BinarySearch(sorted, uint64(y+1)<<32)
+				scan(sorted[lo:hi], false)
+			}
+			scan(posts[x.sortedLen[k]:], true)
 		}
 	}
 	return x.hits(s, q, qnat, limit)
+}
+
+// yearsAgreeing appends the listed birth years that agree with the year
+// read, unknown (0) first: the year itself, its two-digit form, and when
+// the year read has two digits, that year in every century.
+func yearsAgreeing(dst []int, y int) []int {
+	dst = append(dst, 0)
+	if y > 100 {
+		dst = append(dst, y%100)
+		if y%100 == 0 {
+			dst[len(dst)-1] = 100
+		}
+		return append(dst, y)
+	}
+	dst = append(dst, y)
+	for c := 1800; c <= 2900; c += 100 {
+		dst = append(dst, c+y%100)
+	}
+	return dst
 }
 
 // prefixKeys appends the ids of the keys that start with prefix.
@@ -734,14 +799,20 @@ func (x *PersonIndex) sortedKeys() []int32 {
 
 // consider scores one name record and keeps it when it reaches minScore.
 func (x *PersonIndex) consider(s *searchScratch, ni uint32, dob PartialDate, nat string, truncated bool, minScore float64) {
-	// The birth date is read from a dense array first: most candidates of a
-	// common name are ruled out by it before their records are touched.
+	// Dense arrays first: the birth date and the score of the same
+	// spelling seen earlier in this search rule most candidates of a
+	// common name out before their records are touched.
 	packed := x.nameDOB[ni]
 	if packed == removedDOB {
 		return
 	}
 	dAdj, _ := dateAdjust(unpackDate(packed), dob)
 	if combine(1, dAdj, nationalityEqual) < minScore {
+		return
+	}
+	h := x.nameHash[ni]
+	ns, known := s.nameScores[h]
+	if known && combine(ns, dAdj, nationalityEqual) < minScore {
 		return
 	}
 	rec := &x.names[ni]
@@ -755,13 +826,7 @@ func (x *PersonIndex) consider(s *searchScratch, ni uint32, dob PartialDate, nat
 	if combine(1, dAdj, nAdj) < minScore {
 		return
 	}
-	toks := x.tokens[rec.tokStart : rec.tokStart+uint32(rec.tokLen)]
-	h := uint64(14695981039346656037) // FNV-1a over the parts' ids
-	for _, t := range toks {
-		h = (h ^ uint64(t)) * 1099511628211
-	}
-	ns, ok := s.nameScores[h]
-	if !ok {
+	if !known {
 		ns = x.scoreName(s, *rec, truncated, nil)
 		s.nameScores[h] = ns
 	}
@@ -769,6 +834,16 @@ func (x *PersonIndex) consider(s *searchScratch, ni uint32, dob PartialDate, nat
 	if score >= minScore {
 		s.hits = append(s.hits, candidate{name: ni, score: score, nscore: ns})
 	}
+}
+
+// spellingHash identifies a screened spelling by its parts (FNV-1a over
+// their ids and roles), for the per-search score memo.
+func spellingHash(toks []uint32) uint64 {
+	h := uint64(14695981039346656037)
+	for _, t := range toks {
+		h = (h ^ uint64(t)) * 1099511628211
+	}
+	return h
 }
 
 // combine adds the birth date's and the nationality's adjustments to the
