@@ -276,17 +276,6 @@ func datePhrase(listed, read PartialDate) string {
 	return fmt.Sprintf("birth date %s agrees with the listed %s as far as both are known", read, listed)
 }
 
-// natAdjust compares nationalities; it allocates nothing.
-func natAdjust(listed, read string) float64 {
-	switch {
-	case listed == "" || read == "":
-		return 0
-	case listed == read:
-		return nationalityEqual
-	}
-	return nationalityDiff
-}
-
 func natPhrase(listed, read string) string {
 	switch {
 	case listed == "" || read == "":
