@@ -288,7 +288,13 @@ func (e *Extractor) filterMinutiae() {
 	// Border and low-flow minutiae.
 	for ni := range nodes {
 		n := &nodes[ni]
-		if e.backgroundDistance(n.x, n.y, borderPixels) < borderPixels {
+		// The mask's edge cuts ridges into false endings; forks near it
+		// are mostly real.
+		limit := borderPixels
+		if n.kind == nodeJunction {
+			limit = borderForkPixels
+		}
+		if e.backgroundDistance(n.x, n.y, limit) < limit {
 			n.removed = true
 		}
 	}
@@ -359,6 +365,7 @@ var gapAngle = float32(0.7)
 
 var closeDist = float32(5)
 
-var borderPixels = float32(12)
+var borderPixels = float32(10)
 
 var dirDistance = int32(10)
+var borderForkPixels = float32(8)

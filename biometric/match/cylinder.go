@@ -28,9 +28,9 @@ const (
 	// A cylinder needs this many neighbours in reach and this share of
 	// valid cells to describe anything.
 	cylMinNeighbours = 2
-	cylMinValid      = 0.60
+	// tunable cylMinValid
 	// Two cylinders are comparable when this share of cells is valid in both.
-	cylMinCommon = 0.60
+	// tunable cylMinCommon
 )
 
 // cellLane is the bit width given to one direction bin: the cells of one
@@ -238,3 +238,5 @@ func segmentDistance(px, py float64, a, b [2]float64) float64 {
 var cylSigmaS = float64(11.0)
 var cylThreshold = float64(0.005)
 var hullMargin = float64(50.0)
+var cylMinValid = float64(0.60)
+var cylMinCommon = float64(0.60)

@@ -295,11 +295,13 @@ func siftDown(h []pair, i int) {
 
 // minCommonBits is cylMinCommon of the cells, counted in the doubled
 // validity word.
-var minCommonBits = int(math.Ceil(cylMinCommon*float64(len(cellU)))) * lanesPerW
+// (set in init, after the cells exist).
+var minCommonBits int
 
 var sqrtTab [cylWords*64 + 1]float32
 
 func init() {
+	minCommonBits = int(math.Ceil(cylMinCommon*float64(len(cellU)))) * lanesPerW
 	for i := range sqrtTab {
 		sqrtTab[i] = float32(math.Sqrt(float64(i)))
 	}
