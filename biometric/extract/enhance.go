@@ -10,9 +10,9 @@ import "math"
 const (
 	orientBins = 32
 	filterHalf = 8
-	// tunable: alongSigma
+	alongSigma = 3.5
 
-	// tunable: acrossSigma
+	acrossSigma = 0.5 // times the period
 	// times the period
 	periodBins = int((maxPeriod-minPeriod)/periodStep) + 1
 )
@@ -266,7 +266,3 @@ func fastAtan2(y, x float32) float32 {
 	}
 	return a
 }
-
-var alongSigma = float64(3.5)
-
-var acrossSigma = float64(0.5)

@@ -110,15 +110,16 @@ func (e *Extractor) blockPixels(bx, by int) int {
 // Segmentation parameters. Gradient energy is relative to the image's own
 // strong ridges (a high percentile), so that contrast differences between
 // sensors do not matter; coherence rejects textured background and smudges.
+// Blocks passing the strict criteria seed the print, which then grows into
+// neighbouring blocks passing them relaxed by segLowFactor (hysteresis:
+// faint or dry parts of a print join its clear parts, while isolated
+// background texture stays out).
 const (
-// tunable: segEnergyPercentile
-
-// tunable: segEnergyFraction
-
-// tunable: segMinCoherence
-
-// tunable: segMinContrast
-
+	segEnergyPercentile = 0.95
+	segEnergyFraction   = 0.06
+	segMinCoherence     = 0.28
+	segMinContrast      = 6.0
+	segLowFactor        = 0.7
 )
 
 // segment builds the foreground block mask.
@@ -321,7 +322,7 @@ func (e *Extractor) borderDistance() {
 }
 
 // Orientation smoothing: a Gaussian over blocks of this deviation.
-var orientSigmaBlocks = 1.5
+const orientSigmaBlocks = 1.5
 
 // orientation smooths the doubled-angle vectors (normalised by the window's
 // gradient energy, so their length is the coherence) over the foreground
@@ -517,12 +518,3 @@ func abs(x int) int {
 	}
 	return x
 }
-
-var segEnergyPercentile = float32(0.95)
-
-var segEnergyFraction = float32(0.06)
-
-var segMinCoherence = float32(0.28)
-
-var segMinContrast = float32(6.0)
-var segLowFactor = float32(0.7)

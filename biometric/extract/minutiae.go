@@ -8,26 +8,18 @@ import (
 // False-minutia removal, in pixels at 500 ppi (about 9 pixels a ridge
 // period).
 const (
-	maxTrace = 40 // how far a branch is followed along the skeleton
-	// tunable: dirDistance
-	// the traced point that gives a minutia's sense
-	// tunable: dotLength
-	// a ridge shorter than this between two endings is a dot
-	// tunable: spurLength
-	// an ending this close (along the ridge) to a fork is a spur
-	// tunable: bridgeLength
-	// two forks this close are a bridge between ridges
-	// tunable: lakeLength
-	// a loop this short is a hole in a ridge
-	// tunable: gapDistance
-	// endings this close that face each other are a break
-	// tunable: gapAngle
-
-	// tunable: closeDist
-	// minutiae this close are noise
-	borderBlocks = 1 // for minutia quality: blocks from the mask edge
-	// tunable: borderPixels
-	// minutiae closer than this to the background are dropped
+	maxTrace         = 40  // how far a branch is followed along the skeleton
+	dirDistance      = 10  // the traced point that gives a minutia's sense
+	dotLength        = 14  // a ridge shorter than this between two endings is a dot
+	spurLength       = 14  // an ending this close (along the ridge) to a fork is a spur
+	bridgeLength     = 14  // two forks this close are a bridge between ridges
+	lakeLength       = 30  // a loop this short is a hole in a ridge
+	gapDistance      = 16  // endings this close that face each other are a break
+	gapAngle         = 0.7 // cosine: "facing" means within about 45°
+	closeDist        = 5   // minutiae this close are noise
+	borderBlocks     = 1   // for minutia quality: blocks from the mask edge
+	borderPixels     = 10  // endings closer than this to the background are dropped
+	borderForkPixels = 8   // forks closer than this to the background are dropped
 )
 
 type nodeKind uint8
@@ -290,7 +282,7 @@ func (e *Extractor) filterMinutiae() {
 		n := &nodes[ni]
 		// The mask's edge cuts ridges into false endings; forks near it
 		// are mostly real.
-		limit := borderPixels
+		limit := float32(borderPixels)
 		if n.kind == nodeJunction {
 			limit = borderForkPixels
 		}
@@ -350,22 +342,3 @@ func (e *Extractor) backgroundDistance(x, y float32, limit float32) float32 {
 	}
 	return best
 }
-
-var dotLength = int32(14)
-
-var spurLength = int32(14)
-
-var bridgeLength = int32(14)
-
-var lakeLength = int32(30)
-
-var gapDistance = float32(16)
-
-var gapAngle = float32(0.7)
-
-var closeDist = float32(5)
-
-var borderPixels = float32(10)
-
-var dirDistance = int32(10)
-var borderForkPixels = float32(8)

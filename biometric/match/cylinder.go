@@ -17,20 +17,20 @@ import (
 // are invalid, and the comparison of two cylinders uses only the cells
 // valid in both.
 const (
-	cylGrid     = 6    // cells across the disc's bounding square
-	cylRadius   = 70.0 // pixels at 500 ppi
-	cylCellSide = 2 * cylRadius / cylGrid
-	cylDirBins  = 6
-	// tunable cylSigmaS // spatial Gaussian, pixels
-	cylSigmaD = 2 * math.Pi / 9
-	// tunable cylThreshold
-	// tunable hullMargin
+	cylGrid      = 6    // cells across the disc's bounding square
+	cylRadius    = 70.0 // pixels at 500 ppi
+	cylCellSide  = 2 * cylRadius / cylGrid
+	cylDirBins   = 6
+	cylSigmaS    = 11.0 // spatial Gaussian, pixels
+	cylSigmaD    = 2 * math.Pi / 9
+	cylThreshold = 0.005
+	hullMargin   = 50.0
 	// A cylinder needs this many neighbours in reach and this share of
 	// valid cells to describe anything.
 	cylMinNeighbours = 2
-	// tunable cylMinValid
+	cylMinValid      = 0.60
 	// Two cylinders are comparable when this share of cells is valid in both.
-	// tunable cylMinCommon
+	cylMinCommon = 0.60
 )
 
 // cellLane is the bit width given to one direction bin: the cells of one
@@ -234,9 +234,3 @@ func segmentDistance(px, py float64, a, b [2]float64) float64 {
 	}
 	return math.Hypot(px-a[0]-t*dx, py-a[1]-t*dy)
 }
-
-var cylSigmaS = float64(11.0)
-var cylThreshold = float64(0.005)
-var hullMargin = float64(50.0)
-var cylMinValid = float64(0.60)
-var cylMinCommon = float64(0.60)

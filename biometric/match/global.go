@@ -6,12 +6,12 @@ import "math"
 // minutiae are then paired under it and the score counts the pairs against
 // the minutiae that lie in the common area.
 const (
-	seedsConst = 3
-	// tunable minOverlap // fewer minutiae in the common area count as this many
-	// tunable pairRadius // pixels: a transformed minutia this close to one of the other print pairs with it
-	pairAngle = 5461 // 30°, in 1/65536 turn
-	// tunable inlierDist // pairs this consistent with the seed refine the alignment
-	// tunable overlapDist // a minutia is in the common area when the other print has one this close
+	seeds       = 3    // alignments tried at most
+	minOverlap  = 8    // fewer minutiae in the common area count as this many
+	pairRadius  = 14.0 // pixels: a transformed minutia this close to one of the other print pairs with it
+	pairAngle   = 5461 // 30°, in 1/65536 turn
+	inlierDist  = 16.0 // pairs this consistent with the seed refine the alignment
+	overlapDist = 35.0 // a minutia is in the common area when the other print has one this close
 )
 
 func (m *Matcher) consolidate(a, b *Template, top []pair, lambda []float32) float64 {
@@ -130,24 +130,12 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64,
 	}
 	// Greedy pairing, nearest first per minutia of a; overlap counts.
 	matched := 0
-	wsum := 0.0
 	overA := 0
 	var overB [MaxMinutiae]bool
-	r2 := float32(pairRadius * pairRadius)
-	o2 := float32(overlapDist * overlapDist)
-	cx, cy := float32(sb.x), float32(sb.y)
-	if n >= 3 {
-		cx, cy = float32(mbx), float32(mby)
-	}
-	grow := float32(pairGrow)
+	const r2 = pairRadius * pairRadius
+	const o2 = overlapDist * overlapDist
 	for i := 0; i < na; i++ {
-		rr := r2
-		if grow > 0 {
-			ex, ey := m.tx[i]-cx, m.ty[i]-cy
-			r := float32(pairRadius) + grow*float32(math.Sqrt(float64(ex*ex+ey*ey)))
-			rr = r * r
-		}
-		bestJ, bestD := -1, rr
+		bestJ, bestD := -1, float32(r2)
 		inA := false
 		// b's minutiae are sorted by x: scan those within overlapDist.
 		lo, hi := 0, nb
@@ -179,10 +167,6 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64,
 		if bestJ >= 0 {
 			m.usedB[bestJ] = true
 			matched++
-			if weightMode > 0 {
-				ls := float64(localSim(a, b, i, bestJ))
-				wsum += weightBase + ls
-			}
 		}
 	}
 	overBn := 0
@@ -194,17 +178,5 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64,
 	if matched == 0 {
 		return 0, al
 	}
-	if weightMode > 0 {
-		return wsum * wsum / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap)), al
-	}
 	return float64(matched*matched) / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap)), al
 }
-
-var seeds = 3
-var pairRadius = float64(14.0)
-var inlierDist = float64(16.0)
-var overlapDist = float64(35.0)
-var minOverlap = float64(8)
-var pairGrow = float64(0)
-var weightMode = 0
-var weightBase = 0.5

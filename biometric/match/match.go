@@ -116,10 +116,6 @@ type Matcher struct {
 	usedB  [MaxMinutiae]bool
 }
 
-// scoreMode selects the final score while tuning: 0 LSS-R, 1 geometric
-// consolidation, 2 their product.
-var scoreMode = 2
-
 type pair struct {
 	sim  float32
 	a, b uint8
@@ -141,7 +137,7 @@ const (
 // Compare returns the similarity of a and b, 0 (nothing in common) to 1.
 // It allocates nothing.
 func (m *Matcher) Compare(a, b *Template) float64 {
-	nR := m.localPairs(a, b, min(int(a.n), int(b.n), relaxCap))
+	nR := m.localPairs(a, b, min(int(a.n), int(b.n), maxRelax))
 	if nR == 0 {
 		return 0
 	}
@@ -192,14 +188,7 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 		sum += cur[m.order[k]]
 	}
 	lss := float64(sum) / float64(nP)
-	if scoreMode == 0 {
-		return lss
-	}
-	g := m.consolidate(a, b, top, cur[:nR])
-	if scoreMode == 1 {
-		return g
-	}
-	return g * lss
+	return m.consolidate(a, b, top, cur[:nR]) * lss
 }
 
 // localPairs fills m.pairs with the k pairs of minutiae whose cylinders
@@ -398,31 +387,3 @@ func atan16(y, x float32) uint16 {
 	}
 	return uint16(int32(a * 65536))
 }
-
-// localSim is the cylinder similarity of minutia i of a and j of b (0 when
-// either has no usable cylinder or they share too few valid cells).
-func localSim(a, b *Template, i, j int) float32 {
-	if a.m[i].flags&flagCylinder == 0 || b.m[j].flags&flagCylinder == 0 {
-		return 0
-	}
-	ca := a.cyl[i*cylStride : i*cylStride+cylStride : i*cylStride+cylStride]
-	cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
-	common := ca[cylWords] & cb[cylWords]
-	if bits.OnesCount64(common) < minCommonBits {
-		return 0
-	}
-	var na, nb, nd int
-	for w := 0; w < cylWords; w++ {
-		x := ca[w] & common
-		y := cb[w] & common
-		na += bits.OnesCount64(x)
-		nb += bits.OnesCount64(y)
-		nd += bits.OnesCount64(x ^ y)
-	}
-	if na+nb == 0 {
-		return 0
-	}
-	return max(0, 1-sqrtTab[nd]/(sqrtTab[na]+sqrtTab[nb]))
-}
-
-var relaxCap = maxRelax
