@@ -1,0 +1,272 @@
+package docauth
+
+import (
+	"image"
+	"math"
+	"slices"
+)
+
+// analysis is one side rectified, with what every check needs: luminance
+// planes, the local paper level under white and IR light (so that uneven
+// illumination cancels out of every relative measure), and the cells no
+// check may trust (glare, a thumb).
+type analysis struct {
+	s      *sheet
+	wl, ul plane // white and UV luminance (nil without the light)
+	bgW    plane // local paper level, white
+	bgIR   plane // local paper level, IR
+	bgUV   plane // local paper level, UV
+	bad    []bool
+	// badFrac is the fraction of the page's cells that are bad.
+	badFrac float64
+	glare   float64 // fraction of cells in glare
+}
+
+// bgBlock is the block size, in cells, of the paper level estimate (4 mm).
+const bgBlock = 16
+
+func analyse(s *sheet) *analysis {
+	a := &analysis{s: s}
+	n := s.w * s.h
+	if s.hasWhite() {
+		a.wl = lumOf(s.wr, s.wg, s.wb)
+		a.bgW = paperLevel(a.wl, s.w, s.h)
+	}
+	if s.hasIR() {
+		a.bgIR = paperLevel(s.ir, s.w, s.h)
+	}
+	if s.hasUV() {
+		a.ul = lumOf(s.ur, s.ug, s.ub)
+		a.bgUV = paperLevel(a.ul, s.w, s.h)
+	}
+	a.bad = make([]bool, n)
+	if a.wl != nil {
+		nb, ng := 0, 0
+		for i := 0; i < n; i++ {
+			r, g, b := s.wr[i], s.wg[i], s.wb[i]
+			l := a.wl[i]
+			if l >= 253 {
+				a.bad[i] = true // glare: washed out
+				ng++
+			}
+			// Skin over the page: a warm, saturated tone (r > g > b)
+			// that neither paper nor the dark inks have.
+			mx := max(r, g, b)
+			if mx > 90 && r >= g && g >= b && (r-b) > 0.3*mx && (g-b) > 0.08*mx && l > 110 && l < 235 {
+				a.bad[i] = true
+			}
+			if a.bad[i] {
+				nb++
+			}
+		}
+		a.badFrac = float64(nb) / float64(n)
+		a.glare = float64(ng) / float64(n)
+	}
+	return a
+}
+
+// paperLevel estimates the local paper level of a plane: the 90th
+// percentile of each 4 mm block, the largest of each block's neighbours
+// (text-dense blocks take their neighbours' paper), interpolated back to
+// cells.
+func paperLevel(p plane, w, h int) plane {
+	bw, bh := (w+bgBlock-1)/bgBlock, (h+bgBlock-1)/bgBlock
+	lev := make([]float32, bw*bh)
+	var hist [256]int32
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			clear(hist[:])
+			cnt := 0
+			for y := by * bgBlock; y < min(h, by*bgBlock+bgBlock); y++ {
+				for x := bx * bgBlock; x < min(w, bx*bgBlock+bgBlock); x++ {
+					v := int(p[y*w+x])
+					hist[min(255, max(0, v))]++
+					cnt++
+				}
+			}
+			target := int32(cnt * 9 / 10)
+			acc := int32(0)
+			v := 0
+			for ; v < 255; v++ {
+				acc += hist[v]
+				if acc > target {
+					break
+				}
+			}
+			lev[by*bw+bx] = float32(v)
+		}
+	}
+	// 3x3 maximum, then 3x3 mean, so the map stays smooth.
+	mx := make([]float32, len(lev))
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			m := float32(0)
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					x, y := bx+dx, by+dy
+					if x >= 0 && y >= 0 && x < bw && y < bh {
+						m = max(m, lev[y*bw+x])
+					}
+				}
+			}
+			mx[by*bw+bx] = m
+		}
+	}
+	out := make(plane, w*h)
+	for y := 0; y < h; y++ {
+		fy := (float32(y)+0.5)/bgBlock - 0.5
+		y0 := int(math.Floor(float64(fy)))
+		ty := fy - float32(y0)
+		y0c, y1c := clampi(y0, 0, bh-1), clampi(y0+1, 0, bh-1)
+		for x := 0; x < w; x++ {
+			fx := (float32(x)+0.5)/bgBlock - 0.5
+			x0 := int(math.Floor(float64(fx)))
+			tx := fx - float32(x0)
+			x0c, x1c := clampi(x0, 0, bw-1), clampi(x0+1, 0, bw-1)
+			a := mx[y0c*bw+x0c]*(1-tx) + mx[y0c*bw+x1c]*tx
+			b := mx[y1c*bw+x0c]*(1-tx) + mx[y1c*bw+x1c]*tx
+			v := a*(1-ty) + b*ty
+			out[y*w+x] = max(v, 1)
+		}
+	}
+	return out
+}
+
+// contrast returns 1 - v/bg: 0 on paper, near 1 on black ink.
+func contrast(v, bg float32) float32 {
+	c := 1 - v/bg
+	if c < 0 {
+		return 0
+	}
+	return c
+}
+
+// paperRatio is the paper's UV response relative to its white response:
+// the median of UV/white luminance over cells bright in white (no ink),
+// where neither glare nor a thumb is.
+func (a *analysis) paperRatio(r image.Rectangle) (float64, int) {
+	if a.wl == nil || a.ul == nil {
+		return 0, 0
+	}
+	s := a.s
+	vals := make([]float32, 0, r.Dx()*r.Dy()/2)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			i := y*s.w + x
+			if a.bad[i] || a.wl[i] < 0.88*a.bgW[i] || a.wl[i] < 20 {
+				continue
+			}
+			vals = append(vals, a.ul[i]/a.wl[i])
+		}
+	}
+	if len(vals) < 50 {
+		return 0, len(vals)
+	}
+	return float64(median(vals)), len(vals)
+}
+
+func median(v []float32) float32 {
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// absorption compares the IR contrast of ink with its white contrast over
+// cells of r whose white contrast exceeds minC: about 1 for B900 inks
+// (dark in both), about 0 for inks that vanish under IR. It returns the
+// ratio and the number of ink cells (0 when there is too little ink to
+// judge).
+func (a *analysis) absorption(r image.Rectangle, mask func(i int) bool) (float64, int) {
+	if a.wl == nil || a.s.ir == nil {
+		return 0, 0
+	}
+	s := a.s
+	var sumIR, sumW float64
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			i := y*s.w + x
+			if a.bad[i] || (mask != nil && !mask(i)) {
+				continue
+			}
+			cw := contrast(a.wl[i], a.bgW[i])
+			if cw < 0.3 {
+				continue
+			}
+			sumW += float64(cw)
+			sumIR += float64(contrast(s.ir[i], a.bgIR[i]))
+			n++
+		}
+	}
+	if n < 20 || sumW == 0 {
+		return 0, n
+	}
+	return sumIR / sumW, n
+}
+
+// fibres counts the cells of r where a fibre glows under UV: a saturated
+// colour well above the local paper level. It returns fibre cells per
+// square centimetre of usable area.
+func (a *analysis) fibres(r image.Rectangle, skip []image.Rectangle) (float64, int) {
+	s := a.s
+	if a.ul == nil {
+		return 0, 0
+	}
+	fib, area := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+	cells:
+		for x := r.Min.X; x < r.Max.X; x++ {
+			for _, k := range skip {
+				if (image.Point{x, y}).In(k) {
+					continue cells
+				}
+			}
+			i := y*s.w + x
+			if a.bad[i] {
+				continue
+			}
+			area++
+			rr, gg, bb := s.ur[i], s.ug[i], s.ub[i]
+			mx, mn := max(rr, gg, bb), min(rr, gg, bb)
+			if mx-mn > 35 && mx > a.bgUV[i]+35 {
+				fib++
+			}
+		}
+	}
+	cm2 := float64(area) * s.mm * s.mm / 100
+	if cm2 < 1 {
+		return 0, area
+	}
+	return float64(fib) / cm2, area
+}
+
+// sharpness is the mean of the strongest 5% of white-light gradients in
+// r, relative to the local paper level: sharp print has steps near 1 per
+// cell, blur spreads them.
+func (a *analysis) sharpness(r image.Rectangle) float64 {
+	if a.wl == nil {
+		return 0
+	}
+	s := a.s
+	var g []float32
+	for y := max(r.Min.Y, 1); y < min(r.Max.Y, s.h-1); y++ {
+		for x := max(r.Min.X, 1); x < min(r.Max.X, s.w-1); x++ {
+			i := y*s.w + x
+			if a.bad[i] {
+				continue
+			}
+			gx := a.wl[i+1] - a.wl[i-1]
+			gy := a.wl[i+s.w] - a.wl[i-s.w]
+			g = append(g, float32(math.Sqrt(float64(gx*gx+gy*gy)))/(2*a.bgW[i]))
+		}
+	}
+	if len(g) < 100 {
+		return 0
+	}
+	slices.Sort(g)
+	top := g[len(g)*95/100:]
+	sum := float32(0)
+	for _, v := range top {
+		sum += v
+	}
+	return float64(sum) / float64(len(top))
+}
