@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestPercentileNearestRank(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	for p, want := range map[float64]time.Duration{0.5: 50 * time.Millisecond, 0.95: 95 * time.Millisecond, 0.99: 99 * time.Millisecond, 1: 100 * time.Millisecond} {
+		if got := percentile(d, p); got != want {
+			t.Errorf("p%.0f = %v, want %v", p*100, got, want)
+		}
+	}
+	if percentile(nil, 0.5) != 0 || percentile(d[:1], 0.95) != time.Millisecond {
+		t.Error("edge cases")
+	}
+}
+
+// TestBenchAPIDrivesConcurrentCounters runs the load generator against a
+// stand-in server that records what it receives: the right number of
+// requests per level, at the asked concurrency, with the capture's parts.
+func TestBenchAPIDrivesConcurrentCounters(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := run(t, "simulate", "--count", "2", "--seed", "5", "--ppi", "100", "--out", dir); code != 0 {
+		t.Fatalf("simulate: %s", errOut)
+	}
+	var inFlight, peak, total atomic.Int64
+	var mu sync.Mutex
+	parts := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, "no", 401)
+			return
+		}
+		if err := r.ParseMultipartForm(32 << 20); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		mu.Lock()
+		for k := range r.MultipartForm.File {
+			parts[k] = true
+		}
+		mu.Unlock()
+		total.Add(1)
+		time.Sleep(20 * time.Millisecond)
+		w.WriteHeader(201)
+		json.NewEncoder(w).Encode(map[string]string{"id": "v_x"})
+	}))
+	defer srv.Close()
+	code, out, errOut := run(t, "bench", "api", "--url", srv.URL, "--token", "tok", "--captures", dir,
+		"--fingers", filepath.Join(dir, firstSub(t, dir)), "--concurrency", "1,4", "--requests", "12", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res []benchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(res) != 2 || res[0].Requests != 12 || res[1].Requests != 12 || res[0].Errors+res[1].Errors != 0 {
+		t.Fatalf("results: %+v", res)
+	}
+	if res[0].P50 < 20*time.Millisecond || res[1].Throughput < 1.5*res[0].Throughput {
+		t.Fatalf("latency or scaling implausible: %+v", res)
+	}
+	// 12 + 12 counted, 1 + 4 warm-up.
+	if total.Load() != 29 || peak.Load() != 4 {
+		t.Fatalf("server saw %d requests, peak concurrency %d", total.Load(), peak.Load())
+	}
+	for _, p := range []string{"white", "ir", "uv", "finger"} {
+		if !parts[p] {
+			t.Errorf("no %s part sent", p)
+		}
+	}
+	code, _, errOut = run(t, "bench", "api", "--url", srv.URL, "--captures", dir)
+	if code != 2 || !strings.Contains(errOut, "--token") {
+		t.Fatalf("--url without --token: exit %d %s", code, errOut)
+	}
+}
+
+func firstSub(t *testing.T, dir string) string {
+	m, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(m) == 0 {
+		t.Fatal("no capture")
+	}
+	return filepath.Base(m[0])
+}
