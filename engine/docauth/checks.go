@@ -69,9 +69,11 @@ func sideChecks(rg *registered, sd *side, p *profile.Profile) []sideCheck {
 		add(engine.Check{Name: CheckUVFibres, Status: engine.NotPerformed, Reason: "no UV image"}, devices.UV)
 	} else {
 		ck := judge(CheckUVFibres, ms[mFibres], ps.Measurement(mFibres), "fibre cells per cm²")
-		if ck.Status == engine.Fail && sharpRel < 0.8 {
-			ck.Status = engine.Undetermined
-			ck.Reason += "; the image is too blurred to tell fibres"
+		if ck.Status == engine.Fail {
+			if bl := blockiness(rg.img); sharpRel < 0.8 || bl > 1.08 {
+				ck.Status = engine.Undetermined
+				ck.Reason += fmt.Sprintf("; but the image is too blurred or compressed to show fibres (sharpness %.2f, JPEG blockiness %.2f)", sharpRel, bl)
+			}
 		}
 		add(ck, devices.UV, page)
 	}
@@ -99,7 +101,14 @@ func sideChecks(rg *registered, sd *side, p *profile.Profile) []sideCheck {
 	if a.wl == nil {
 		add(engine.Check{Name: CheckPattern, Status: engine.NotPerformed, Reason: "no white image"}, devices.White)
 	} else {
-		add(judge(CheckPattern, ms[mPattern], ps.Measurement(mPattern), "local correlation with the profile's page"), devices.White, page)
+		ck := judge(CheckPattern, ms[mPattern], ps.Measurement(mPattern), "local correlation with the profile's page")
+		if ck.Status == engine.Fail {
+			if bl := blockiness(rg.img); sharpRel < 0.6 || bl > 1.3 {
+				ck.Status = engine.Undetermined
+				ck.Reason += fmt.Sprintf("; but the image is too blurred or compressed to compare fine print (sharpness %.2f, JPEG blockiness %.2f)", sharpRel, bl)
+			}
+		}
+		add(ck, devices.White, page)
 	}
 
 	// 6. Portrait.

@@ -243,8 +243,8 @@ var tolerances = map[string]tolerance{
 	mFibres:     {lo: true, k: 0, rel: 0.85, abs: 0},
 	mMRZIR:      {lo: true, k: 4, rel: 0.5, abs: 0.2},
 	mFieldIR:    {lo: true, k: 4, rel: 0.5, abs: 0.2},
-	mDropout:    {hi: true, k: 4, rel: 1.0, abs: 0.15},
-	mPattern:    {lo: true, k: 4, rel: 0.5, abs: 0.2},
+	mDropout:    {hi: true, k: 4, rel: 1.0, abs: 0.25},
+	mPattern:    {lo: true, k: 4, rel: 0.6, abs: 0.2},
 	mPortraitUV: {hi: true, k: 4, rel: 0.8, abs: 0.3},
 	mPortraitIR: {lo: true, hi: true, k: 4, rel: 0, abs: 0.3},
 }

@@ -2,9 +2,9 @@ package docauth
 
 import (
 	"context"
-	"image"
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"slices"
 	"sort"
@@ -387,7 +387,7 @@ func learnSide(ctx context.Context, captures []*devices.Capture, name string, ha
 			if static[i] == 0 || inAny(x, y, c.personal) {
 				continue
 			}
-			if contrast(wl[i], bw[i]) > 0.25 && contrast(ir[i], bi[i]) < 0.08 {
+			if cw := contrast(wl[i], bw[i]); cw > 0.2 && contrast(ir[i], bi[i]) < 0.25*cw {
 				drop[i] = 255
 			}
 		}

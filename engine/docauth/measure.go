@@ -4,6 +4,8 @@ import (
 	"image"
 	"math"
 	"slices"
+
+	"checkpost/devices"
 )
 
 // analysis is one side rectified, with what every check needs: luminance
@@ -50,9 +52,11 @@ func analyse(s *sheet) *analysis {
 				ng++
 			}
 			// Skin over the page: a warm, saturated tone (r > g > b)
-			// that neither paper nor the dark inks have.
+			// that neither paper nor the dark inks have, and, under UV,
+			// darker than the dull paper around it.
 			mx := max(r, g, b)
-			if mx > 90 && r >= g && g >= b && (r-b) > 0.3*mx && (g-b) > 0.08*mx && l > 110 && l < 235 {
+			if mx > 40 && l < 240 && r >= g && g >= b && (r-b) > 0.25*mx && (g-b) > 0.05*mx &&
+				(a.ul == nil || a.ul[i] < 0.75*a.bgUV[i]) {
 				a.bad[i] = true
 			}
 			if a.bad[i] {
@@ -66,9 +70,8 @@ func analyse(s *sheet) *analysis {
 }
 
 // paperLevel estimates the local paper level of a plane: the 90th
-// percentile of each 4 mm block, the largest of each block's neighbours
-// (text-dense blocks take their neighbours' paper), interpolated back to
-// cells.
+// percentile of each 4 mm block (a block far darker than its brightest
+// neighbour takes that neighbour's), interpolated back to cells.
 func paperLevel(p plane, w, h int) plane {
 	bw, bh := (w+bgBlock-1)/bgBlock, (h+bgBlock-1)/bgBlock
 	lev := make([]float32, bw*bh)
@@ -96,7 +99,10 @@ func paperLevel(p plane, w, h int) plane {
 			lev[by*bw+bx] = float32(v)
 		}
 	}
-	// 3x3 maximum, then 3x3 mean, so the map stays smooth.
+	// A block without paper (inside the portrait, under a thumb) takes
+	// its brightest neighbour's level; elsewhere the block's own level
+	// stands, so that a smooth gradient of light is followed, not
+	// overestimated.
 	mx := make([]float32, len(lev))
 	for by := 0; by < bh; by++ {
 		for bx := 0; bx < bw; bx++ {
@@ -109,7 +115,11 @@ func paperLevel(p plane, w, h int) plane {
 					}
 				}
 			}
-			mx[by*bw+bx] = m
+			own := lev[by*bw+bx]
+			if own < 0.8*m {
+				own = m
+			}
+			mx[by*bw+bx] = own
 		}
 	}
 	out := make(plane, w*h)
@@ -269,4 +279,61 @@ func (a *analysis) sharpness(r image.Rectangle) float64 {
 		sum += v
 	}
 	return float64(sum) / float64(len(top))
+}
+
+// blockiness detects JPEG compression: the mean step between pixel
+// columns 8k-1 and 8k (the borders of JPEG's 8x8 blocks) over the mean step
+// elsewhere, on every fourth row of the white (else any) image. About 1
+// for an uncompressed image; well above it when coarse quantisation made
+// the blocks visible (and erased fine detail such as fibres).
+func blockiness(side *devices.Side) float64 {
+	var im image.Image
+	for _, l := range []devices.Light{devices.White, devices.UV, devices.IR} {
+		if m := side.Image(l); m != nil {
+			im = m
+			break
+		}
+	}
+	if im == nil {
+		return 1
+	}
+	b := im.Bounds()
+	var on, off float64
+	var nOn, nOff int
+	switch m := im.(type) {
+	case *image.RGBA:
+		for y := b.Min.Y; y < b.Max.Y; y += 4 {
+			p := m.Pix[(y-b.Min.Y)*m.Stride:]
+			for x := 1; x < b.Dx(); x++ {
+				d := math.Abs(float64(p[4*x+1]) - float64(p[4*x-3]))
+				if x%8 == 0 {
+					on += d
+					nOn++
+				} else {
+					off += d
+					nOff++
+				}
+			}
+		}
+	case *image.Gray:
+		for y := b.Min.Y; y < b.Max.Y; y += 4 {
+			p := m.Pix[(y-b.Min.Y)*m.Stride:]
+			for x := 1; x < b.Dx(); x++ {
+				d := math.Abs(float64(p[x]) - float64(p[x-1]))
+				if x%8 == 0 {
+					on += d
+					nOn++
+				} else {
+					off += d
+					nOff++
+				}
+			}
+		}
+	default:
+		return 1
+	}
+	if nOn == 0 || off == 0 {
+		return 1
+	}
+	return (on / float64(nOn)) / (off / float64(nOff))
 }

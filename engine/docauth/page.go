@@ -200,6 +200,13 @@ func findPage(s *devices.Side) (pageQuad, bool) {
 	if math.Abs(shoelace(corners)) < 0.05*W*H {
 		return pageQuad{}, false
 	}
+	// Corners far outside the image come from edges that are not the
+	// page's (two nearly parallel lines meeting far away).
+	for _, c := range corners {
+		if c.X < -0.25*W || c.Y < -0.25*H || c.X > 1.25*W || c.Y > 1.25*H {
+			return pageQuad{}, false
+		}
+	}
 	pq := pageQuad{corners: corners, inView: true, cell: k}
 	margin := -0.5 * cell
 	for _, c := range corners {

@@ -71,33 +71,35 @@ func (src *sources) lumCoarse(l devices.Light, toImage homography, W, H float64)
 type orientFunc func(src *sources, toImage homography, W, H float64) float64
 
 // mrzAtBottom scores an orientation by how much darker under IR (white
-// when there is no IR image) the bottom band of the page is than the top
-// band: the MRZ is printed at the bottom in B900 ink.
+// when there is no IR image) the darkest row of the band where MRZs are
+// printed (5 to 19 mm above the bottom edge) is, across the page's width,
+// than the darkest row of the same band at the top: the MRZ's lines of
+// B900 ink run across the whole page, headings and portraits do not.
 func mrzAtBottom(src *sources, toImage homography, W, H float64) float64 {
 	l := devices.IR
 	if src.ir == nil {
 		l = devices.White
 	}
 	p, w, h := src.lumCoarse(l, toImage, W, H)
-	if p == nil {
+	if p == nil || h < 24 {
 		return 0
 	}
-	band := max(1, int(0.2*float64(h)))
-	dark := func(y0, y1 int) float64 {
-		var vals []float32
-		for y := y0; y < y1; y++ {
-			vals = append(vals, p[y*w:(y+1)*w]...)
-		}
-		paper := percentile(vals, 0.9)
-		n := 0
-		for _, v := range vals {
-			if v < 0.55*paper {
-				n++
-			}
-		}
-		return float64(n) / float64(len(vals))
+	paper := percentile(p, 0.9)
+	if paper <= 0 {
+		return 0
 	}
-	return dark(h-band, h) - dark(0, band)
+	darkest := func(y0, y1 int) float64 {
+		best := 0.0
+		for y := y0; y < y1; y++ {
+			sum := 0.0
+			for x := w / 20; x < w*19/20; x++ {
+				sum += float64(contrast(p[y*w+x], paper))
+			}
+			best = math.Max(best, sum/float64(w*9/10))
+		}
+		return best
+	}
+	return darkest(h-19, h-5) - darkest(5, 19)
 }
 
 func percentile(v []float32, q float64) float32 {

@@ -160,8 +160,8 @@ type sources struct {
 // reduceSide box-filters the side's images so that a pixel of the result
 // is about as large as a cell of mm millimetres (never larger).
 func reduceSide(side *devices.Side, pxPerMM, mm float64) *sources {
-	f := max(1, int(math.Floor(pxPerMM*mm)))
 	b := side.Bounds()
+	f := max(1, min(int(math.Floor(pxPerMM*mm)), min(b.Dx(), b.Dy())/8))
 	s := &sources{imgW: b.Dx(), imgH: b.Dy()}
 	if side.White != nil {
 		s.white = reduce(side.White, f)
