@@ -36,7 +36,9 @@ type Verdict struct {
 	// Traveller is what the MRZ says, nil when it could not be read.
 	Traveller *store.Traveller
 	// Evidence are images the pipeline made (crops, overlays), stored
-	// under the retention setting and served by name.
+	// under the retention setting and served by name. Their names must not
+	// be those of submitted files (white, ir, uv, pdf, finger.*): use the
+	// check's name, e.g. "ir.mrz.absorption".
 	Evidence []store.EvidenceInput
 	// Stages are the durations of the pipeline's stages, for /metrics.
 	Stages map[string]time.Duration

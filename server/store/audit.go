@@ -186,33 +186,23 @@ func (db *DB) VerifyAudit(ctx context.Context, checkSeal func(seq int64, hash []
 		return nil, fmt.Errorf("store: verify audit: %w", err)
 	}
 	defer tx.Rollback()
-	// Index every stored hash, to tell a moved entry from an edited one.
-	where := map[string]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, hash FROM audit_log`)
-	if err != nil {
-		return nil, fmt.Errorf("store: verify audit: %w", err)
-	}
-	for rows.Next() {
+	// where finds the entry holding a hash (the column is unique, hence
+	// indexed): asked only about broken links, to tell a moved entry from
+	// an edited one, so memory stays flat however long the log is.
+	where := func(h []byte) (int64, bool) {
 		var seq int64
-		var h []byte
-		if err := rows.Scan(&seq, &h); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: verify audit: %w", err)
+		if err := tx.QueryRowContext(ctx, `SELECT seq FROM audit_log WHERE hash = ?`, h).Scan(&seq); err != nil {
+			return 0, false
 		}
-		where[string(h)] = seq
+		return seq, true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: verify audit: %w", err)
-	}
-
 	rep := &AuditReport{}
 	add := func(p AuditProblem) {
 		if len(rep.Problems) < maxAuditProblems {
 			rep.Problems = append(rep.Problems, p)
 		}
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT seq, `+auditFields+`, prev_hash, hash FROM audit_log ORDER BY seq`)
+	rows, err := tx.QueryContext(ctx, `SELECT seq, `+auditFields+`, prev_hash, hash FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("store: verify audit: %w", err)
 	}
@@ -245,7 +235,7 @@ func (db *DB) VerifyAudit(ctx context.Context, checkSeal func(seq int64, hash []
 		switch {
 		case !bytes.Equal(recomputed, stored):
 			// Did the entry move? Its prev_hash says where it was written.
-			if at, found := where[string(prev)]; found && at+1 != seq && bytes.Equal(hashAuditEntry(at+1, prev, f), stored) {
+			if at, found := where(prev); found && at+1 != seq && bytes.Equal(hashAuditEntry(at+1, prev, f), stored) {
 				add(AuditProblem{Seq: seq, Kind: "reordered", Detail: fmt.Sprintf("the entry now at %d was written as entry %d", seq, at+1)})
 			} else if !bytes.Equal(prev, expectPrev) && ok {
 				add(AuditProblem{Seq: seq, Kind: "inserted", Detail: "its hash does not match its fields and it does not link to the entry before: not written by checkpost"})
@@ -256,7 +246,7 @@ func (db *DB) VerifyAudit(ctx context.Context, checkSeal func(seq int64, hash []
 		case !bytes.Equal(prev, expectPrev) && ok:
 			// A self-consistent entry that links elsewhere: computed by
 			// someone who knows the scheme, or its predecessor was replaced.
-			if _, found := where[string(prev)]; found {
+			if _, found := where(prev); found {
 				add(AuditProblem{Seq: seq, Kind: "reordered", Detail: "it links to an entry other than the one before it"})
 			} else {
 				add(AuditProblem{Seq: seq, Kind: "inserted", Detail: "it links to no entry of the log"})
