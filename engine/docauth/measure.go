@@ -42,6 +42,7 @@ func analyse(s *sheet) *analysis {
 		a.bgUV = paperLevel(a.ul, s.w, s.h)
 	}
 	a.bad = make([]bool, n)
+	skin := make([]bool, n)
 	if a.wl != nil {
 		nb, ng := 0, 0
 		for i := 0; i < n; i++ {
@@ -51,15 +52,32 @@ func analyse(s *sheet) *analysis {
 				a.bad[i] = true // glare: washed out
 				ng++
 			}
-			// Skin over the page: a warm, saturated tone (r > g > b)
-			// that neither paper nor the dark inks have, and, under UV,
-			// darker than the dull paper around it.
+			// Skin over the page: a warm tone (r > g > b) that neither
+			// paper nor the dark inks have, and, under UV, darker than
+			// the dull paper around it (paper with warm art glows like
+			// paper).
 			mx := max(r, g, b)
-			if mx > 40 && l < 240 && r >= g && g >= b && (r-b) > 0.25*mx && (g-b) > 0.05*mx &&
-				(a.ul == nil || a.ul[i] < 0.75*a.bgUV[i]) {
-				a.bad[i] = true
+			warm := mx > 40 && l < 242 && r >= g && g >= b
+			if warm && a.ul != nil && (r-b) > 0.15*mx && (g-b) > 0.03*mx && a.ul[i] < 0.75*a.bgUV[i] {
+				skin[i] = true
+			}
+			if warm && a.ul == nil && (r-b) > 0.25*mx && (g-b) > 0.05*mx {
+				skin[i] = true
 			}
 			if a.bad[i] {
+				nb++
+			}
+		}
+		// A thumb enters from the page's edge; the portrait's skin does
+		// not reach it. The thumb's rim and shadow blend with the page:
+		// grow its mask by 1 mm.
+		thumb := dilate(touchingBorder(skin, s.w, s.h, int(2/s.mm)), s.w, s.h, 4)
+		for i, t := range thumb {
+			a.bad[i] = a.bad[i] || t
+		}
+		nb = 0
+		for _, b := range a.bad {
+			if b {
 				nb++
 			}
 		}
@@ -336,4 +354,64 @@ func blockiness(side *devices.Side) float64 {
 		return 1
 	}
 	return (on / float64(nOn)) / (off / float64(nOff))
+}
+
+// dilate grows a mask by r cells (a square), in two separable passes.
+func dilate(m []bool, w, h, r int) []bool {
+	tmp := make([]bool, len(m))
+	for y := 0; y < h; y++ {
+		last := -1 << 30 // last set cell at or left of x+r
+		row := m[y*w : y*w+w]
+		for x := 0; x < w; x++ {
+			if x+r < w && row[x+r] {
+				last = x + r
+			}
+			if last >= x-r && last >= 0 {
+				tmp[y*w+x] = true
+			}
+		}
+	}
+	out := make([]bool, len(m))
+	for x := 0; x < w; x++ {
+		last := -1 << 30
+		for y := 0; y < h; y++ {
+			if y+r < h && tmp[(y+r)*w+x] {
+				last = y + r
+			}
+			if last >= y-r && last >= 0 {
+				out[y*w+x] = true
+			}
+		}
+	}
+	return out
+}
+
+// touchingBorder keeps the 4-connected components of m that come within
+// margin cells of the grid's border.
+func touchingBorder(m []bool, w, h, margin int) []bool {
+	out := make([]bool, len(m))
+	var stack []int
+	for i, v := range m {
+		x, y := i%w, i/w
+		if !v || out[i] || (x >= margin && y >= margin && x < w-margin && y < h-margin) {
+			continue
+		}
+		out[i] = true
+		stack = append(stack[:0], i)
+		for len(stack) > 0 {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			jx := j % w
+			for _, k := range [4]int{j - 1, j + 1, j - w, j + w} {
+				if k < 0 || k >= len(m) || (k == j-1 && jx == 0) || (k == j+1 && jx == w-1) {
+					continue
+				}
+				if m[k] && !out[k] {
+					out[k] = true
+					stack = append(stack, k)
+				}
+			}
+		}
+	}
+	return out
 }

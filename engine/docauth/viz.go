@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"checkpost/engine"
 	"checkpost/mrz"
@@ -89,7 +88,18 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			return false, false, ""
 		}
 		truncated := r.Warnings.Has(mrz.WarnTruncatedName)
-		return nameMatches(text, f.Value, truncated), true, f.Value
+		if nameMatches(text, f.Value, truncated) {
+			return true, true, f.Value
+		}
+		// Names that do not fit the MRZ's name field lose their last
+		// given names (Doc 9303 Part 3 §4.6): the MRZ holds the first ones.
+		if rd.Field == "given_names" && f.Value != "" {
+			full := mrz.Transliterate(r.Value(mrz.Surname)) + "<<" + mrz.Transliterate(text)
+			if len(full) > nameWidth(r.Format) && strings.HasPrefix(strings.ReplaceAll(mrz.Transliterate(text), "<", " ")+" ", f.Value+" ") {
+				return true, true, f.Value
+			}
+		}
+		return false, true, f.Value
 	case "document_number":
 		want = r.Value(mrz.DocumentNumber)
 		got := strings.ReplaceAll(strings.ToUpper(text), " ", "")
@@ -143,6 +153,17 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 	return false, false, ""
 }
 
+// nameWidth is the width of the MRZ's name field of a format.
+func nameWidth(f mrz.Format) int {
+	switch f {
+	case mrz.TD1:
+		return 30
+	case mrz.TD2, mrz.MRVB:
+		return 31
+	}
+	return 39
+}
+
 // nameMatches compares a printed name with the MRZ's readable name.
 func nameMatches(printed, mrzName string, truncated bool) bool {
 	want := strings.Join(strings.Fields(mrzName), " ")
@@ -156,14 +177,20 @@ func nameMatches(printed, mrzName string, truncated bool) bool {
 			if t == want || (truncated && want != "" && strings.HasPrefix(t, want)) {
 				return true
 			}
-			// A name longer than its MRZ field is cut to fit (Doc 9303
-			// Part 3 §4.6): the MRZ then holds a beginning of it.
-			if len(want) >= 3 && strings.HasPrefix(t, want) && len(t) > len(want) && !unicode.IsLetter(rune(t[len(want)])) {
-				continue
+			// A printed name whose umlauts were lost (by the printer's
+			// font or the reader) against an MRZ that spells them out.
+			if skeleton(t) == skeleton(want) {
+				return true
 			}
 		}
 	}
 	return false
+}
+
+// skeleton folds the two-letter spellings of national characters (AE,
+// OE, UE, AA) to one letter.
+func skeleton(s string) string {
+	return strings.NewReplacer("AE", "A", "OE", "O", "UE", "U", "AA", "A").Replace(s)
 }
 
 // singleLetter writes the national characters that ICAO also allows as a

@@ -1,0 +1,268 @@
+package docauth
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"checkpost/devices"
+	"checkpost/devices/sim"
+	"checkpost/engine"
+	"checkpost/engine/docauth/profile"
+	"checkpost/mrz"
+)
+
+var (
+	simOnce sync.Once
+	simS    *sim.Simulator
+	simErr  error
+)
+
+func simulator(t testing.TB) *sim.Simulator {
+	t.Helper()
+	simOnce.Do(func() { simS, simErr = sim.New() })
+	if simErr != nil {
+		t.Fatal(simErr)
+	}
+	return simS
+}
+
+func render(t testing.TB, model string, seed uint64, forgery, degrade string) *devices.Capture {
+	t.Helper()
+	fs, err := sim.ParseForgeries(forgery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := sim.ParseDegradations(degrade)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := simulator(t).Render(sim.Spec{Model: model, Seed: seed, PPI: 300, Forgeries: fs, Degradations: ds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// learnSim learns a profile from genuine captures of seeds 1..6, the last
+// three degraded.
+func learnSim(t testing.TB, model string) *profile.Profile {
+	t.Helper()
+	var caps []*devices.Capture
+	degr := []string{"none", "none", "none", "rotate:180,noise:6", "perspective:0.5,light:0.5", "occlusion:0.6,jpeg:40"}
+	for i, d := range degr {
+		caps = append(caps, render(t, model, uint64(i+1), "none", d))
+	}
+	p, err := Learn(context.Background(), caps, LearnOptions{ID: model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// input gives the checker what a perfect reader would: the MRZ and the
+// printed fields as printed.
+func input(t testing.TB, c *devices.Capture) Input {
+	t.Helper()
+	r, err := mrz.ParseLines(c.Truth.MRZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Capture: c, MRZ: r}
+	for _, f := range c.Truth.Fields {
+		in.VIZ = append(in.VIZ, Reading{Field: f.Name, Text: f.Value})
+	}
+	return in
+}
+
+func TestSimulatedForgeriesFailTheirCheck(t *testing.T) {
+	pass := learnSim(t, "uto-passport")
+	card := learnSim(t, "uto-id-card")
+	ck, err := NewChecker([]*profile.Profile{pass, card})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		model, forgery, degrade string
+		want                    []string // checks that must FAIL; none for genuine
+	}{
+		{"uto-passport", "none", "none", nil},
+		{"uto-passport", "none", "rotate:120,light:0.6", nil},
+		{"uto-id-card", "none", "perspective:0.7,occlusion:0.5", nil},
+		{"uto-passport", "uv-bright-paper", "rotate:200", []string{CheckUVPaper}},
+		{"uto-passport", "uv-overprint-missing", "none", []string{CheckUVFeatures}},
+		{"uto-passport", "uv-overprint-misplaced:10", "noise:8", []string{CheckUVFeatures}},
+		{"uto-passport", "mrz-ir-transparent", "perspective:0.6", []string{CheckIRMRZ}},
+		{"uto-passport", "portrait-substituted", "none", []string{CheckPortrait}},
+		{"uto-passport", "field-altered", "none", []string{CheckVIZ}},
+		{"uto-passport", "mrz-altered", "none", []string{CheckVIZ}},
+		{"uto-passport", "mrz-check-digits", "none", []string{CheckMRZ}},
+		{"uto-passport", "photocopy", "none", []string{CheckUVPaper, CheckIRDropout}},
+		{"uto-id-card", "mrz-ir-transparent", "rotate:90", []string{CheckIRMRZ}},
+		{"uto-id-card", "portrait-substituted", "none", []string{CheckPortrait}},
+	}
+	for i, tc := range cases {
+		c := render(t, tc.model, uint64(500+i), tc.forgery, tc.degrade)
+		res, err := ck.Check(context.Background(), input(t, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Model != tc.model {
+			t.Errorf("%s %s: identified as %q (%s)", tc.model, tc.forgery, res.Model, res.Identified)
+			continue
+		}
+		got := statuses(res)
+		if len(got) != len(CheckNames) {
+			t.Errorf("%d checks reported, want %d", len(got), len(CheckNames))
+		}
+		for _, name := range tc.want {
+			if got[name].Status != engine.Fail {
+				t.Errorf("%s %s [%s]: %s %s (%s), want FAIL", tc.model, tc.forgery, tc.degrade, name, got[name].Status, got[name].Reason)
+			}
+		}
+		if tc.want == nil {
+			for _, ch := range res.Checks {
+				if ch.Status == engine.Fail {
+					t.Errorf("genuine %s [%s]: %s FAIL: %s", tc.model, tc.degrade, ch.Name, ch.Reason)
+				}
+			}
+		}
+	}
+}
+
+func TestNoProfileRunsTheProfileFreeChecks(t *testing.T) {
+	ck, err := NewChecker(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		forgery string
+		fail    string
+	}{{"none", ""}, {"uv-bright-paper", CheckUVPaper}, {"mrz-ir-transparent", CheckIRMRZ}, {"mrz-check-digits", CheckMRZ}} {
+		c := render(t, "uto-passport", 42, tc.forgery, "rotate:33")
+		res, err := ck.Check(context.Background(), input(t, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Model != "" {
+			t.Fatalf("model %q without profiles", res.Model)
+		}
+		got := statuses(res)
+		for _, name := range []string{CheckUVPaper, CheckIRMRZ, CheckMRZ} {
+			want := engine.Pass
+			if name == tc.fail {
+				want = engine.Fail
+			}
+			if got[name].Status != want {
+				t.Errorf("%s: %s %s (%s), want %s", tc.forgery, name, got[name].Status, got[name].Reason, want)
+			}
+		}
+		for _, name := range []string{CheckUVFeatures, CheckPattern, CheckPortrait, CheckIRDropout} {
+			if got[name].Status != engine.NotPerformed || got[name].Reason == "" {
+				t.Errorf("%s: %s %s %q, want NOT_PERFORMED with a reason", tc.forgery, name, got[name].Status, got[name].Reason)
+			}
+		}
+	}
+}
+
+func TestEvidenceOnlyWhenAsked(t *testing.T) {
+	p := learnSim(t, "uto-visa")
+	ck, err := NewChecker([]*profile.Profile{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := render(t, "uto-visa", 900, "portrait-substituted", "rotate:10")
+	in := input(t, c)
+	res, err := ck.Check(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Evidence) != 0 {
+		t.Errorf("%d evidence crops without asking", len(res.Evidence))
+	}
+	in.Evidence = true
+	res, err = ck.Check(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	portrait := statuses(res)[CheckPortrait]
+	if portrait.Status != engine.Fail || len(portrait.Evidence) == 0 || len(portrait.Regions) == 0 {
+		t.Fatalf("portrait check %+v", portrait)
+	}
+	truth, _ := c.Truth.Region("portrait")
+	r := portrait.Regions[0]
+	if dx, dy := r.X-truth.X, r.Y-truth.Y; dx*dx+dy*dy > 30*30 {
+		t.Errorf("portrait region at %d,%d, truth %d,%d", r.X, r.Y, truth.X, truth.Y)
+	}
+	found := false
+	for _, ev := range res.Evidence {
+		if ev.Name == portrait.Evidence[0] {
+			found = true
+			if ev.Image == nil || ev.Image.Bounds().Dx() != r.W || ev.Image.Bounds().Dy() != r.H {
+				t.Errorf("evidence %s: image %v for region %+v", ev.Name, ev.Image.Bounds(), r)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("evidence %q named by the check is not in the result", portrait.Evidence[0])
+	}
+}
+
+func TestCheckIsSafeForConcurrentUse(t *testing.T) {
+	p := learnSim(t, "uto-passport")
+	ck, err := NewChecker([]*profile.Profile{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps := []*devices.Capture{render(t, "uto-passport", 700, "none", "none"), render(t, "uto-passport", 701, "uv-bright-paper", "none")}
+	want := make([]*Result, len(caps))
+	for i, c := range caps {
+		if want[i], err = ck.Check(context.Background(), input(t, c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			i := g % len(caps)
+			res, err := ck.Check(context.Background(), input(t, caps[i]))
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			for k, c := range res.Checks {
+				if c.Status != want[i].Checks[k].Status {
+					errs <- c.Name + " differs between concurrent calls"
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	for _, model := range []string{"uto-passport", "uto-id-card"} {
+		p := learnSim(b, model)
+		ck, err := NewChecker([]*profile.Profile{p})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := render(b, model, 800, "none", "rotate:7")
+		in := input(b, c)
+		b.Run(model+"-300ppi", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := ck.Check(context.Background(), in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
