@@ -3,7 +3,6 @@ package docauth
 import (
 	"image"
 	"math"
-	"slices"
 
 	"checkpost/devices"
 )
@@ -193,9 +192,39 @@ func (a *analysis) paperRatio(r image.Rectangle) (float64, int) {
 	return float64(median(vals)), len(vals)
 }
 
-func median(v []float32) float32 {
-	slices.Sort(v)
-	return v[len(v)/2]
+// median returns the upper median of v (reordering v).
+func median(v []float32) float32 { return nth(v, len(v)/2) }
+
+// nth returns the k-th smallest value of v, reordering v (Hoare's
+// selection: linear time, where sorting a page of cells was the hot spot).
+func nth(v []float32, k int) float32 {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		p := v[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < p {
+				i++
+			}
+			for v[j] > p {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }
 
 // absorption compares the IR contrast of ink with its white contrast over
@@ -290,8 +319,9 @@ func (a *analysis) sharpness(r image.Rectangle) float64 {
 	if len(g) < 100 {
 		return 0
 	}
-	slices.Sort(g)
-	top := g[len(g)*95/100:]
+	k := len(g) * 95 / 100
+	nth(g, k)
+	top := g[k:]
 	sum := float32(0)
 	for _, v := range top {
 		sum += v

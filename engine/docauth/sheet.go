@@ -127,6 +127,18 @@ func reduce(im image.Image, f int) *source {
 	return s
 }
 
+// weights returns the indices of the four source pixels around image
+// position (x, y) and the bilinear weights, as sample uses them.
+func (s *source) weights(x, y float64) (a, b, c, d int, tx, ty float32) {
+	fx, fy := x/float64(s.f)-0.5, y/float64(s.f)-0.5
+	x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
+	tx, ty = float32(fx-float64(x0)), float32(fy-float64(y0))
+	x1, y1 := x0+1, y0+1
+	x0, x1 = clampi(x0, 0, s.w-1), clampi(x1, 0, s.w-1)
+	y0, y1 = clampi(y0, 0, s.h-1), clampi(y1, 0, s.h-1)
+	return y0*s.w + x0, y0*s.w + x1, y1*s.w + x0, y1*s.w + x1, tx, ty
+}
+
 // sample reads channel c bilinearly at image pixel position (x, y).
 func (s *source) sample(c int, x, y float64) float32 {
 	fx, fy := x/float64(s.f)-0.5, y/float64(s.f)-0.5
@@ -190,19 +202,48 @@ func (src *sources) rectify(toImage homography, W, H, mm float64) *sheet {
 	if src.uv != nil {
 		s.ur, s.ug, s.ub = make(plane, n), make(plane, n), make(plane, n)
 	}
+	// The three lights share the reduction factor, so one set of
+	// bilinear weights serves every plane of a cell.
+	var ref *source
+	for _, sc := range []*source{src.white, src.ir, src.uv} {
+		if sc != nil {
+			ref = sc
+			break
+		}
+	}
+	type tap struct {
+		src *source
+		dst []plane
+	}
+	var taps []tap
+	if src.white != nil {
+		taps = append(taps, tap{src.white, []plane{s.wr, s.wg, s.wb}})
+	}
+	if src.ir != nil {
+		taps = append(taps, tap{src.ir, []plane{s.ir}})
+	}
+	if src.uv != nil {
+		taps = append(taps, tap{src.uv, []plane{s.ur, s.ug, s.ub}})
+	}
 	for j := 0; j < h; j++ {
 		v := (float64(j) + 0.5) * mm
 		for i := 0; i < w; i++ {
 			x, y := toImage.apply((float64(i)+0.5)*mm, v)
 			k := j*w + i
-			if src.white != nil {
-				s.wr[k], s.wg[k], s.wb[k] = src.white.sample(0, x, y), src.white.sample(1, x, y), src.white.sample(2, x, y)
-			}
-			if src.ir != nil {
-				s.ir[k] = src.ir.sample(0, x, y)
-			}
-			if src.uv != nil {
-				s.ur[k], s.ug[k], s.ub[k] = src.uv.sample(0, x, y), src.uv.sample(1, x, y), src.uv.sample(2, x, y)
+			a, b, c, d, tx, ty := ref.weights(x, y)
+			for _, t := range taps {
+				if t.src.w != ref.w || t.src.h != ref.h {
+					for ch, dst := range t.dst {
+						dst[k] = t.src.sample(ch, x, y)
+					}
+					continue
+				}
+				for ch, dst := range t.dst {
+					p := t.src.ch[ch]
+					top := p[a]*(1-tx) + p[b]*tx
+					bot := p[c]*(1-tx) + p[d]*tx
+					dst[k] = top*(1-ty) + bot*ty
+				}
 			}
 		}
 	}
