@@ -21,6 +21,7 @@ const (
 	mPattern    = "white.pattern.ncc"
 	mPortraitUV = "portrait.uv.rel"
 	mPortraitIR = "portrait.ir.slope"
+	mPortraitEd = "portrait.edge.ridge"
 )
 
 // side is a profile side prepared for measuring: templates as planes at
@@ -195,6 +196,9 @@ func measureAll(a *analysis, c *side) map[string]measurement {
 				out[mPortraitUV] = measurement{value: float64(median(vals)), n: len(vals), ok: true}
 			}
 		}
+		if v, ok := a.portraitEdge(s.cellRect(r.Box)); ok {
+			out[mPortraitEd] = measurement{value: v, ok: true}
+		}
 		if s.ir != nil {
 			var sx, sy, sxx, sxy float64
 			n := 0
@@ -247,6 +251,7 @@ var tolerances = map[string]tolerance{
 	mPattern:    {lo: true, k: 4, rel: 0.6, abs: 0.2},
 	mPortraitUV: {hi: true, k: 4, rel: 0.8, abs: 0.3},
 	mPortraitIR: {lo: true, hi: true, k: 4, rel: 0, abs: 0.3},
+	mPortraitEd: {hi: true, k: 4, rel: 1.0, abs: 0.1},
 }
 
 func toleranceFor(name string) (tolerance, bool) {

@@ -445,3 +445,70 @@ func touchingBorder(m []bool, w, h, margin int) []bool {
 	}
 	return out
 }
+
+// portraitEdge looks for the cut edge of a photo pasted over the portrait:
+// a thin straight line (the shadow under the photo's edge, or its light
+// rim) running along a side of the portrait zone, just outside it. For
+// each side and each offset up to 2 mm out, the white contrast averaged
+// along the side's middle 80% is compared with the lines 0.5 mm either
+// side: a ridge stands above (or below) both. The largest ridge over the
+// four sides is returned; a genuine portrait fades into the page without
+// one.
+func (a *analysis) portraitEdge(r image.Rectangle) (float64, bool) {
+	s := a.s
+	if a.wl == nil || r.Dx() < 20 || r.Dy() < 20 {
+		return 0, false
+	}
+	cellsPerMM := 1 / s.mm
+	in, out := 0, int(2*cellsPerMM)
+	gap := max(1, int(0.5*cellsPerMM))
+	best := 0.0
+	// line returns the mean contrast along the side at offset d (positive
+	// outwards), or false when it leaves the page or crosses bad cells.
+	for side := 0; side < 4; side++ {
+		line := func(d int) (float64, bool) {
+			var sum float64
+			n, bad := 0, 0
+			var x0, y0, dx, dy, length int
+			switch side {
+			case 0: // top
+				x0, y0, dx, dy, length = r.Min.X, r.Min.Y-d, 1, 0, r.Dx()
+			case 1: // right
+				x0, y0, dx, dy, length = r.Max.X-1+d, r.Min.Y, 0, 1, r.Dy()
+			case 2: // bottom
+				x0, y0, dx, dy, length = r.Min.X, r.Max.Y-1+d, 1, 0, r.Dx()
+			default: // left
+				x0, y0, dx, dy, length = r.Min.X-d, r.Min.Y, 0, 1, r.Dy()
+			}
+			for t := length / 10; t < length*9/10; t++ {
+				x, y := x0+dx*t, y0+dy*t
+				if x < 0 || y < 0 || x >= s.w || y >= s.h {
+					return 0, false
+				}
+				i := y*s.w + x
+				if a.bad[i] {
+					bad++
+					continue
+				}
+				sum += float64(1 - a.wl[i]/a.bgW[i])
+				n++
+			}
+			if n < 20 || bad > n/3 {
+				return 0, false
+			}
+			return sum / float64(n), true
+		}
+		for d := -in; d <= out; d++ {
+			c, ok1 := line(d)
+			p, ok2 := line(d - gap)
+			q, ok3 := line(d + gap)
+			if !ok1 || !ok2 || !ok3 {
+				continue
+			}
+			// A ridge stands above (or below) both neighbours; a step
+			// (the portrait's own border) does not.
+			best = math.Max(best, math.Max(math.Min(c-p, c-q), math.Min(p-c, q-c)))
+		}
+	}
+	return best, true
+}

@@ -230,8 +230,12 @@ func houghQuad(bnd []pt, cell float64, w, h int) ([4]pt, [4]line, bool) {
 		cs[t], sn[t] = math.Cos(float64(t)*math.Pi/nTheta), math.Sin(float64(t)*math.Pi/nTheta)
 	}
 	pts := append([]pt(nil), bnd...)
+	// Up to six candidate lines, strongest first; a thumb over a corner
+	// hides part of two edges and its outline adds lines of its own, so
+	// the page's four are chosen among them below.
 	var found []line
-	for round := 0; round < 4; round++ {
+	var votes []int
+	for round := 0; round < 6; round++ {
 		clear(acc)
 		for _, p := range pts {
 			for t := 0; t < nTheta; t++ {
@@ -246,38 +250,63 @@ func houghQuad(bnd []pt, cell float64, w, h int) ([4]pt, [4]line, bool) {
 			}
 		}
 		if best < 8 {
-			return [4]pt{}, [4]line{}, false
+			break
 		}
 		t, r := bi/nRho, bi%nRho
 		l := line{cs[t], sn[t], float64(r)*cell - diag}
 		l = trimmedFit(pts, l, 1.5*cell)
 		kept := pts[:0]
+		n := 0
 		for _, p := range pts {
 			if math.Abs(l.dist(p)) >= 2*cell {
 				kept = append(kept, p)
+			} else {
+				n++
 			}
 		}
 		pts = kept
 		found = append(found, l)
+		votes = append(votes, n)
 	}
-	// Pair the lines into the two families of near-parallel edges.
+	if len(found) < 4 {
+		return [4]pt{}, [4]line{}, false
+	}
 	angle := func(l line) float64 { return math.Mod(math.Atan2(l.b, l.a)+2*math.Pi, math.Pi) }
 	diff := func(a, b float64) float64 {
 		d := math.Abs(a - b)
 		return math.Min(d, math.Pi-d)
 	}
-	pairings := [3][4]int{{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2}}
-	bestP, bestD := 0, math.Inf(1)
-	for i, p := range pairings {
-		d := diff(angle(found[p[0]]), angle(found[p[1]])) + diff(angle(found[p[2]]), angle(found[p[3]]))
-		if d < bestD {
-			bestP, bestD = i, d
+	// The page's edges: two families of near-parallel lines (a phone's
+	// perspective tilts opposite edges by up to 40 degrees) across each
+	// other; among
+	// the sets of four that qualify, the one with the most support.
+	bestVotes := -1
+	var a1, a2, b1, b2 line
+	n := len(found)
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			for k := 0; k < n; k++ {
+				for m := k + 1; m < n; m++ {
+					if k == i || k == j || m == i || m == j {
+						continue
+					}
+					wa, wb := diff(angle(found[i]), angle(found[j])), diff(angle(found[k]), angle(found[m]))
+					if wa > 2*math.Pi/9 || wb > 2*math.Pi/9 {
+						continue
+					}
+					if across := diff(angle(found[i]), angle(found[k])); across < 2*math.Pi/9 || across < math.Max(wa, wb) {
+						continue
+					}
+					if v := votes[i] + votes[j] + votes[k] + votes[m]; v > bestVotes {
+						bestVotes = v
+						a1, a2, b1, b2 = found[i], found[j], found[k], found[m]
+					}
+				}
+			}
 		}
 	}
-	p := pairings[bestP]
-	a1, a2, b1, b2 := found[p[0]], found[p[1]], found[p[2]], found[p[3]]
-	if diff(angle(a1), angle(b1)) < math.Pi/6 {
-		return [4]pt{}, [4]line{}, false // no two families across each other
+	if bestVotes < 0 {
+		return [4]pt{}, [4]line{}, false
 	}
 	var cs4 [4]pt
 	for i, ab := range [4][2]line{{a1, b1}, {a1, b2}, {a2, b2}, {a2, b1}} {
@@ -298,7 +327,7 @@ func houghQuad(bnd []pt, cell float64, w, h int) ([4]pt, [4]line, bool) {
 		}
 		// Take the fitted line of this edge (the one closest to both ends).
 		bestL, bestE := l, math.Inf(1)
-		for _, f := range found {
+		for _, f := range [4]line{a1, a2, b1, b2} {
 			if e := math.Abs(f.dist(cs4[e])) + math.Abs(f.dist(cs4[(e+1)%4])); e < bestE {
 				bestL, bestE = f, e
 			}

@@ -2,9 +2,11 @@ package docauth
 
 import (
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"math"
+	"os"
 	"testing"
 
 	"checkpost/devices"
@@ -17,8 +19,9 @@ import (
 
 // The German specimen passport's data page as a document reader captured
 // it (../shared/data/scanner/de-specimen), its MRZ and printed fields as
-// printed on it, and the portrait's place (page fractions, measured on
-// the image).
+// printed on it; its regions (portrait, two IR-dark fields, in page
+// fractions measured on the image) are in testdata/de-specimen-regions.json,
+// the file "checkpost profile learn --regions" takes.
 var (
 	deMRZ = []string{
 		"POD<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<",
@@ -29,11 +32,6 @@ var (
 		{Field: "surname", Text: "MUSTERMANN"}, {Field: "given_names", Text: "ERIKA"},
 		{Field: "birth_date", Text: "12.08.1964"}, {Field: "sex", Text: "F"},
 		{Field: "nationality", Text: "DEUTSCH"}, {Field: "expiry_date", Text: "28.02.2027"},
-	}
-	dePortrait = profile.Region{Name: "portrait", Kind: profile.KindPortrait, Box: [4]float64{0.03, 0.18, 0.30, 0.68}}
-	deRegions  = []profile.Region{dePortrait,
-		{Name: "field.surname", Kind: profile.KindField, Box: [4]float64{0.34, 0.195, 0.48, 0.24}, IRDark: true},
-		{Name: "field.document_number", Kind: profile.KindField, Box: [4]float64{0.62, 0.125, 0.79, 0.165}, IRDark: true},
 	}
 )
 
@@ -46,11 +44,36 @@ func loadSpecimen(t *testing.T) *devices.Capture {
 	return c
 }
 
+func specimenRegions(t *testing.T) map[string][]profile.Region {
+	t.Helper()
+	data, err := os.ReadFile("testdata/de-specimen-regions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var regs map[string][]profile.Region
+	if err := json.Unmarshal(data, &regs); err != nil {
+		t.Fatal(err)
+	}
+	return regs
+}
+
+// dePortrait is the specimen's portrait region.
+func dePortrait(t *testing.T) profile.Region {
+	t.Helper()
+	for _, r := range specimenRegions(t)["front"] {
+		if r.Kind == profile.KindPortrait {
+			return r
+		}
+	}
+	t.Fatal("no portrait in testdata/de-specimen-regions.json")
+	return profile.Region{}
+}
+
 func learnSpecimen(t *testing.T, c *devices.Capture) *Checker {
 	t.Helper()
 	p, err := Learn(context.Background(), []*devices.Capture{c}, LearnOptions{
 		ID: "d-passport-2017", Issuer: "D", DocumentCodes: []string{"P", "PO"}, MRZFormat: "TD3",
-		Regions: map[string][]profile.Region{"front": deRegions},
+		Regions: specimenRegions(t),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -240,11 +263,12 @@ func pastePortrait(t *testing.T, physical bool) func(*devices.Capture) *devices.
 		t.Fatal(err)
 	}
 	face, _ := donor.Truth.Region("portrait")
+	portrait := dePortrait(t)
 	return func(c *devices.Capture) *devices.Capture {
 		n := cloneCapture(c)
 		b := n.White.Bounds()
-		box := image.Rect(int(dePortrait.Box[0]*float64(b.Dx()))-4, int(dePortrait.Box[1]*float64(b.Dy()))-4,
-			int(dePortrait.Box[2]*float64(b.Dx()))+4, int(dePortrait.Box[3]*float64(b.Dy()))+4)
+		box := image.Rect(int(portrait.Box[0]*float64(b.Dx()))-4, int(portrait.Box[1]*float64(b.Dy()))-4,
+			int(portrait.Box[2]*float64(b.Dx()))+4, int(portrait.Box[3]*float64(b.Dy()))+4)
 		for y := box.Min.Y; y < box.Max.Y; y++ {
 			for x := box.Min.X; x < box.Max.X; x++ {
 				sx := face.X + (x-box.Min.X)*face.W/box.Dx()
