@@ -24,15 +24,20 @@ const (
 	mPortraitEd = "portrait.edge.ridge"
 )
 
+// uvHighPass is the radius in template cells (2 mm) of the box whose mean
+// is taken off UV patterns before they are correlated.
+const uvHighPass = 4
+
 // side is a profile side prepared for measuring: templates as planes at
 // TemplateMM, masks as booleans.
 type side struct {
 	ps       *profile.Side
 	tw, th   int
 	white    plane // white luminance
-	uv       plane // UV luminance
+	uv       plane // UV luminance, high-passed (highPass)
 	dropout  []bool
 	static   []bool
+	bare     []bool            // template cells of bare paper under white light
 	personal []image.Rectangle // in template cells
 }
 
@@ -43,7 +48,14 @@ func compileSide(ps *profile.Side) *side {
 		c.white = gridLum(g)
 	}
 	if g := ps.Template("uv"); g != nil && g.W == c.tw && g.H == c.th {
-		c.uv = gridLum(g)
+		c.uv = highPass(gridLum(g), c.tw, c.th, uvHighPass)
+	}
+	if c.white != nil {
+		bg := paperLevel(c.white, c.tw, c.th)
+		c.bare = make([]bool, len(c.white))
+		for i, v := range c.white {
+			c.bare[i] = v >= 0.85*bg[i]
+		}
 	}
 	if g := ps.Template("dropout"); g != nil && g.W == c.tw && g.H == c.th {
 		c.dropout = gridMask(g)
@@ -122,13 +134,26 @@ func measureAll(a *analysis, c *side) map[string]measurement {
 	// UV features: correlation with the template at their place.
 	if a.ul != nil && c.uv != nil {
 		g := a.half(a.ul)
+		g.p = highPass(g.p, g.w, g.h, uvHighPass)
+		// Compare the glow only where the paper is bare under white light,
+		// in the capture and in the profile: printed text darkens the UV
+		// image too, at the same place on every document, and would
+		// correlate without any overprint.
+		if a.wl != nil {
+			wl, bw := a.half(a.wl), a.half(a.bgW)
+			for i := range g.bad {
+				if wl.p[i] < 0.85*bw.p[i] {
+					g.bad[i] = true
+				}
+			}
+		}
 		if g.w == c.tw && g.h == c.th {
 			for _, r := range c.ps.Regions {
 				if r.Kind != profile.KindUVFeature {
 					continue
 				}
 				rc := boxCells(r.Box, c.tw, c.th, 0)
-				v, dx, dy, m := bestNCC(g, c.uv, c.tw, rc, 3, nil)
+				v, dx, dy, m := bestNCC(g, c.uv, c.tw, rc, 3, c.bare)
 				ok := m >= rc.Dx()*rc.Dy()/3
 				out[mUVFeature+r.Name] = measurement{value: v, n: m, ok: ok, dx: float64(dx) * TemplateMM, dy: float64(dy) * TemplateMM}
 			}

@@ -52,16 +52,14 @@ func analyse(s *sheet) *analysis {
 				ng++
 			}
 			// Skin over the page: a warm tone (r > g > b) that neither
-			// paper nor the dark inks have, and, under UV, darker than
-			// the dull paper around it (paper with warm art glows like
-			// paper).
+			// paper nor the dark inks have; where the tone is less
+			// marked (a nail, a dim corner), darker under UV than the
+			// dull paper around it as well.
 			mx := max(r, g, b)
-			warm := mx > 40 && l < 242 && r >= g && g >= b
-			if warm && a.ul != nil && (r-b) > 0.15*mx && (g-b) > 0.03*mx && a.ul[i] < 0.75*a.bgUV[i] {
-				skin[i] = true
-			}
-			if warm && a.ul == nil && (r-b) > 0.25*mx && (g-b) > 0.05*mx {
-				skin[i] = true
+			if mx > 40 && l < 242 && r >= g && g >= b {
+				strict := (r-b) > 0.25*mx && (g-b) > 0.05*mx
+				relaxed := (r-b) > 0.15*mx && (g-b) > 0.03*mx && a.ul != nil && a.ul[i] < 0.75*a.bgUV[i]
+				skin[i] = strict || relaxed
 			}
 			if a.bad[i] {
 				nb++
@@ -70,7 +68,7 @@ func analyse(s *sheet) *analysis {
 		// A thumb enters from the page's edge; the portrait's skin does
 		// not reach it. The thumb's rim and shadow blend with the page:
 		// grow its mask by 1 mm.
-		thumb := dilate(touchingBorder(skin, s.w, s.h, int(2/s.mm)), s.w, s.h, 4)
+		thumb := dilate(fillHoles(touchingBorder(skin, s.w, s.h, int(2/s.mm)), s.w, s.h), s.w, s.h, 4)
 		for i, t := range thumb {
 			a.bad[i] = a.bad[i] || t
 		}
@@ -392,6 +390,11 @@ func dilate(m []bool, w, h, r int) []bool {
 	for y := 0; y < h; y++ {
 		last := -1 << 30 // last set cell at or left of x+r
 		row := m[y*w : y*w+w]
+		for k := 0; k < min(r, w); k++ {
+			if row[k] {
+				last = k
+			}
+		}
 		for x := 0; x < w; x++ {
 			if x+r < w && row[x+r] {
 				last = x + r
@@ -404,6 +407,11 @@ func dilate(m []bool, w, h, r int) []bool {
 	out := make([]bool, len(m))
 	for x := 0; x < w; x++ {
 		last := -1 << 30
+		for k := 0; k < min(r, h); k++ {
+			if tmp[k*w+x] {
+				last = k
+			}
+		}
 		for y := 0; y < h; y++ {
 			if y+r < h && tmp[(y+r)*w+x] {
 				last = y + r
@@ -511,4 +519,47 @@ func (a *analysis) portraitEdge(r image.Rectangle) (float64, bool) {
 		}
 	}
 	return best, true
+}
+
+// fillHoles adds to m the cells it encloses (not reachable from the grid's
+// border without crossing m).
+func fillHoles(m []bool, w, h int) []bool {
+	outside := make([]bool, len(m))
+	var stack []int
+	push := func(k int) {
+		if !m[k] && !outside[k] {
+			outside[k] = true
+			stack = append(stack, k)
+		}
+	}
+	for x := 0; x < w; x++ {
+		push(x)
+		push((h-1)*w + x)
+	}
+	for y := 0; y < h; y++ {
+		push(y * w)
+		push(y*w + w - 1)
+	}
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		x := j % w
+		if x > 0 {
+			push(j - 1)
+		}
+		if x < w-1 {
+			push(j + 1)
+		}
+		if j >= w {
+			push(j - w)
+		}
+		if j+w < len(m) {
+			push(j + w)
+		}
+	}
+	out := make([]bool, len(m))
+	for i := range m {
+		out[i] = !outside[i]
+	}
+	return out
 }

@@ -114,3 +114,29 @@ func tileNCC(g grid, t []float32, tw int, use []bool, ts int) (float64, int) {
 	}
 	return sum / float64(n), n
 }
+
+// highPass subtracts from p its mean over a (2r+1)² box: what remains is
+// the fine pattern, without the smooth swell of a glare spot or of uneven
+// light, which would otherwise correlate with a pattern's overall shape.
+func highPass(p plane, w, h, r int) plane {
+	// Integral image with a zero row and column in front.
+	iw := w + 1
+	sum := make([]float64, iw*(h+1))
+	for y := 0; y < h; y++ {
+		row := 0.0
+		for x := 0; x < w; x++ {
+			row += float64(p[y*w+x])
+			sum[(y+1)*iw+x+1] = sum[y*iw+x+1] + row
+		}
+	}
+	out := make(plane, w*h)
+	for y := 0; y < h; y++ {
+		y0, y1 := max(0, y-r), min(h, y+r+1)
+		for x := 0; x < w; x++ {
+			x0, x1 := max(0, x-r), min(w, x+r+1)
+			s := sum[y1*iw+x1] - sum[y0*iw+x1] - sum[y1*iw+x0] + sum[y0*iw+x0]
+			out[y*w+x] = p[y*w+x] - float32(s/float64((y1-y0)*(x1-x0)))
+		}
+	}
+	return out
+}

@@ -179,7 +179,20 @@ func findPage(s *devices.Side) (pageQuad, bool) {
 		return pageQuad{}, false
 	}
 	cell := float64(k)
-	q, lines, ok := houghQuad(bnd, cell, li.w, li.h)
+	// Cells for judging candidate quads: page (the component), dark
+	// background (scanner lid), or neither (a desk, a thumb).
+	class := make([]int8, gw*gh)
+	for i := range class {
+		switch {
+		case comp[i]:
+			class[i] = 1
+		case float64(lum[i]) < thr:
+			class[i] = -2
+		default:
+			class[i] = -1
+		}
+	}
+	q, lines, ok := houghQuad(bnd, cell, li.w, li.h, class, gw, gh)
 	if !ok {
 		return pageQuad{}, false
 	}
@@ -220,7 +233,7 @@ func findPage(s *devices.Side) (pageQuad, bool) {
 // houghQuad finds the page's four edges among the boundary points and
 // returns the corners (clockwise on screen) and the edge lines (edge i
 // runs from corner i to corner i+1).
-func houghQuad(bnd []pt, cell float64, w, h int) ([4]pt, [4]line, bool) {
+func houghQuad(bnd []pt, cell float64, w, h int, class []int8, gw, gh int) ([4]pt, [4]line, bool) {
 	const nTheta = 180
 	diag := math.Hypot(float64(w), float64(h))
 	nRho := int(2*diag/cell) + 2
@@ -278,16 +291,19 @@ func houghQuad(bnd []pt, cell float64, w, h int) ([4]pt, [4]line, bool) {
 	}
 	// The page's edges: two families of near-parallel lines (a phone's
 	// perspective tilts opposite edges by up to 40 degrees) across each
-	// other; among
-	// the sets of four that qualify, the one with the most support.
-	bestVotes := -1
+	// other. Among the sets of four that qualify, the quad that best
+	// covers the page's cells wins: each page cell inside counts 1, each
+	// cell of dark background inside -1, anything else inside (a thumb
+	// over the edge, a desk) -1/10; so a thumb's outline, which cuts off
+	// page, loses to the true edge beyond the thumb.
+	bestScore := math.Inf(-1)
 	var a1, a2, b1, b2 line
 	n := len(found)
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			for k := 0; k < n; k++ {
 				for m := k + 1; m < n; m++ {
-					if k == i || k == j || m == i || m == j {
+					if k == i || k == j || m == i || m == j || k < i {
 						continue
 					}
 					wa, wb := diff(angle(found[i]), angle(found[j])), diff(angle(found[k]), angle(found[m]))
@@ -297,27 +313,24 @@ func houghQuad(bnd []pt, cell float64, w, h int) ([4]pt, [4]line, bool) {
 					if across := diff(angle(found[i]), angle(found[k])); across < 2*math.Pi/9 || across < math.Max(wa, wb) {
 						continue
 					}
-					if v := votes[i] + votes[j] + votes[k] + votes[m]; v > bestVotes {
-						bestVotes = v
+					q, ok := quadOf(found[i], found[j], found[k], found[m])
+					if !ok {
+						continue
+					}
+					if sc := coverScore(q, class, gw, gh, cell); sc > bestScore {
+						bestScore = sc
 						a1, a2, b1, b2 = found[i], found[j], found[k], found[m]
 					}
 				}
 			}
 		}
 	}
-	if bestVotes < 0 {
+	if math.IsInf(bestScore, -1) {
 		return [4]pt{}, [4]line{}, false
 	}
-	var cs4 [4]pt
-	for i, ab := range [4][2]line{{a1, b1}, {a1, b2}, {a2, b2}, {a2, b1}} {
-		c, ok := intersect(ab[0], ab[1])
-		if !ok {
-			return [4]pt{}, [4]line{}, false
-		}
-		cs4[i] = c
-	}
-	if shoelace(cs4) < 0 {
-		cs4[1], cs4[3] = cs4[3], cs4[1]
+	cs4, ok := quadOf(a1, a2, b1, b2)
+	if !ok {
+		return [4]pt{}, [4]line{}, false
 	}
 	var lines [4]line
 	for e := 0; e < 4; e++ {
@@ -335,6 +348,59 @@ func houghQuad(bnd []pt, cell float64, w, h int) ([4]pt, [4]line, bool) {
 		lines[e] = bestL
 	}
 	return cs4, lines, true
+}
+
+// quadOf intersects two pairs of lines into a quad, clockwise on screen.
+func quadOf(a1, a2, b1, b2 line) ([4]pt, bool) {
+	var q [4]pt
+	for i, ab := range [4][2]line{{a1, b1}, {a1, b2}, {a2, b2}, {a2, b1}} {
+		c, ok := intersect(ab[0], ab[1])
+		if !ok {
+			return q, false
+		}
+		q[i] = c
+	}
+	if shoelace(q) < 0 {
+		q[1], q[3] = q[3], q[1]
+	}
+	return q, true
+}
+
+// coverScore scores a candidate page quad on every other mask cell (see
+// houghQuad).
+func coverScore(q [4]pt, class []int8, gw, gh int, cell float64) float64 {
+	var e [4][3]float64 // edge half-planes: a x + b y + c >= 0 inside
+	for i := 0; i < 4; i++ {
+		p, r := q[i], q[(i+1)%4]
+		// Clockwise on screen (y down): inside is to the right of p->r.
+		e[i] = [3]float64{-(r.Y - p.Y), r.X - p.X, (r.Y-p.Y)*p.X - (r.X-p.X)*p.Y}
+	}
+	score := 0.0
+	for gy := 0; gy < gh; gy += 2 {
+		y := (float64(gy) + 0.5) * cell
+		for gx := 0; gx < gw; gx += 2 {
+			x := (float64(gx) + 0.5) * cell
+			in := true
+			for _, h := range e {
+				if h[0]*x+h[1]*y+h[2] < 0 {
+					in = false
+					break
+				}
+			}
+			if !in {
+				continue
+			}
+			switch class[gy*gw+gx] {
+			case 1:
+				score++
+			case -2:
+				score--
+			default:
+				score -= 0.1
+			}
+		}
+	}
+	return score
 }
 
 func shoelace(q [4]pt) float64 {
