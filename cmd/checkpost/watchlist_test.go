@@ -95,7 +95,7 @@ func TestEnrollFromStandardInput(t *testing.T) {
 }
 
 func TestBenchWatchlistSmall(t *testing.T) {
-	code, out, errOut := run(t, "bench", "watchlist", "--documents", "20000", "--documents-lookups", "10000",
+	code, out, errOut := run(t, "bench", "watchlist", "--only", "documents,persons", "--documents", "20000", "--documents-lookups", "10000",
 		"--persons-listed", "500", "--persons-mates", "200", "--persons-impostors", "200", "--persons-large", "5000", "--persons-probes", "50")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
