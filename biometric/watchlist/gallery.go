@@ -76,7 +76,9 @@ func (v *slabView) isDead(i int) bool {
 	return v.dead != nil && v.dead[i>>6]>>(i&63)&1 != 0
 }
 
-// subject is an enrolled subject; immutable once published.
+// subject is an enrolled subject, held by value in the subject table
+// (no allocation of its own); immutable once published. A removed
+// subject's entry has an empty id.
 type subject struct {
 	id   string
 	refs []uint32 // global slots: slab index * slabSize + slot
@@ -85,14 +87,19 @@ type subject struct {
 // snapshot is one consistent state of the gallery.
 type snapshot struct {
 	slabs     []slabView
-	subjects  []*[subjectChunk]*subject // nil entries: removed subjects
-	nSubjects int                       // subject indexes used (live or removed)
-	live      int                       // live subjects
-	templates int                       // live templates
+	subjects  []*[subjectChunk]subject
+	nSubjects int // subject indexes used (live or removed)
+	live      int // live subjects
+	templates int // live templates
 }
 
+// subject returns the subject at index i, nil when it was removed.
 func (s *snapshot) subject(i uint32) *subject {
-	return s.subjects[i/subjectChunk][i%subjectChunk]
+	sub := &s.subjects[i/subjectChunk][i%subjectChunk]
+	if sub.id == "" {
+		return nil
+	}
+	return sub
 }
 
 // Gallery is the in-memory fingerprint watchlist. It is safe for
@@ -146,12 +153,10 @@ func (g *Gallery) Stats() Stats {
 			st.Bytes += int64(unsafe.Sizeof(*v.dead))
 		}
 	}
-	st.Bytes += int64(len(s.subjects)) * int64(unsafe.Sizeof([subjectChunk]*subject{}))
+	st.Bytes += int64(len(s.subjects)) * int64(unsafe.Sizeof([subjectChunk]subject{}))
 	for _, c := range s.subjects {
-		for _, sub := range c {
-			if sub != nil {
-				st.Bytes += int64(unsafe.Sizeof(subject{})) + int64(len(sub.id)) + int64(4*cap(sub.refs))
-			}
+		for i := range c {
+			st.Bytes += int64(len(c[i].id)) + int64(4*cap(c[i].refs))
 		}
 	}
 	// The id index held by writers: a string header and an index per
@@ -251,11 +256,21 @@ func (g *Gallery) EnrollBatch(batch []Enrollment) error {
 		}
 		pending[e.Subject] = have + len(e.Fingers)
 	}
+	// One array holds the references of the whole batch: no allocation
+	// per subject.
+	total := 0
+	for _, e := range batch {
+		total += len(e.Fingers)
+		if idx, ok := g.byID[e.Subject]; ok {
+			total += len(old.subject(idx).refs)
+		}
+	}
+	arena := make([]uint32, 0, total)
 	for _, e := range batch {
 		idx, ok := g.byID[e.Subject]
-		var refs []uint32
+		start := len(arena)
 		if ok {
-			refs = append(refs, w.s.subject(idx).refs...)
+			arena = append(arena, w.s.subject(idx).refs...)
 		} else {
 			idx = uint32(w.s.nSubjects)
 			w.s.nSubjects++
@@ -263,9 +278,9 @@ func (g *Gallery) EnrollBatch(batch []Enrollment) error {
 			g.byID[e.Subject] = idx
 		}
 		for _, f := range e.Fingers {
-			refs = append(refs, g.appendTemplate(w, idx, f))
+			arena = append(arena, g.appendTemplate(w, idx, f))
 		}
-		w.setSubject(idx, &subject{id: e.Subject, refs: refs})
+		w.setSubject(idx, subject{id: e.Subject, refs: arena[start:len(arena):len(arena)]})
 	}
 	g.snap.Store(w.s)
 	return nil
@@ -286,7 +301,7 @@ func (g *Gallery) Remove(id string) error {
 		w.kill(r)
 		touched[int(r/slabSize)] = true
 	}
-	w.setSubject(idx, nil)
+	w.setSubject(idx, subject{})
 	w.s.live--
 	delete(g.byID, id)
 	// A slab more than half removed is compacted: its live templates move
@@ -323,7 +338,7 @@ func (g *Gallery) compactSlab(w *writer, si int) {
 				}
 			}
 		}
-		w.setSubject(owner, &subject{id: sub.id, refs: refs})
+		w.setSubject(owner, subject{id: sub.id, refs: refs})
 	}
 	w.s.templates -= v.live
 	w.s.slabs[si] = slabView{}
@@ -360,14 +375,14 @@ type writer struct {
 func newWriter(old *snapshot) *writer {
 	s := *old
 	s.slabs = append([]slabView(nil), old.slabs...)
-	s.subjects = append([]*[subjectChunk]*subject(nil), old.subjects...)
+	s.subjects = append([]*[subjectChunk]subject(nil), old.subjects...)
 	return &writer{s: &s, ownChunks: map[int]bool{}, ownBitmaps: map[int]bool{}}
 }
 
-func (w *writer) setSubject(idx uint32, sub *subject) {
+func (w *writer) setSubject(idx uint32, sub subject) {
 	c := int(idx / subjectChunk)
 	for c >= len(w.s.subjects) {
-		w.s.subjects = append(w.s.subjects, new([subjectChunk]*subject))
+		w.s.subjects = append(w.s.subjects, new([subjectChunk]subject))
 		w.ownChunks[len(w.s.subjects)-1] = true
 	}
 	if !w.ownChunks[c] {
