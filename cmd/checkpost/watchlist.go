@@ -251,7 +251,10 @@ and accuracy, with the generator and seed that made the data. Sections:
 documents (lost/stolen list: lookup time and memory per entry), persons
 (name screening: recall, precision and false alarms on a generated set of
 listed persons, their variant spellings and unlisted look-alikes; screening
-time and memory on a large list).
+time and memory on a large list), fingerprints (1:N identification with
+FVC2002 impressions as mates and generated distractors at growing gallery
+sizes, both search modes, the gallery's memory and its load time from the
+database; needs the shared data; see --fingerprints-* flags).
 
 The persons' threshold (watchlist.DefaultThreshold) was chosen on seed 1;
 report accuracy on any other seed (the default is 2). --persons-tune prints
