@@ -129,6 +129,12 @@ type Input struct {
 	// identifies the model and feeds mrz.plausibility and
 	// viz.mrz.consistency.
 	MRZ *mrz.Result
+	// MRZQuad, when not nil, is the MRZ's outline as the MRZ reader found
+	// it (corners in reading order, pixels of the side MRZSide: "front"
+	// or "back", default "front"). Without a profile it orients the page
+	// and places the MRZ; otherwise the profile does.
+	MRZQuad *[4]devices.Point
+	MRZSide string
 	// VIZ are the printed fields as read (nil when unread).
 	VIZ []Reading
 	// Evidence asks for image crops of every region a check looked at;
@@ -261,7 +267,7 @@ func (c *Checker) registerAll(cap *devices.Capture, cp *compiled) (map[string]*r
 		ref := cp.ref[ps.Name]
 		var orient orientFunc
 		if ref != nil {
-			orient = templateOrient(ref)
+			orient = templateOrient(ref, int(W), int(H))
 		} else if ps.MRZ {
 			orient = mrzAtBottom
 		}

@@ -3,6 +3,7 @@ package docauth
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"checkpost/devices"
@@ -203,6 +204,9 @@ func (c *Checker) profileFree(ctx context.Context, in Input, why string, res *Re
 	if format == "TD1" && cap.Back != nil {
 		mrzSide = "back"
 	}
+	if in.MRZQuad != nil && in.MRZSide != "" {
+		mrzSide = in.MRZSide
+	}
 	byName := map[string][]sideCheck{}
 	regs := map[string]*registered{}
 	for _, name := range []string{"front", "back"} {
@@ -222,6 +226,9 @@ func (c *Checker) profileFree(ctx context.Context, in Input, why string, res *Re
 		var orient orientFunc
 		if name == mrzSide {
 			orient = mrzAtBottom
+			if in.MRZQuad != nil {
+				orient = quadOrient(*in.MRZQuad)
+			}
 		}
 		rg, err := register(sd, w, h, orient)
 		if err != nil {
@@ -265,6 +272,11 @@ func (c *Checker) profileFree(ctx context.Context, in Input, why string, res *Re
 		}
 		if name == mrzSide && known && a.s.ir != nil && a.wl != nil {
 			box, _ := standardMRZ(format, W, H)
+			if in.MRZQuad != nil {
+				if b, ok := a.s.pageBox(*in.MRZQuad); ok {
+					box = b
+				}
+			}
 			v, n := a.absorption(a.s.cellRect(box), nil)
 			ck := engine.Check{Name: CheckIRMRZ, Threshold: fmt.Sprintf(">= %.2f (generic, no profile)", genericMRZIRLo)}
 			if n < 20 {
@@ -295,4 +307,20 @@ func (c *Checker) profileFree(ctx context.Context, in Input, why string, res *Re
 	}
 	out = append(out, checkVIZ(in.MRZ, in.VIZ), checkMRZPlausibility(in.MRZ))
 	return out
+}
+
+// quadOrient scores an orientation by how well the page's x axis runs
+// along the MRZ's lines (the reader's quad, in reading order).
+func quadOrient(q [4]devices.Point) orientFunc {
+	dx, dy := q[1].X-q[0].X, q[1].Y-q[0].Y
+	return func(src *sources, hm homography, W, H float64) float64 {
+		x0, y0 := hm.apply(0, H)
+		x1, y1 := hm.apply(W, H)
+		ex, ey := x1-x0, y1-y0
+		n := math.Hypot(dx, dy) * math.Hypot(ex, ey)
+		if n == 0 {
+			return 0
+		}
+		return (dx*ex + dy*ey) / n
+	}
 }

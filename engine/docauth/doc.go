@@ -17,8 +17,9 @@
 //     B900-type inks stay dark under IR, the background art and labels
 //     vanish;
 //   - white.pattern.match: layout and background art after registration;
-//   - portrait.substitution: the UV, IR and edge response of the portrait
-//     zone;
+//   - portrait.substitution: the portrait zone's UV glow relative to the
+//     paper, how its IR image follows its white image, and the straight
+//     shadow or rim of a photo's cut edge along it;
 //   - viz.mrz.consistency: the printed fields equal the MRZ (names through
 //     transliteration, dates through the printed format, numbers exactly);
 //   - mrz.plausibility: the MRZ's check digits, codes and dates.

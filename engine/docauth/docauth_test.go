@@ -167,6 +167,34 @@ func TestNoProfileRunsTheProfileFreeChecks(t *testing.T) {
 	}
 }
 
+func TestNoProfileUsesTheReadersMRZOutline(t *testing.T) {
+	ck, err := NewChecker(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, forgery := range []string{"none", "mrz-ir-transparent"} {
+		c := render(t, "uto-passport", 43, forgery, "rotate:171")
+		in := input(t, c)
+		r, _ := c.Truth.Region("mrz")
+		in.MRZQuad, in.MRZSide = &r.Quad, "front"
+		res, err := ck.Check(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := statuses(res)[CheckIRMRZ]
+		want := engine.Pass
+		if forgery != "none" {
+			want = engine.Fail
+		}
+		if got.Status != want {
+			t.Errorf("%s: %s %s (%s), want %s", forgery, CheckIRMRZ, got.Status, got.Reason, want)
+		}
+		if len(got.Regions) != 1 || got.Regions[0].X > r.X+40 || got.Regions[0].X+got.Regions[0].W < r.X+r.W-40 {
+			t.Errorf("%s: MRZ region %+v, the reader's %d,%d %dx%d", forgery, got.Regions, r.X, r.Y, r.W, r.H)
+		}
+	}
+}
+
 func TestEvidenceOnlyWhenAsked(t *testing.T) {
 	p := learnSim(t, "uto-visa")
 	ck, err := NewChecker([]*profile.Profile{p})

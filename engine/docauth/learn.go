@@ -198,19 +198,25 @@ func truthOrient(t *devices.Truth, side string) orientFunc {
 }
 
 // templateOrient scores orientations by the correlation of the coarse
-// white luminance with a reference at 1 mm.
-func templateOrient(ref plane) orientFunc {
+// white luminance with a reference of w x h cells of 1 mm, both
+// high-passed so that uneven light and glare, which do not turn with the
+// page, weigh nothing.
+func templateOrient(ref plane, w, h int) orientFunc {
+	if len(ref) != w*h {
+		return nil
+	}
+	refHP := highPass(ref, w, h, 4)
 	return func(src *sources, hm homography, W, H float64) float64 {
 		l := devices.White
 		if src.white == nil {
 			l = devices.IR
 		}
-		p, w, h := src.lumCoarse(l, hm, W, H)
-		if p == nil || len(p) != len(ref) {
+		p, pw, ph := src.lumCoarse(l, hm, W, H)
+		if p == nil || pw != w || ph != h {
 			return 0
 		}
-		g := grid{w: w, h: h, p: p}
-		v, _ := ncc(g, ref, w, imageRect(w, h), 0, 0, nil)
+		g := grid{w: w, h: h, p: highPass(p, w, h, 4)}
+		v, _ := ncc(g, refHP, w, imageRect(w, h), 0, 0, nil)
 		return v
 	}
 }
@@ -220,6 +226,7 @@ func learnSide(ctx context.Context, captures []*devices.Capture, name string, ha
 	ps := &profile.Side{Name: name, MRZ: hasMRZ}
 	var regs []*registered
 	var ref plane
+	var refW, refH int
 	regionBoxes := map[string][4]float64{}
 	regionKinds := map[string]profile.Kind{}
 	regionIRDark := map[string]bool{}
@@ -234,7 +241,7 @@ func learnSide(ctx context.Context, captures []*devices.Capture, name string, ha
 		var orient orientFunc
 		switch {
 		case ref != nil:
-			orient = templateOrient(ref)
+			orient = templateOrient(ref, refW, refH)
 		case c.Truth != nil:
 			orient = truthOrient(c.Truth, name)
 		case hasMRZ:
@@ -249,7 +256,7 @@ func learnSide(ctx context.Context, captures []*devices.Capture, name string, ha
 			if rg.src.white == nil {
 				l = devices.IR
 			}
-			ref, _, _ = rg.src.lumCoarse(l, rg.a.s.toImage, W, H)
+			ref, refW, refH = rg.src.lumCoarse(l, rg.a.s.toImage, W, H)
 		}
 		regs = append(regs, rg)
 		if c.Truth != nil {

@@ -301,3 +301,32 @@ func (s *sheet) imageRegion(b [4]float64, l devices.Light) image.Rectangle {
 }
 
 func sortFloat32(v []float32) { slices.Sort(v) }
+
+// pageBox maps an outline in image pixels to a normalised page box (its
+// bounding box, grown by 1 mm), or false when it falls outside the page.
+func (s *sheet) pageBox(q [4]devices.Point) ([4]float64, bool) {
+	W, H := float64(s.w)*s.mm, float64(s.h)*s.mm
+	var img [4]pt
+	for i, c := range [4]pt{{0, 0}, {W, 0}, {W, H}, {0, H}} {
+		x, y := s.toImage.apply(c.X, c.Y)
+		img[i] = pt{x, y}
+	}
+	toPage, ok := solveHomography(img, [4]pt{{0, 0}, {W, 0}, {W, H}, {0, H}})
+	if !ok {
+		return [4]float64{}, false
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range q {
+		x, y := toPage.apply(p.X, p.Y)
+		minX, maxX = math.Min(minX, x), math.Max(maxX, x)
+		minY, maxY = math.Min(minY, y), math.Max(maxY, y)
+	}
+	b := [4]float64{(minX - 1) / W, (minY - 1) / H, (maxX + 1) / W, (maxY + 1) / H}
+	for i := range b {
+		b[i] = math.Max(0, math.Min(1, b[i]))
+	}
+	if b[2]-b[0] < 0.2 || b[3]-b[1] < 0.02 {
+		return [4]float64{}, false
+	}
+	return b, true
+}
