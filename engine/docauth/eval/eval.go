@@ -103,6 +103,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.LearnCount <= 0 {
 		cfg.LearnCount = 24
 	}
+	classes := cfg.Classes
+	if len(classes) == 0 {
+		classes = []string{"none"}
+		for _, k := range sim.Forgeries() {
+			classes = append(classes, k.Name)
+		}
+	}
+	for _, c := range classes {
+		if c == "none" {
+			continue
+		}
+		if _, err := sim.ParseForgeries(c); err != nil || strings.Contains(c, ",") {
+			return nil, fmt.Errorf("eval: class %q: want none or one forgery name", c)
+		}
+	}
 	s, err := sim.New()
 	if err != nil {
 		return nil, err
@@ -118,21 +133,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	ck, err := docauth.NewChecker(profs)
 	if err != nil {
 		return nil, err
-	}
-	classes := cfg.Classes
-	if len(classes) == 0 {
-		classes = []string{"none"}
-		for _, k := range sim.Forgeries() {
-			classes = append(classes, k.Name)
-		}
-	}
-	for _, c := range classes {
-		if c == "none" {
-			continue
-		}
-		if _, err := sim.ParseForgeries(c); err != nil || strings.Contains(c, ",") {
-			return nil, fmt.Errorf("eval: class %q: want none or one forgery name", c)
-		}
 	}
 	rep := &Report{Config: cfg, Checks: docauth.CheckNames, Profiles: profs}
 	byName := map[string]*Class{}
