@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"checkpost/biometric"
@@ -175,8 +177,14 @@ func FuzzDecodeEnrolled(f *testing.F) {
 func ptr[T any](v T) *T { return &v }
 
 // BenchmarkLoadFingerprints loads a gallery of 50,000 sealed templates
-// (the target: a million in at most 10 s, 100,000 per second).
+// (the target: a million in at most 10 s, 100,000 per second);
+// CHECKPOST_BENCH_LOAD_N sets another size (1000000 for the target itself:
+// a 3 GB database, minutes to build).
 func BenchmarkLoadFingerprints(b *testing.B) {
+	n := 50_000
+	if v, err := strconv.Atoi(os.Getenv("CHECKPOST_BENCH_LOAD_N")); err == nil && v > 0 {
+		n = v
+	}
 	ctx := context.Background()
 	keys, _ := crypt.Generate()
 	db, err := Open(ctx, filepath.Join(b.TempDir(), "fp.db"))
@@ -195,10 +203,9 @@ func BenchmarkLoadFingerprints(b *testing.B) {
 		p, _ := match.Prepare(&t)
 		pool = append(pool, EnrolledFinger{Template: t, Prepared: p})
 	}
-	const n = 50_000
 	for start := 0; start < n; start += 5000 {
 		var batch []FingerprintEnrollment
-		for i := start; i < start+5000; i++ {
+		for i := start; i < min(n, start+5000); i++ {
 			batch = append(batch, FingerprintEnrollment{Subject: fmt.Sprintf("gen-%08d", i), Fingers: []EnrolledFinger{pool[i%len(pool)]}})
 		}
 		if _, err := v.EnrollFingerprints(ctx, cliActor, batch); err != nil {
