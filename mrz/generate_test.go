@@ -210,3 +210,16 @@ func TestGenerateErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTransliterateBeyondTheTables(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ḥasan Ṭāhā":            "HASAN<TAHA",            // base letter kept under marks not in the table
+		"Nguyễn Thị Ánh":        "NGUYEN<THI<ANH",        // stacked marks
+		"Γεώργιος Παπαδόπουλος": "GEORGIOS<PAPADOPOULOS", // Greek, ΟΥ as OU
+		"Müller": "MUELLER", // the table's national characters stay first
+	} {
+		if got := Transliterate(in); got != want {
+			t.Errorf("Transliterate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -169,6 +169,15 @@ func Repair(lines []string, alts Alternatives, opts ...Option) (*Repaired, error
 			cs = append(cs, cells(lay.optional)...) // the administrative code
 		}
 		rp.group(CompositeCheck, []FieldName{CompositeCheck}, cs)
+		rp.reparse()
+		if f := rp.res.Field(CompositeCheck); f != nil && !f.Valid && rp.res.LongNumber != NotLong {
+			// A long document number has two check-digit rules (with and
+			// without the < at position 15): a misread in it can satisfy
+			// the other rule and hide from its own check digit, so that
+			// only the composite sees it. Search the number's cells with
+			// every check digit as the target.
+			rp.group(CompositeCheck, []FieldName{DocumentNumber, DocumentNumberCheck, CompositeCheck}, rp.docNumberCells())
+		}
 	}
 	out := &Repaired{Corrections: rp.corrections, Ambiguities: rp.ambiguities}
 	for _, l := range rp.grid {

@@ -197,3 +197,32 @@ func TestRepairScores(t *testing.T) {
 		}
 	}
 }
+
+// TestRepairLongNumberOtherRule: O read as 0 in a long document number
+// whose misread satisfies the other long-number rule (the < at position
+// 15 left out of the check instead of included): only the composite check
+// sees it, and repair must offer the true reading.
+func TestRepairLongNumberOtherRule(t *testing.T) {
+	bad := []string{"I<RUS0OZMAVL27<KWK60<G6FP8<<<<", "5205040X2709260GBR<<<<<<<<<<<4", "IVANOV<<KOWALSKA<KWIATKOWSKA<I"}
+	rep, err := Repair(bad, nil, testRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rep.Lines, "") == strings.Join(bad, "") && len(rep.Ambiguities) == 0 {
+		t.Fatalf("left invalid with no ambiguity reported")
+	}
+	ok := false
+	for _, a := range rep.Ambiguities {
+		for _, o := range a.Options {
+			if strings.HasPrefix(o.Text, "OOZMAVL27") {
+				ok = true
+			}
+		}
+	}
+	if rep.Lines[0][5] == 'O' && rep.Result.Valid {
+		ok = true
+	}
+	if !ok {
+		t.Fatalf("true reading not offered: lines %q, ambiguities %+v", rep.Lines, rep.Ambiguities)
+	}
+}

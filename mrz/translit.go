@@ -3,6 +3,8 @@ package mrz
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // translit maps upper-case letters outside A-Z to MRZ characters, after the
@@ -41,13 +43,39 @@ var translit = map[rune]string{
 	'ع': "E", 'غ': "G", 'ف': "F", 'ق': "Q", 'ك': "K", 'ل': "L", 'م': "M", 'ن': "N",
 	'ه': "H", 'و': "W", 'ى': "XAY", 'ي': "Y",
 	'پ': "XP", 'چ': "XCH", 'ژ': "XZH", 'گ': "XG", // Persian letters
+	// Greek, letter by letter as ELOT 743 (the Greek passports' MRZ) does;
+	// accented letters reach here without their tonos (see baseLetter).
+	'Α': "A", 'Β': "V", 'Γ': "G", 'Δ': "D", 'Ε': "E", 'Ζ': "Z", 'Η': "I", 'Θ': "TH",
+	'Ι': "I", 'Κ': "K", 'Λ': "L", 'Μ': "M", 'Ν': "N", 'Ξ': "X", 'Ο': "O", 'Π': "P",
+	'Ρ': "R", 'Σ': "S", 'Τ': "T", 'Υ': "Y", 'Φ': "F", 'Χ': "CH", 'Ψ': "PS", 'Ω': "O",
+}
+
+// baseLetter strips the combining marks of r's canonical decomposition
+// (Ḥ is H with a dot below, Ά is Α with tonos), so that letters the table
+// does not list keep their base letter instead of vanishing.
+func baseLetter(r rune) (rune, bool) {
+	d := norm.NFD.String(string(r))
+	var base rune
+	n := 0
+	for _, c := range d {
+		if unicode.Is(unicode.Mn, c) {
+			continue
+		}
+		base = c
+		n++
+	}
+	if n != 1 || base == r {
+		return 0, false
+	}
+	return base, true
 }
 
 // Transliterate turns a name in any script into MRZ characters (Doc 9303
 // Part 3): letters upper-cased and transliterated, spaces, hyphens and
 // commas into single fillers <, apostrophes and other marks dropped, no
-// filler at either end. Characters without a transliteration (digits,
-// other scripts) are dropped. Use it to compare a name from a watchlist
+// filler at either end. Letters the tables do not list keep their base
+// letter (Ḥ is H); Greek follows ELOT 743. Characters without a
+// transliteration (digits, scripts without a table) are dropped. Use it to compare a name from a watchlist
 // or the visual zone with the MRZ: Transliterate("Müller-Lüdenscheidt,
 // Jürgen") is "MUELLER<LUEDENSCHEIDT<JUERGEN".
 func Transliterate(s string) string {
@@ -64,7 +92,9 @@ func Transliterate(s string) string {
 		pendingFiller = false
 		b.WriteString(t)
 	}
-	for _, r := range s {
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
 		switch {
 		case r >= 'A' && r <= 'Z':
 			emit(string(rune(r)))
@@ -83,11 +113,37 @@ func Transliterate(s string) string {
 			emit(t)
 			continue
 		}
-		if t, ok := translit[unicode.ToUpper(r)]; ok {
+		u := unicode.ToUpper(r)
+		if u == 'Ο' && i+1 < len(rs) && greekUpsilon(rs[i+1]) {
+			// ΟΥ is one vowel, OU (ELOT 743).
+			emit("OU")
+			i++
+			continue
+		}
+		if t, ok := translit[u]; ok {
+			emit(t)
+			continue
+		}
+		if b, ok := baseLetter(u); ok {
+			u = b
+		}
+		if u >= 'A' && u <= 'Z' {
+			emit(string(u))
+			continue
+		}
+		if t, ok := translit[u]; ok {
 			emit(t)
 		}
 		// Anything else (apostrophes, dots, digits, marks, scripts without
 		// a table) is dropped, as Doc 9303 drops punctuation from names.
 	}
 	return b.String()
+}
+
+func greekUpsilon(r rune) bool {
+	u := unicode.ToUpper(r)
+	if b, ok := baseLetter(u); ok {
+		u = b
+	}
+	return u == 'Υ'
 }
