@@ -1,20 +1,18 @@
 package devices
 
 import (
-	"bufio"
-	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
 	"io"
-	"sync"
 )
 
 // Captures are written by the thousand (a 10,000-capture evaluation set)
 // and image/png spends most of its time choosing a filter per row and
 // searching for matches: for scans of printed paper, the Up filter with
 // Huffman-only compression writes files about as small, several times
-// faster. fastPNG handles the opaque RGBA and Gray images of captures;
+// faster; the rows are filtered straight into huffZlib's blocks (own
+// literal-only deflate encoder, see huffdeflate.go). fastPNG handles the opaque RGBA and Gray images of captures;
 // anything else goes through image/png.
 
 // chunkWriter cuts the zlib stream into IDAT chunks.
@@ -47,8 +45,6 @@ func (c *chunkWriter) Write(p []byte) (int, error) {
 	c.err = writeChunk(c.w, "IDAT", p)
 	return len(p), c.err
 }
-
-var rowBuffers sync.Pool
 
 // fastPNG writes im when it is an opaque *image.RGBA (as RGB) or an
 // *image.Gray, and reports false for other images without writing.
@@ -96,42 +92,42 @@ func fastPNG(w io.Writer, im image.Image, ppi float64) (bool, error) {
 		}
 	}
 	cw := &chunkWriter{w: w}
-	bw := bufio.NewWriterSize(cw, 1<<16)
-	zw, err := zlib.NewWriterLevel(bw, zlib.HuffmanOnly)
-	if err != nil {
-		return true, err
-	}
+	zw := newHuffZlib(cw)
+	defer zw.release()
 	n := width * channels
-	bufs, _ := rowBuffers.Get().(*[3][]byte)
-	if bufs == nil || cap(bufs[0]) < n+1 {
-		bufs = &[3][]byte{make([]byte, n), make([]byte, n), make([]byte, n+1)}
-	}
-	defer rowBuffers.Put(bufs)
-	prev, cur, out := bufs[0][:n], bufs[1][:n], bufs[2][:n+1]
-	clear(prev)
-	out[0] = 2 // filter type Up: each byte minus the byte above
+	var zero []byte
 	for y := 0; y < height; y++ {
 		line := pix[y*stride:]
+		var above []byte
+		if y > 0 {
+			above = pix[(y-1)*stride:]
+		} else {
+			if zero == nil {
+				zero = make([]byte, len(line))
+			}
+			above = zero
+		}
+		row := zw.next(n + 1)
+		row[0] = 2 // filter type Up: each byte minus the byte above
+		f := row[1:]
 		if channels == 3 {
+			line, above = line[:4*width], above[:4*width]
 			for x, j := 0, 0; x < width; x, j = x+1, j+4 {
-				cur[3*x], cur[3*x+1], cur[3*x+2] = line[j], line[j+1], line[j+2]
+				f[3*x] = line[j] - above[j]
+				f[3*x+1] = line[j+1] - above[j+1]
+				f[3*x+2] = line[j+2] - above[j+2]
 			}
 		} else {
-			copy(cur, line[:width])
+			line, above = line[:width], above[:width]
+			for x := range f {
+				f[x] = line[x] - above[x]
+			}
 		}
-		f := out[1:]
-		for i := range f {
-			f[i] = cur[i] - prev[i]
+		if zw.err != nil {
+			return true, zw.err
 		}
-		if _, err := zw.Write(out); err != nil {
-			return true, err
-		}
-		prev, cur = cur, prev
 	}
 	if err := zw.Close(); err != nil {
-		return true, err
-	}
-	if err := bw.Flush(); err != nil {
 		return true, err
 	}
 	if cw.err != nil {
