@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"checkpost/server/store"
+	"checkpost/server/web"
 )
 
 // Endpoint is one line of the access table: a route, the roles that may
@@ -25,6 +26,11 @@ type Endpoint struct {
 	// Upload endpoints take their body and time limits from the server's
 	// Limits (MaxUpload, VerifyTimeout) instead.
 	Upload bool
+	// UI endpoints are pages of the review page (server/web): they
+	// authenticate by its session cookie, not by a token, and Roles are
+	// the roles of the signed-in session (accounts: supervisor, chief;
+	// counter terminals signed in by their token: counter, station).
+	UI bool
 }
 
 // The defaults for endpoints that do not say otherwise.
@@ -39,6 +45,10 @@ var (
 	submitters = []store.Role{store.RoleCounter, store.RoleStation}
 	supervisor = []store.Role{store.RoleSupervisor}
 	admin      = []store.Role{store.RoleAdmin}
+	// Sessions of the review page.
+	reviewers   = []store.Role{store.RoleSupervisor, store.RoleChief}
+	anySession  = []store.Role{store.RoleSupervisor, store.RoleChief, store.RoleCounter, store.RoleStation}
+	supervisors = []store.Role{store.RoleSupervisor}
 )
 
 // endpoints is the one table of who may call what. Every route of the
@@ -64,6 +74,23 @@ var endpoints = []Endpoint{
 	{Method: "POST", Pattern: "/api/v1/admin/keys/rotate", Roles: admin},
 	{Method: "GET", Pattern: "/api/v1/admin/audit", Roles: admin},
 	{Method: "GET", Pattern: "/api/v1/admin/audit/verify", Roles: admin},
+
+	// The review page (server/web), by session cookie.
+	{Method: "GET", Pattern: "/ui", UI: true, Roles: anySession},
+	{Method: "GET", Pattern: "/ui/login", UI: true, Public: true},
+	{Method: "POST", Pattern: "/ui/login", UI: true, Public: true},
+	{Method: "POST", Pattern: "/ui/logout", UI: true, Roles: anySession},
+	{Method: "GET", Pattern: "/ui/static/{file}", UI: true, Public: true},
+	{Method: "GET", Pattern: "/ui/queue", UI: true, Roles: reviewers},
+	{Method: "GET", Pattern: "/ui/queue/rows", UI: true, Roles: reviewers},
+	{Method: "GET", Pattern: "/ui/mine", UI: true, Roles: submitters},
+	{Method: "GET", Pattern: "/ui/cases/{id}", UI: true, Roles: anySession},
+	{Method: "GET", Pattern: "/ui/cases/{id}/evidence/{name}", UI: true, Roles: anySession},
+	{Method: "GET", Pattern: "/ui/cases/{id}/enrolled/{subject}", UI: true, Roles: reviewers},
+	{Method: "POST", Pattern: "/ui/cases/{id}/assign", UI: true, Roles: reviewers},
+	{Method: "POST", Pattern: "/ui/cases/{id}/escalate", UI: true, Roles: supervisors},
+	{Method: "POST", Pattern: "/ui/cases/{id}/decision", UI: true, Roles: reviewers},
+	{Method: "GET", Pattern: "/ui/stats", UI: true, Roles: reviewers},
 }
 
 // Endpoints returns a copy of the access table.
@@ -99,7 +126,12 @@ func (s *Server) handle(r chi.Router, method, pattern string, h http.HandlerFunc
 	}
 	var chain []func(http.Handler) http.Handler
 	chain = append(chain, limitRequest(maxBody, timeout))
-	if !e.Public {
+	switch {
+	case e.UI && e.Public:
+		chain = append(chain, web.SecurityHeaders)
+	case e.UI:
+		chain = append(chain, s.ui.RequireSession(e.Roles...))
+	case !e.Public:
 		chain = append(chain, s.requireRole(e.Roles...))
 	}
 	r.With(chain...).Method(method, pattern, h)

@@ -106,8 +106,12 @@ func TestEveryEndpointEveryRole(t *testing.T) {
 	for _, r := range store.Roles {
 		callers = append(callers, caller{name: string(r), token: f.tokens[r], role: r})
 	}
-	checked := 0
+	checked, api := 0, 0
 	for _, e := range endpoints {
+		if e.UI {
+			continue // pages of the review page take sessions, not tokens: server/web tests them per role
+		}
+		api++
 		for _, c := range callers {
 			path, ctype, body, known := request(e, c.role)
 			rec := f.do(e.Method, path, c.token, ctype, body)
@@ -138,7 +142,7 @@ func TestEveryEndpointEveryRole(t *testing.T) {
 			checked++
 		}
 	}
-	if want := len(endpoints) * (len(store.Roles) + 2); checked != want {
+	if want := api * (len(store.Roles) + 2); checked != want {
 		t.Fatalf("checked %d combinations, want %d", checked, want)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"checkpost/server/store"
+	"checkpost/server/web"
 )
 
 // ReadyCheck reports whether one dependency of the server is ready to serve
@@ -61,6 +62,7 @@ type Server struct {
 	metrics  *Metrics
 	sm       serverMetrics
 	jobs     *jobs
+	ui       *web.UI
 }
 
 // New makes a server over an open database.
@@ -75,6 +77,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) *Server {
 		vault: cfg.Vault, verifier: cfg.Verifier, limits: cfg.Limits.withDefaults(), keys: cfg.Keys, metrics: NewMetrics()}
 	s.sm = newServerMetrics(s.metrics)
 	s.jobs = newJobs(s)
+	s.ui = web.New(web.Config{DB: db, Vault: s.vault, Log: log})
 	s.AddReadyCheck("database", db.Ready)
 	if s.vault != nil {
 		s.AddReadyCheck("keys", s.keysReady)
@@ -126,6 +129,9 @@ func (s *Server) routes() chi.Router {
 	s.handle(r, "POST", "/api/v1/admin/keys/rotate", s.handleKeyRotate)
 	s.handle(r, "GET", "/api/v1/admin/audit", s.handleAuditList)
 	s.handle(r, "GET", "/api/v1/admin/audit/verify", s.handleAuditVerify)
+	for _, p := range s.ui.Routes() {
+		s.handle(r, p.Method, p.Pattern, p.Handler)
+	}
 	return r
 }
 

@@ -362,9 +362,14 @@ func parseReasons(s string) []string {
 // QueueVersion changes whenever a case is submitted, assigned, escalated
 // or decided: the queue page polls it to update itself.
 func (db *DB) QueueVersion(ctx context.Context) (string, error) {
+	// One indexed MAX per action (audit_log_by_action): never a scan of
+	// the log.
 	var seq sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT MAX(seq) FROM audit_log WHERE action IN
-		('verification.create', 'review.assign', 'review.escalate', 'movement.decide')`).Scan(&seq); err != nil {
+	q := `SELECT MAX(COALESCE((SELECT MAX(seq) FROM audit_log WHERE action = 'verification.create'), 0),
+		COALESCE((SELECT MAX(seq) FROM audit_log WHERE action = 'review.assign'), 0),
+		COALESCE((SELECT MAX(seq) FROM audit_log WHERE action = 'review.escalate'), 0),
+		COALESCE((SELECT MAX(seq) FROM audit_log WHERE action = 'movement.decide'), 0))`
+	if err := db.QueryRowContext(ctx, q).Scan(&seq); err != nil {
 		return "", fmt.Errorf("store: queue version: %w", err)
 	}
 	return strconv.FormatInt(seq.Int64, 10), nil

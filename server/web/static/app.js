@@ -1,0 +1,118 @@
+// checkpost review page: zoomable evidence images and the live queue. The
+// pages work without this script (forms and links are plain HTML); it only
+// adds zoom and live updates.
+'use strict';
+
+function setupZoom(box) {
+  const inner = box.querySelector('.zoom-inner');
+  if (!inner) return;
+  let scale = 1, x = 0, y = 0;
+  const apply = () => {
+    const w = box.clientWidth, h = box.clientHeight;
+    // Keep the image covering the frame: no panning past its edges.
+    x = Math.min(0, Math.max(x, w - w * scale));
+    y = Math.min(0, Math.max(y, h - h * scale));
+    inner.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+    box.dataset.scale = scale.toFixed(2);
+  };
+  const zoomAt = (factor, cx, cy) => {
+    const next = Math.min(12, Math.max(1, scale * factor));
+    x = cx - (cx - x) * next / scale;
+    y = cy - (cy - y) * next / scale;
+    scale = next;
+    apply();
+  };
+  const centre = () => [box.clientWidth / 2, box.clientHeight / 2];
+  box.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const r = box.getBoundingClientRect();
+    zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
+  }, { passive: false });
+  let drag = null;
+  box.addEventListener('pointerdown', (e) => {
+    drag = { px: e.clientX, py: e.clientY, x, y };
+    box.setPointerCapture(e.pointerId);
+    box.classList.add('dragging');
+  });
+  box.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    x = drag.x + e.clientX - drag.px;
+    y = drag.y + e.clientY - drag.py;
+    apply();
+  });
+  const end = () => { drag = null; box.classList.remove('dragging'); };
+  box.addEventListener('pointerup', end);
+  box.addEventListener('pointercancel', end);
+  box.addEventListener('keydown', (e) => {
+    const step = 40;
+    switch (e.key) {
+      case '+': case '=': zoomAt(1.25, ...centre()); break;
+      case '-': case '_': zoomAt(0.8, ...centre()); break;
+      case '0': scale = 1; x = 0; y = 0; apply(); break;
+      case 'ArrowLeft': x += step; apply(); break;
+      case 'ArrowRight': x -= step; apply(); break;
+      case 'ArrowUp': y += step; apply(); break;
+      case 'ArrowDown': y -= step; apply(); break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+  const tools = box.parentElement.querySelector('.zoom-tools');
+  if (tools) {
+    tools.addEventListener('click', (e) => {
+      const b = e.target.closest('button[data-zoom]');
+      if (!b) return;
+      if (b.dataset.zoom === 'in') zoomAt(1.5, ...centre());
+      else if (b.dataset.zoom === 'out') zoomAt(1 / 1.5, ...centre());
+      else { scale = 1; x = 0; y = 0; apply(); }
+    });
+  }
+}
+
+// The queue polls for changes every few seconds; the server answers 204
+// while nothing changed. New rows are highlighted and announced.
+function setupLiveQueue(table) {
+  const live = document.getElementById('live');
+  let version = table.dataset.version;
+  const seen = () => new Set([...table.querySelectorAll('tbody tr[data-id]')].map((tr) => tr.dataset.id));
+  const poll = async () => {
+    try {
+      const q = new URLSearchParams(table.dataset.query || '');
+      q.set('v', version);
+      const res = await fetch('/ui/queue/rows?' + q.toString(), { headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' });
+      if (res.status === 401) { live.textContent = 'Your session has ended: reload the page to sign in again.'; return; }
+      if (res.status === 200) {
+        const before = seen();
+        const focused = document.activeElement && document.activeElement.closest('tbody') ? document.activeElement.closest('tr')?.dataset.id : null;
+        const tpl = document.createElement('template');
+        tpl.innerHTML = (await res.text()).trim();
+        const body = tpl.content.querySelector('tbody');
+        if (body) {
+          table.querySelector('tbody').replaceWith(body);
+          let fresh = 0;
+          body.querySelectorAll('tr[data-id]').forEach((tr) => {
+            if (!before.has(tr.dataset.id)) { tr.classList.add('fresh'); fresh++; }
+          });
+          if (focused) {
+            const link = body.querySelector(`tr[data-id="${CSS.escape(focused)}"] a`);
+            if (link) link.focus();
+          }
+          const n = res.headers.get('X-Queue-Count');
+          live.textContent = (fresh ? `${fresh} new case${fresh === 1 ? '' : 's'}. ` : 'Queue updated. ') + `${n} in the queue.`;
+        }
+        version = res.headers.get('X-Queue-Version') || version;
+        table.dataset.version = version;
+      }
+    } catch (e) {
+      live.textContent = 'The server cannot be reached; retrying.';
+    }
+    setTimeout(poll, 3000);
+  };
+  setTimeout(poll, 3000);
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.querySelectorAll('.zoom').forEach(setupZoom);
+  const q = document.getElementById('queue');
+  if (q) setupLiveQueue(q);
+});
