@@ -1,0 +1,380 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"checkpost/biometric"
+	fpwatch "checkpost/biometric/watchlist"
+	"checkpost/devices"
+	"checkpost/engine"
+	"checkpost/engine/docauth"
+	"checkpost/engine/watchlist"
+	"checkpost/mrz/ocr"
+)
+
+// MRZReader finds and reads the machine readable zone in one image
+// (*ocr.Reader is one).
+type MRZReader interface {
+	// Ready returns nil once the reader can read (ocr.ErrLoading while its
+	// classifier loads).
+	Ready(ctx context.Context) error
+	ReadImage(ctx context.Context, img image.Image, opts ...ocr.ReadOption) (*ocr.Result, error)
+}
+
+// DocumentChecker authenticates a capture against the document profiles
+// (*docauth.Checker is one).
+type DocumentChecker interface {
+	Check(ctx context.Context, in docauth.Input) (*docauth.Result, error)
+}
+
+// FingerprintGallery is the 1:N fingerprint watchlist
+// (*biometric/watchlist.Gallery is one).
+type FingerprintGallery interface {
+	Search(ctx context.Context, probes []fpwatch.Probe, opt fpwatch.SearchOptions) (*fpwatch.Result, error)
+	Len() int
+}
+
+// Watchlists are the lists a verification is screened against. A nil
+// list is not searched (its check is NOT_PERFORMED).
+type Watchlists struct {
+	Documents    watchlist.DocumentList
+	Persons      watchlist.PersonList
+	Fingerprints FingerprintGallery
+	// Versions identify the lists in reports.
+	Versions []ListVersion
+}
+
+// ListVersion identifies the state of one watchlist that a verification
+// was screened against.
+type ListVersion struct {
+	// List is "documents", "persons" or "fingerprints".
+	List string `json:"list"`
+	// Entries is the number of documents, persons or templates.
+	Entries int `json:"entries"`
+	// Version changes whenever the list does (the store's change marker).
+	Version  string    `json:"version"`
+	LoadedAt time.Time `json:"loaded_at,omitzero"`
+}
+
+// ProfileVersion identifies a document profile.
+type ProfileVersion struct {
+	ID       string `json:"id"`
+	Revision int    `json:"revision"`
+}
+
+// Documents is the document checker with the profiles it holds.
+type Documents struct {
+	Checker  DocumentChecker
+	Profiles []ProfileVersion
+}
+
+// Limits are the time limits of the stages. A stage waiting for a slot of
+// the image pool is not yet running: the wait does not count.
+type Limits struct {
+	MRZ          time.Duration
+	Document     time.Duration
+	Fingerprints time.Duration
+	DocumentList time.Duration
+	PersonList   time.Duration
+}
+
+// DefaultLimits are generous on this project's 2-core reference machine:
+// a stage normally takes a tenth of its limit.
+var DefaultLimits = Limits{
+	MRZ:          5 * time.Second,
+	Document:     10 * time.Second,
+	Fingerprints: 10 * time.Second,
+	DocumentList: 2 * time.Second,
+	PersonList:   2 * time.Second,
+}
+
+// DefaultFingerprintFPIR is the false-positive identification rate a
+// fingerprint hit is held to: a candidate is a hit when the number of
+// unrelated templates expected to score as high by chance (its FMR times
+// the templates searched) is at most this.
+const DefaultFingerprintFPIR = 0.01
+
+// Config sets up a Pipeline.
+type Config struct {
+	// Reader reads the MRZ (required when captures are verified).
+	Reader MRZReader
+	// Documents checks the document (nil Checker: a checker without
+	// profiles, which runs the profile-free checks).
+	Documents Documents
+	// Watchlists are the lists to screen against.
+	Watchlists Watchlists
+	// Policy decides (nil: engine.DefaultPolicy).
+	Policy *engine.Policy
+	// Limits of the stages (zero fields: DefaultLimits).
+	Limits Limits
+	// Workers is the number of image stages that run at once, across all
+	// verifications (default GOMAXPROCS).
+	Workers int
+	// FingerprintFPIR is the hit rule (0: DefaultFingerprintFPIR).
+	FingerprintFPIR float64
+	// FingerprintCandidates is how many candidates a report lists
+	// (default 3), hits or not.
+	FingerprintCandidates int
+	// FingerprintMode is the 1:N search mode (default two-stage).
+	FingerprintMode fpwatch.Mode
+}
+
+// Pipeline runs verifications. It is safe for concurrent use; the
+// documents and watchlists can be replaced while it runs (SetDocuments,
+// SetWatchlists): a verification uses the ones it started with.
+type Pipeline struct {
+	cfg   Config
+	slots chan struct{}
+	docs  atomic.Pointer[Documents]
+	lists atomic.Pointer[Watchlists]
+}
+
+// New returns a pipeline.
+func New(cfg Config) *Pipeline {
+	if cfg.Policy == nil {
+		cfg.Policy = engine.DefaultPolicy()
+	}
+	d := DefaultLimits
+	for _, l := range []struct{ v, def *time.Duration }{{&cfg.Limits.MRZ, &d.MRZ}, {&cfg.Limits.Document, &d.Document},
+		{&cfg.Limits.Fingerprints, &d.Fingerprints}, {&cfg.Limits.DocumentList, &d.DocumentList}, {&cfg.Limits.PersonList, &d.PersonList}} {
+		if *l.v <= 0 {
+			*l.v = *l.def
+		}
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.FingerprintFPIR <= 0 {
+		cfg.FingerprintFPIR = DefaultFingerprintFPIR
+	}
+	if cfg.FingerprintCandidates <= 0 {
+		cfg.FingerprintCandidates = 3
+	}
+	p := &Pipeline{cfg: cfg, slots: make(chan struct{}, cfg.Workers)}
+	p.SetDocuments(cfg.Documents)
+	p.SetWatchlists(cfg.Watchlists)
+	return p
+}
+
+// SetDocuments replaces the document checker and its profiles.
+func (p *Pipeline) SetDocuments(d Documents) {
+	if d.Checker == nil {
+		ck, _ := docauth.NewChecker(nil)
+		d.Checker = ck
+	}
+	p.docs.Store(&d)
+}
+
+// SetWatchlists replaces the watchlists.
+func (p *Pipeline) SetWatchlists(w Watchlists) { p.lists.Store(&w) }
+
+// Watchlists returns the watchlists in use.
+func (p *Pipeline) Watchlists() Watchlists { return *p.lists.Load() }
+
+// Policy returns the policy in use.
+func (p *Pipeline) Policy() *engine.Policy { return p.cfg.Policy }
+
+// Ready reports whether the MRZ reader is ready (for /readyz).
+func (p *Pipeline) Ready(ctx context.Context) error {
+	if p.cfg.Reader == nil {
+		return errors.New("pipeline: no MRZ reader")
+	}
+	return p.cfg.Reader.Ready(ctx)
+}
+
+// EvidenceMode says which evidence images a verification keeps.
+type EvidenceMode int
+
+// The evidence modes.
+const (
+	// NoEvidence: no images (the fastest).
+	NoEvidence EvidenceMode = iota
+	// FailedEvidence: the images of checks that did not pass (what a
+	// reviewer looks at), and the MRZ zone.
+	FailedEvidence
+	// AllEvidence: the images of every check.
+	AllEvidence
+)
+
+// Request is one verification.
+type Request struct {
+	// Capture is the document as scanned (nil: no document, fingers only).
+	Capture *devices.Capture
+	// Fingers are the traveller's fingers.
+	Fingers []Finger
+	// Evidence says which evidence images to make.
+	Evidence EvidenceMode
+}
+
+// Finger is one submitted finger: an image or a minutiae template.
+type Finger struct {
+	// Position is the finger's position (0 when unknown; a template's own
+	// position is used then).
+	Position biometric.Position
+	// Data is a finger image (PNG, BMP, TIFF, JPEG, PGM, WSQ) or a
+	// template (ISO/IEC 19794-2, ANSI INCITS 378, checkpost native).
+	Data []byte
+	// PPI is the image's resolution when the file states none (0: 500).
+	PPI float64
+}
+
+// ErrBadInput wraps errors about a request that cannot be verified at all
+// (no capture and no finger, images of one side not registered): the
+// caller's fault, not the pipeline's.
+var ErrBadInput = errors.New("pipeline: unusable input")
+
+// Verify runs one verification. It returns an error only for unusable
+// input (ErrBadInput) or when ctx ends; whatever a stage does, the others
+// are reported.
+func (p *Pipeline) Verify(ctx context.Context, req Request) (*Report, error) {
+	start := time.Now()
+	if req.Capture == nil && len(req.Fingers) == 0 {
+		return nil, fmt.Errorf("%w: no document image and no finger", ErrBadInput)
+	}
+	if req.Capture != nil {
+		if err := req.Capture.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+		}
+	}
+	docs, lists := p.docs.Load(), p.lists.Load()
+	rep := &Report{Watchlist: WatchlistReport{Documents: []DocumentHit{}, Persons: []PersonHit{}}}
+	rep.Versions = Versions{Policy: p.cfg.Policy.Version, Profiles: docs.Profiles, Watchlists: lists.Versions}
+	if rep.Versions.Profiles == nil {
+		rep.Versions.Profiles = []ProfileVersion{}
+	}
+	if rep.Versions.Watchlists == nil {
+		rep.Versions.Watchlists = []ListVersion{}
+	}
+
+	var mu sync.Mutex // guards rep.Stages
+	addStage := func(s Stage) {
+		mu.Lock()
+		rep.Stages = append(rep.Stages, s)
+		mu.Unlock()
+	}
+
+	// Fingerprints need nothing else: they start at once.
+	var wg sync.WaitGroup
+	var fpCheck engine.Check
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		fpCheck = p.fingerprints(ctx, req, lists, &rep.Watchlist.Fingerprints, addStage)
+	}()
+
+	// The MRZ, then what needs it, side by side.
+	mrzCheck, read := p.readMRZ(ctx, req, addStage)
+	rep.MRZ = read.report()
+	rep.mrzResult = read.parsed()
+	var docChecks []engine.Check
+	var docEvidence []Evidence
+	var docCheck, personCheck engine.Check
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		docChecks, rep.Document, docEvidence = p.checkDocument(ctx, req, docs, read, addStage)
+	}()
+	go func() {
+		defer wg.Done()
+		docCheck = p.documentList(ctx, lists, read, &rep.Watchlist, addStage)
+	}()
+	go func() {
+		defer wg.Done()
+		personCheck = p.personList(ctx, lists, read, &rep.Watchlist, addStage)
+	}()
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	rep.Checks = append(rep.Checks, mrzCheck)
+	rep.Checks = append(rep.Checks, docChecks...)
+	rep.Checks = append(rep.Checks, fpCheck, docCheck, personCheck)
+	rep.Evidence = selectEvidence(req.Evidence, rep.Checks, read, docEvidence)
+	dec := p.cfg.Policy.Decide(rep.Checks)
+	rep.Recommendation, rep.Reasons = dec.Recommendation, dec.Reasons
+	if rep.Reasons == nil {
+		rep.Reasons = []engine.Reason{}
+	}
+	sortStages(rep.Stages)
+	rep.ElapsedMS = ms(time.Since(start))
+	return rep, nil
+}
+
+// acquire takes a slot of the image pool, or gives up when ctx ends.
+func (p *Pipeline) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Pipeline) release() { <-p.slots }
+
+// errTimeout is a stage's own time limit running out.
+var errTimeout = errors.New("time limit reached")
+
+// runStage runs fn under the stage's time limit. fn runs in a goroutine of
+// its own, so that a stage that does not watch its context still cannot
+// hold the verification past its limit; its result is then dropped. With
+// heavy set, fn first waits for a slot of the image pool (the wait does
+// not count against the limit) and holds it until it really returns.
+func runStage[T any](ctx context.Context, p *Pipeline, name string, limit time.Duration, heavy bool, fn func(ctx context.Context) (T, error)) (T, Stage, error) {
+	var zero T
+	if heavy {
+		if err := p.acquire(ctx); err != nil {
+			return zero, Stage{Name: name, Status: StageFailed, Error: err.Error()}, err
+		}
+	}
+	start := time.Now()
+	sctx, cancel := context.WithTimeoutCause(ctx, limit, errTimeout)
+	type out struct {
+		v   T
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		defer func() {
+			if heavy {
+				p.release()
+			}
+			if r := recover(); r != nil {
+				done <- out{err: fmt.Errorf("panic: %v", r)}
+			}
+		}()
+		v, err := fn(sctx)
+		done <- out{v, err}
+	}()
+	var o out
+	select {
+	case o = <-done:
+	case <-sctx.Done():
+		o.err = context.Cause(sctx)
+	}
+	cancel()
+	st := Stage{Name: name, Status: StageDone, MS: ms(time.Since(start)), Duration: time.Since(start)}
+	if o.err != nil {
+		st.Status, st.Error = StageFailed, o.err.Error()
+		if errors.Is(o.err, errTimeout) {
+			st.Status, st.Error = StageTimeout, fmt.Sprintf("time limit of %s reached", limit)
+		}
+		return zero, st, o.err
+	}
+	return o.v, st, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// aborted is a check that did not complete because its stage did not.
+func aborted(name string, st Stage) engine.Check {
+	return engine.Check{Name: name, Status: engine.Aborted, Reason: fmt.Sprintf("stage %s: %s", st.Name, st.Error)}
+}
