@@ -28,7 +28,7 @@ var funcs = template.FuncMap{
 	},
 	"deref": func(b *bool) bool { return b != nil && *b },
 	// fontSize keeps the region numbers readable whatever the image size.
-	"fontSize": func(w, h int) int { return max(12, int(math.Round(float64(max(w, h))/45))) },
+	"fontSize": func(w, h int) int { return max(12, int(math.Round(float64(max(w, h))/20))) },
 }
 
 // parsePages parses each page with the layout; a template error is a

@@ -120,8 +120,8 @@ func SessionFrom(ctx context.Context) (store.Session, bool) {
 
 // SecurityHeaders sets the headers every response of the review page
 // carries: a strict content security policy (no inline script or style,
-// nothing from elsewhere), no framing, no referrer, no caching of pages
-// that hold personal data.
+// nothing from elsewhere), no framing, no referrer to other sites, no
+// caching of pages that hold personal data.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -129,7 +129,9 @@ func SecurityHeaders(next http.Handler) http.Handler {
 			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer browsers send
+		// "Origin: null" on form posts, and the origin check needs it.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		if !strings.HasPrefix(r.URL.Path, "/ui/static/") {
 			h.Set("Cache-Control", "no-store")
