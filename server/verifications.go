@@ -24,6 +24,12 @@ type Verifier interface {
 	Verify(ctx context.Context, sub *Submission) (*Verdict, error)
 }
 
+// ErrUnusableSubmission is wrapped by a Verifier's error when the
+// submission itself cannot be verified (images of one side that are not
+// registered, a PDF without pages): the client gets 422 with the error's
+// text, and nothing is stored.
+var ErrUnusableSubmission = errors.New("the submission cannot be verified")
+
 // Verdict is what the server needs from a finished verification.
 type Verdict struct {
 	// Report is the full report as a JSON object; the answer to the
@@ -81,6 +87,10 @@ func (s *Server) handleCreateVerification(w http.ResponseWriter, r *http.Request
 		return
 	}
 	verdict, err := s.verifier.Verify(r.Context(), sub)
+	if errors.Is(err, ErrUnusableSubmission) {
+		writeProblem(w, r, http.StatusUnprocessableEntity, "unusable submission", err.Error())
+		return
+	}
 	if err != nil {
 		if r.Context().Err() != nil {
 			writeProblem(w, r, http.StatusServiceUnavailable, "verification timed out",

@@ -15,8 +15,8 @@ import (
 const defaultDB = "var/checkpost.db"
 
 func init() {
-	var addr, db, keyFile, retention string
-	var shutdown time.Duration
+	var addr, db, keyFile, retention, profiles string
+	var shutdown, reload time.Duration
 	register(&command{
 		Path:    "serve",
 		Summary: "serve the counter API, administration and the review page over HTTP",
@@ -31,6 +31,14 @@ prints it once: keep it, it is stored only as a hash.
   /healthz   the process is alive
   /readyz    the database is open and migrated, the OCR engine loaded
 
+POST /api/v1/verifications runs the verification pipeline: the MRZ read,
+the document checks against the profiles in --profiles, the fingerprint,
+lost/stolen document and person watchlists loaded from the database at
+start (and reloaded when another command changes them, checked every
+--watchlist-reload), then the policy. The OCR-B classifier is trained on
+the very first start (about a minute; cached after that): until it is
+loaded /readyz answers 503.
+
 Example:
   checkpost serve --addr 127.0.0.1:8080 --db var/checkpost.db`,
 		Flags: func(fs *flag.FlagSet) {
@@ -39,6 +47,8 @@ Example:
 			fs.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long to wait for requests in flight on shutdown")
 			fs.StringVar(&keyFile, "key-file", "", "data key file (default: $CHECKPOST_DATA_KEY, else checkpost.keys beside the database, generated on first start)")
 			fs.StringVar(&retention, "retention", "30d", "how long evidence images and templates are kept (30d, 12h; 0 keeps them)")
+			profilesDirFlag(fs, &profiles)
+			fs.DurationVar(&reload, "watchlist-reload", 30*time.Second, "how often to look for watchlist changes in the database (0: never)")
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
 			if len(args) > 0 {
@@ -48,12 +58,12 @@ Example:
 			if err != nil {
 				return usageError("--retention: %v", err)
 			}
-			return runServe(ctx, cli, addr, db, shutdown, keyFile, keep)
+			return runServe(ctx, cli, addr, db, shutdown, keyFile, keep, pipelineConfig{profiles: profiles, reload: reload})
 		},
 	})
 }
 
-func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown time.Duration, keyFile string, retention time.Duration) error {
+func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown time.Duration, keyFile string, retention time.Duration, pc pipelineConfig) error {
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return err
@@ -78,11 +88,13 @@ func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown ti
 		}
 	}
 
-	verifier, err := newVerifier(ctx, cli.Log)
+	verifier, ocrReady, watchLists, err := startPipeline(ctx, cli.Log, db, vault, pc)
 	if err != nil {
 		return err
 	}
+	go watchLists(ctx)
 	srv := server.New(server.Config{ShutdownTimeout: shutdown, Vault: vault, Keys: keySource, Verifier: verifier}, db, cli.Log)
+	srv.AddReadyCheck("ocr", ocrReady)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
