@@ -44,6 +44,7 @@ type evidenceView struct {
 	Image                         bool
 	Purged                        string
 	Size                          string
+	W, H                          int // image size, when it could be read
 }
 
 type timelineEntry struct {
@@ -343,23 +344,34 @@ func (u *UI) fillEvidence(r *http.Request, d *caseData) {
 			ev.Purged = e.PurgedAt.Format(time.DateOnly)
 		}
 		if strings.HasPrefix(e.Name, "finger.") {
+			if ev.Image && ev.Purged == "" {
+				if _, data, err := u.vault.GetBlob(r.Context(), e.BlobID); err == nil {
+					if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+						ev.W, ev.H = cfg.Width, cfg.Height
+					}
+				}
+			}
 			d.Fingers = append(d.Fingers, ev)
 		} else {
 			d.Other = append(d.Other, ev)
 		}
 	}
+	// Each candidate is shown next to the probe finger it was found with.
 	for i := range d.Report.Fingerprints {
 		c := &d.Report.Fingerprints[i]
-		for _, f := range c.Fingers {
-			prefix := "finger." + strconv.Itoa(f.Probe+1) + "."
-			for _, fe := range d.Fingers {
-				if strings.HasPrefix(fe.Name, prefix) && !slices.Contains(c.Probes, fe.Name) {
-					c.Probes = append(c.Probes, fe.Name)
-				}
+		probe := 0
+		if len(c.Fingers) > 0 {
+			probe, c.ProbePairs = c.Fingers[0].Probe, c.Fingers[0].Pairs
+		}
+		prefix := "finger." + strconv.Itoa(probe+1) + "."
+		for j := range d.Fingers {
+			if strings.HasPrefix(d.Fingers[j].Name, prefix) {
+				c.Probe = &d.Fingers[j]
+				break
 			}
 		}
-		if len(c.Probes) == 0 && len(d.Fingers) > 0 {
-			c.Probes = append(c.Probes, d.Fingers[0].Name)
+		if c.Probe == nil && len(d.Fingers) > 0 {
+			c.Probe = &d.Fingers[0]
 		}
 	}
 }

@@ -184,10 +184,14 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	failRegions := eval[int](t, ctx, `document.querySelectorAll('.overlay rect.region.fail').length`)
 	undetermined := eval[int](t, ctx, `document.querySelectorAll('.overlay rect.region.undetermined').length`)
 	marks := eval[int](t, ctx, `document.querySelectorAll('.mrz mark').length`)
+	rings := eval[int](t, ctx, `document.querySelectorAll('.probe circle.pair-ring').length`)
 	outcomes := eval[int](t, ctx, `document.querySelectorAll('form#decide input[name="outcome"]').length`)
 	if images != 3 || failRegions != 2 || undetermined != 1 || marks != 1 {
 		t.Errorf("case page: %d images, %d failing and %d undetermined regions outlined, %d MRZ marks; want 3, 2, 1, 1",
 			images, failRegions, undetermined, marks)
+	}
+	if rings != 1 {
+		t.Errorf("%d matched minutiae ringed on the probe, want 1", rings)
 	}
 	if outcomes != 3 {
 		t.Errorf("%d outcomes offered on an exit case, want allow, refuse, off-load", outcomes)

@@ -107,7 +107,10 @@ type candidateView struct {
 	Fingers []fingerView
 	Reason  string
 	Record  *recordView
-	Probes  []string // evidence names of the probe fingers
+	// Probe is the probe finger's evidence (filled by the case page) and
+	// ProbePairs the matched minutiae to ring on it.
+	Probe      *evidenceView
+	ProbePairs []pairView
 }
 
 type recordView struct {

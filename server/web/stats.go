@@ -113,8 +113,10 @@ func perDayChart(days []store.DayCount) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="perday-t"><title id="perday-t">Verifications per day, CLEAR, REFER and ALERT stacked; highest day %d</title>`, W, H, peak)
 	b.WriteString(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="` + colAlert + `"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2"/></pattern></defs>`)
-	for i := 0; i <= 4; i++ {
-		v := ymax * i / 4
+	// niceMax is 1, 2 or 5 times a power of ten, at least 5: five steps
+	// fall on whole numbers.
+	for i := 0; i <= 5; i++ {
+		v := ymax * i / 5
 		y := float64(top) + plotH - plotH*float64(v)/float64(ymax)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" class="grid"/><text x="%d" y="%.1f" class="tick" text-anchor="end">%d</text>`,
 			left, W-10, y, y, left-6, y+4, v)

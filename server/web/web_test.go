@@ -162,7 +162,7 @@ func TestCaseDecisionRules(t *testing.T) {
 	for _, want := range []string{
 		`class="region fail"`, `<mark title="Document number: check digit 6 does not match the number (3)">6</mark>`,
 		"recruits domestic workers with forged job offers", "1974-08-21", `/ui/cases/` + id + `/enrolled/` + testSubject,
-		`<span class="st fail">invalid</span>`, "Off-load", "Seize the document", "Hand over to the anti-trafficking unit", `name="comment"`,
+		`<span class="st fail">invalid</span>`, `<circle cx="100" cy="120" r="9" class="pair-ring"`, "Off-load", "Seize the document", "Hand over to the anti-trafficking unit", `name="comment"`,
 	} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("case page lacks %q", want)
