@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +18,27 @@ type loginData struct {
 	CSRF  string
 	Name  string
 	Token bool // the counter-terminal form was the one sent
+	// NoTLS is set when the page came over plain HTTP to another machine:
+	// browsers keep the session's Secure cookie only over HTTPS (or from
+	// this machine's loopback), so signing in would silently fail.
+	NoTLS bool
+}
+
+// plainRemote reports whether the request came over plain HTTP from a
+// name other than loopback (and no TLS proxy says it was HTTPS).
+func plainRemote(r *http.Request) bool {
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return false
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
 // safeNext keeps a post-sign-in redirect inside the review page.
@@ -48,7 +70,7 @@ func (u *UI) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, homeOf(s.Role), http.StatusSeeOther)
 			return
 		}
-		d := loginData{Next: safeNext(r.URL.Query().Get("next")), CSRF: loginToken(w, r)}
+		d := loginData{Next: safeNext(r.URL.Query().Get("next")), CSRF: loginToken(w, r), NoTLS: plainRemote(r)}
 		u.render(w, r, http.StatusOK, "login", page{Title: "Sign in", Data: d})
 	})).ServeHTTP(w, r)
 }

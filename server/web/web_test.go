@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -308,5 +310,43 @@ func TestQueueFiltersAndLiveRows(t *testing.T) {
 	st := sup.get("/ui/stats?days=7")
 	if st.Code != 200 || strings.Count(st.Body, "<svg") < 5 || !strings.Contains(st.Body, "4 verifications") {
 		t.Fatalf("stats: %d, %d charts", st.Code, strings.Count(st.Body, "<svg"))
+	}
+}
+
+// TestPlainHTTPWarning: over plain HTTP from another machine the Secure
+// session cookie would be dropped by the browser; the sign-in page says so
+// instead of failing silently. Loopback (make run) and TLS are fine.
+func TestPlainHTTPWarning(t *testing.T) {
+	e := newEnv(t)
+	plain := httptest.NewServer(e.srv.Config.Handler)
+	defer plain.Close()
+	get := func(host string, hdr map[string]string) string {
+		req, _ := http.NewRequest("GET", plain.URL+"/ui/login", nil)
+		req.Host = host
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	const warning = "This page came over plain HTTP"
+	if !strings.Contains(get("checkpost.example:8080", nil), warning) {
+		t.Error("no warning over plain HTTP to another host")
+	}
+	for _, host := range []string{"127.0.0.1:8080", "localhost:8080", "[::1]:8080"} {
+		if strings.Contains(get(host, nil), warning) {
+			t.Errorf("warning on loopback %s", host)
+		}
+	}
+	if strings.Contains(get("checkpost.example", map[string]string{"X-Forwarded-Proto": "https"}), warning) {
+		t.Error("warning behind a TLS proxy")
+	}
+	if strings.Contains(e.browser().get("/ui/login").Body, warning) {
+		t.Error("warning over TLS")
 	}
 }
