@@ -53,6 +53,7 @@ type timelineEntry struct {
 	What   string
 	Detail string
 	Note   string
+	read   bool // a read, which later reads may be folded into
 }
 
 type caseData struct {
@@ -452,14 +453,29 @@ func (u *UI) timeline(r *http.Request, v *store.Verification, rv store.Review) (
 		switch e.Action {
 		case "verification.create":
 			te.Detail = fmt.Sprintf("%s, counter %s, %s", e.Details["recommendation"], e.Details["counter"], e.Details["direction"])
-		case "evidence.read", "fingerprint.read":
-			n := 1
-			if last := len(out) - 1; last >= 0 && out[last].What == te.What && out[last].Actor == te.Actor && e.At.Sub(out[last].At) < 10*time.Minute {
-				fmt.Sscanf(out[last].Detail, "%d", &n)
-				out[last].Detail = fmt.Sprintf("%d files", n+1)
+		case "verification.read", "evidence.read", "fingerprint.read":
+			// Reads by one person within minutes of each other are one line.
+			unit := "files"
+			if e.Action == "verification.read" {
+				unit = "times"
+			}
+			merged := false
+			for k := len(out) - 1; k >= 0 && out[k].read && !merged; k-- {
+				if out[k].What == te.What && out[k].Actor == te.Actor && e.At.Sub(out[k].At) < 10*time.Minute {
+					n := 1
+					fmt.Sscanf(out[k].Detail, "%d", &n)
+					out[k].Detail = fmt.Sprintf("%d %s", n+1, unit)
+					merged = true
+				}
+			}
+			if merged {
 				continue
 			}
-			te.Detail = "1 file"
+			te.read = true
+			te.Detail = "1 " + strings.TrimSuffix(unit, "s")
+			if unit == "times" {
+				te.Detail = "once"
+			}
 		case "review.assign":
 			if e.Details["to"] == "" {
 				te.What, te.Detail = "Returned to the open queue", ""
