@@ -76,7 +76,7 @@ const contrastJS = `(() => {
 // TestReviewPageEndToEnd drives the review page in headless Chromium: a
 // referred case submitted through the API is found in the queue, a second
 // one appears there live, the case is opened (images, outlined regions,
-// the marked MRZ), zoomed by keyboard, and decided; then the stored
+// the marked MRZ), zoomed and decided by keyboard; then the stored
 // movement and the audit log are checked. Screenshots of the queue and the
 // case page are kept in testdata/out/review.
 func TestReviewPageEndToEnd(t *testing.T) {
@@ -207,11 +207,24 @@ func TestReviewPageEndToEnd(t *testing.T) {
 
 	// Decide: off-load and hand over to the anti-trafficking unit.
 	const comment = "Travelling on a recruiter's job offer; interviewed, handed to the unit."
-	do("decide",
-		chromedp.Click(chromedp.CSS(`input[name="outcome"][value="offloaded"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="action"][value="handed_to_anti_trafficking"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#comment`), comment),
-		chromedp.Click(chromedp.CSS(`form#decide button[type="submit"]`)),
+	// By keyboard alone: arrows pick the outcome, Tab and Space tick the
+	// action, the comment is typed, Enter on the button records it.
+	do("decide by keyboard",
+		chromedp.Focus(chromedp.CSS(`input[name="outcome"][value="allowed"]`)),
+		chromedp.KeyEvent(kb.ArrowDown), // refused
+		chromedp.KeyEvent(kb.ArrowDown), // offloaded
+		chromedp.KeyEvent(kb.Tab),       // seize the document
+		chromedp.KeyEvent(kb.Tab),       // hand over to the anti-trafficking unit
+		chromedp.KeyEvent(" "),
+		chromedp.KeyEvent(kb.Tab), // the comment
+		chromedp.KeyEvent(comment),
+	)
+	if got := eval[string](t, ctx, `[...document.querySelectorAll('form#decide input:checked')].map((i) => i.value).join(',')`); got != "offloaded,handed_to_anti_trafficking" {
+		t.Fatalf("keyboard left the form with %q checked", got)
+	}
+	do("record the decision",
+		chromedp.KeyEvent(kb.Tab), // the button
+		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		chromedp.WaitNotPresent(chromedp.CSS(row)),
 	)

@@ -113,9 +113,12 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		a, err := u.db.Authenticate(r.Context(), r.PostFormValue("name"), r.PostFormValue("password"))
 		switch {
 		case errors.Is(err, store.ErrBadCredentials):
+			// The name is not logged: people type passwords into it.
+			u.log.Warn("review page: wrong name or password", "remote", r.RemoteAddr)
 			u.render(w, r, http.StatusUnauthorized, "login", page{Title: "Sign in", Data: d, Error: "Wrong name or password."})
 			return
 		case errors.Is(err, store.ErrAccountLocked):
+			u.log.Warn("review page: sign-in to a locked account", "remote", r.RemoteAddr)
 			u.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Sign in", Data: d,
 				Error: "Too many wrong passwords: the account is locked for a few minutes."})
 			return
