@@ -113,6 +113,27 @@ type watchlistLoader struct {
 	mu      sync.Mutex
 	markers listMarkers
 	lists   pipeline.Watchlists
+	gauge   *server.GaugeVec // watchlist sizes for /metrics, when set
+}
+
+// publish sets the size gauges of the lists loaded.
+func (l *watchlistLoader) publish() {
+	if l.gauge == nil {
+		return
+	}
+	for _, v := range l.lists.Versions {
+		l.gauge.Set(float64(v.Entries), v.List)
+	}
+}
+
+// exportSizes makes /metrics show the watchlists' sizes, now and after
+// every reload.
+func (l *watchlistLoader) exportSizes(m *server.Metrics) {
+	g := m.Gauge("checkpost_watchlist_entries", "Entries in each watchlist (documents, persons, fingerprint templates).", "list")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.gauge = &g
+	l.publish()
 }
 
 // load (re)loads the lists whose marker differs from the last load.
@@ -169,6 +190,7 @@ func (l *watchlistLoader) load(ctx context.Context) (pipeline.Watchlists, bool, 
 			l.lists.Versions = append(l.lists.Versions, v)
 		}
 	}
+	l.publish()
 	return l.lists, changed, nil
 }
 
@@ -199,6 +221,16 @@ func (l *watchlistLoader) watch(ctx context.Context, period time.Duration, p *pi
 type counterVerifier struct {
 	p        *pipeline.Pipeline
 	evidence pipeline.EvidenceMode
+	lists    *watchlistLoader
+}
+
+// attach wires the verifier into the server: the MRZ reader's readiness
+// in /readyz, the watchlists' sizes in /metrics.
+func (v *counterVerifier) attach(srv *server.Server) {
+	srv.AddReadyCheck("ocr", v.p.Ready)
+	if v.lists != nil {
+		v.lists.exportSizes(srv.Metrics())
+	}
 }
 
 var _ server.Verifier = (*counterVerifier)(nil)
@@ -376,18 +408,18 @@ type pipelineConfig struct {
 // startPipeline builds the pipeline of "checkpost serve": the profiles,
 // the watchlists from the database (the fingerprint gallery needs the
 // vault's keys), the MRZ reader loading in the background. It returns the
-// verifier, the readiness check of the MRZ reader, and a function that
-// keeps the watchlists fresh until ctx ends.
-func startPipeline(ctx context.Context, log *slog.Logger, db *store.DB, vault *store.Vault, cfg pipelineConfig) (*counterVerifier, server.ReadyCheck, func(context.Context), error) {
+// verifier (attach it to the server) and a function that keeps the
+// watchlists fresh until ctx ends.
+func startPipeline(ctx context.Context, log *slog.Logger, db *store.DB, vault *store.Vault, cfg pipelineConfig) (*counterVerifier, func(context.Context), error) {
 	docs, err := loadDocuments(cfg.profiles)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	log.Info("document profiles loaded", "dir", cfg.profiles, "profiles", len(docs.Profiles))
 	loader := &watchlistLoader{db: db, vault: vault, log: log}
 	lists, _, err := loader.load(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	reader := newMRZReader(log)
 	p := pipeline.New(pipeline.Config{Reader: reader, Documents: docs, Watchlists: lists})
@@ -396,5 +428,5 @@ func startPipeline(ctx context.Context, log *slog.Logger, db *store.DB, vault *s
 			loader.watch(ctx, cfg.reload, p)
 		}
 	}
-	return &counterVerifier{p: p, evidence: pipeline.FailedEvidence}, p.Ready, watch, nil
+	return &counterVerifier{p: p, evidence: pipeline.FailedEvidence, lists: loader}, watch, nil
 }

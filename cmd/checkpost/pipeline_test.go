@@ -131,13 +131,13 @@ func newAPIFixture(t *testing.T, dir string, enroll func(v *store.Vault)) *apiFi
 	sctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	log := slog.New(slog.DiscardHandler)
-	v, ready, watch, err := startPipeline(sctx, log, db, f.vault, pipelineConfig{profiles: f.profiles, reload: 100 * time.Millisecond})
+	v, watch, err := startPipeline(sctx, log, db, f.vault, pipelineConfig{profiles: f.profiles, reload: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	go watch(sctx)
 	srv := server.New(server.Config{Vault: f.vault, Verifier: v}, db, log)
-	srv.AddReadyCheck("ocr", ready)
+	v.attach(srv)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	f.url = ts.URL

@@ -88,13 +88,13 @@ func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown ti
 		}
 	}
 
-	verifier, ocrReady, watchLists, err := startPipeline(ctx, cli.Log, db, vault, pc)
+	verifier, watchLists, err := startPipeline(ctx, cli.Log, db, vault, pc)
 	if err != nil {
 		return err
 	}
 	go watchLists(ctx)
 	srv := server.New(server.Config{ShutdownTimeout: shutdown, Vault: vault, Keys: keySource, Verifier: verifier}, db, cli.Log)
-	srv.AddReadyCheck("ocr", ocrReady)
+	verifier.attach(srv)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
