@@ -1,0 +1,122 @@
+package ocr
+
+import (
+	"checkpost/mrz"
+)
+
+// Thresholds of the repair, in classifier probabilities.
+const (
+	// keepAbove: a character read with at least this probability is
+	// kept as printed against a check-digit substitution that the
+	// classifier gives less than rejectBelow (specimens print wrong check
+	// digits on purpose; a forged zone may too).
+	keepAbove   = 0.9
+	rejectBelow = 0.002
+	// decideMargin: an ambiguity is settled by the scores when its best
+	// option beats the next by at least this much (sum over the changed
+	// cells of p(new) - p(old)), and the best option does not go against
+	// a confident reading (its score at least -decideFloor).
+	decideMargin = 0.25
+	decideFloor  = 0.5
+)
+
+// alternatives turns the classifier's readings into repair alternatives:
+// the read character first, then the runners-up.
+func alternatives(chars [][]Char) mrz.Alternatives {
+	alts := make(mrz.Alternatives, len(chars))
+	for i, row := range chars {
+		alts[i] = make([][]mrz.Candidate, len(row))
+		for k, c := range row {
+			a := make([]mrz.Candidate, 0, 1+len(c.Alternatives))
+			a = append(a, mrz.Candidate{Char: c.Char, Score: c.Confidence})
+			a = append(a, c.Alternatives...)
+			alts[i][k] = a
+		}
+	}
+	return alts
+}
+
+// prob is the classifier's probability of b in a cell (0 when b was not
+// among its candidates).
+func prob(chars [][]Char, line, col int, b byte) float64 {
+	if line >= len(chars) || col >= len(chars[line]) {
+		return 0
+	}
+	c := chars[line][col]
+	if c.Char == b {
+		return c.Confidence
+	}
+	for _, a := range c.Alternatives {
+		if a.Char == b {
+			return a.Score
+		}
+	}
+	return 0
+}
+
+// repairInto runs mrz.Repair on the classifier's reading with its
+// alternatives, undoes check-digit "repairs" that go against a confident
+// reading, settles ambiguities the scores clearly decide, and fills the
+// lines, validity and parse of res.
+func (r *Reader) repairInto(res *Result, cr *candidateReading) {
+	alts := alternatives(res.Chars)
+	rep, err := mrz.Repair(res.Read, alts, r.opts.Parse...)
+	if err != nil {
+		// Not the shape of any format: report the reading as it is.
+		res.Lines = append([]string(nil), res.Read...)
+		res.Format = mrz.UnknownFormat
+		return
+	}
+	lines := rep.Lines
+	var kept []mrz.Correction
+	undone := false
+	for _, c := range rep.Corrections {
+		if (c.Reason == mrz.ReasonCheckDigit || c.Reason == mrz.ReasonCode) && c.From != 0 && c.To != 0 &&
+			prob(res.Chars, c.Line, c.Column, c.From) >= keepAbove && prob(res.Chars, c.Line, c.Column, c.To) < rejectBelow {
+			b := []byte(lines[c.Line])
+			b[c.Column] = c.From
+			lines[c.Line] = string(b)
+			undone = true
+			continue
+		}
+		kept = append(kept, c)
+	}
+	var open []mrz.Ambiguity
+	for _, a := range rep.Ambiguities {
+		if len(a.Options) == 0 {
+			continue
+		}
+		margin := a.Options[0].Score
+		if len(a.Options) > 1 {
+			margin -= a.Options[1].Score
+		} else {
+			margin = 1
+		}
+		if margin >= decideMargin && a.Options[0].Score >= -decideFloor {
+			for _, ch := range a.Options[0].Changes {
+				b := []byte(lines[ch.Line])
+				b[ch.Column] = ch.To
+				lines[ch.Line] = string(b)
+				kept = append(kept, ch)
+			}
+			res.Decided = append(res.Decided, Decision{Field: a.Field, Name: a.Field.String(), Chosen: a.Options[0], Margin: margin})
+			undone = true
+			continue
+		}
+		open = append(open, a)
+	}
+	res.Lines = lines
+	res.Corrections = kept
+	res.Ambiguities = open
+	result := rep.Result
+	if undone {
+		if p, err := mrz.NewParser(r.opts.Parse...).ParseLines(lines); err == nil {
+			result = p
+		}
+	}
+	res.MRZ = result
+	if result != nil {
+		res.Format = result.Format
+		res.Valid = result.Valid && len(open) == 0
+	}
+}
