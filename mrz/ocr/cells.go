@@ -302,4 +302,3 @@ func (rd *reading) text() []string {
 	}
 	return out
 }
-

@@ -367,4 +367,3 @@ func grayFromMat(m gocv.Mat) (*image.Gray, error) {
 	copy(g.Pix, b)
 	return g, nil
 }
-

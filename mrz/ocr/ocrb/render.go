@@ -55,8 +55,8 @@ func (s *sampler) sample(i uint64, cls int, sc *scratch, c *Cell) {
 	}
 	a := sc.alpha.SubImage(image.Rect(0, 0, w, h)).(*image.Alpha)
 	clear(sc.alpha.Pix)
-	cx := float64(w)/2 + (r.Float64()-0.5)
-	cy := float64(h)/2 + (r.Float64()-0.5)
+	cx := float64(w)/2 + (r.Float64() - 0.5)
+	cy := float64(h)/2 + (r.Float64() - 0.5)
 	base := cy + capH/2
 	randChar := func() rune {
 		if r.IntN(3) == 0 {
