@@ -153,6 +153,8 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.Contains(loc, "/ui/login?next=") {
 		t.Errorf("the queue did not send an unsigned browser to sign in: %s %v", loc, err)
 	}
+	checkPage("sign-in")
+	shot("login.png", false)
 	do("sign in and find the case in the queue",
 		chromedp.SendKeys(chromedp.CSS(`#name`), "sup"),
 		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword+kb.Enter),
