@@ -435,6 +435,17 @@ func (db *DB) CreateSession(ctx context.Context, accountID, tokenID int64, role 
 // LookupSession returns the live session of a secret and marks it seen.
 // A session of a disabled account or a revoked token is not live.
 func (db *DB) LookupSession(ctx context.Context, secret string) (Session, error) {
+	return db.lookupSession(ctx, secret, true)
+}
+
+// PeekSession is LookupSession without marking the session seen: for
+// requests a page makes by itself (the queue's polling), which must not
+// keep an unattended screen signed in past the idle limit.
+func (db *DB) PeekSession(ctx context.Context, secret string) (Session, error) {
+	return db.lookupSession(ctx, secret, false)
+}
+
+func (db *DB) lookupSession(ctx context.Context, secret string, touch bool) (Session, error) {
 	if !strings.HasPrefix(secret, sessionPrefix) || len(secret) > 100 {
 		return Session{}, ErrSessionNotFound
 	}
@@ -458,7 +469,7 @@ func (db *DB) LookupSession(ctx context.Context, secret string) (Session, error)
 	if now.After(s.ExpiresAt) || now.Sub(s.LastSeen) > SessionIdle {
 		return Session{}, ErrSessionNotFound
 	}
-	if now.Sub(s.LastSeen) > sessionTouchEvery {
+	if touch && now.Sub(s.LastSeen) > sessionTouchEvery {
 		if _, err := db.ExecContext(ctx, `UPDATE ui_sessions SET last_seen_at = ? WHERE id_hash = ?`, fmtTime(now), sessionHash(secret)); err != nil {
 			return Session{}, fmt.Errorf("store: session: %w", err)
 		}

@@ -127,6 +127,22 @@ func TestSessions(t *testing.T) {
 	if _, err := db.LookupSession(ctx, secret+"x"); !errors.Is(err, ErrSessionNotFound) {
 		t.Fatalf("wrong secret: %v", err)
 	}
+	// Peeking does not keep a session alive; a lookup does.
+	old := fmtTime(time.Now().Add(-10 * time.Minute))
+	db.ExecContext(ctx, `UPDATE ui_sessions SET last_seen_at = ?`, old)
+	if _, err := db.PeekSession(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	var seen string
+	db.QueryRowContext(ctx, `SELECT last_seen_at FROM ui_sessions`).Scan(&seen)
+	if seen != old {
+		t.Fatal("PeekSession marked the session seen")
+	}
+	db.LookupSession(ctx, secret)
+	db.QueryRowContext(ctx, `SELECT last_seen_at FROM ui_sessions`).Scan(&seen)
+	if seen == old {
+		t.Fatal("LookupSession did not mark the session seen")
+	}
 	// Idle too long: gone.
 	db.ExecContext(ctx, `UPDATE ui_sessions SET last_seen_at = ?`, fmtTime(time.Now().Add(-SessionIdle-time.Minute)))
 	if _, err := db.LookupSession(ctx, secret); !errors.Is(err, ErrSessionNotFound) {

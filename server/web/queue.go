@@ -16,6 +16,10 @@ var ageChoices = []struct{ Value, Label string }{
 	{"15m", "15 minutes"}, {"1h", "1 hour"}, {"4h", "4 hours"}, {"24h", "24 hours"}, {"168h", "7 days"},
 }
 
+// queueLimit bounds the queue page; past it the page says so (filter, or
+// decide the oldest).
+const queueLimit = 200
+
 type option struct {
 	Value, Label string
 	Selected     bool
@@ -37,6 +41,8 @@ type queueData struct {
 	CanAssign   bool
 	Title       string
 	CounterView bool // a counter's own submissions
+	Limit       int  // the list's length limit, shown when reached
+	Full        bool
 }
 
 type queueRow struct {
@@ -104,10 +110,12 @@ func (u *UI) queueData(r *http.Request) (*queueData, string, error) {
 	if d.Version, err = u.db.QueueVersion(ctx); err != nil {
 		return nil, "", err
 	}
+	f.Limit = queueLimit
 	items, err := u.vault.Queue(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
+	d.Limit, d.Full = queueLimit, len(items) == queueLimit
 	now := u.now()
 	for _, it := range items {
 		d.Items = append(d.Items, queueRow{QueueItem: it, Waiting: ageText(now.Sub(it.CreatedAt)),

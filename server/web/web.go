@@ -186,10 +186,16 @@ func (u *UI) RequireSession(roles ...store.Role) func(http.Handler) http.Handler
 	}
 }
 
+// session returns the request's live session. Requests the page's script
+// makes by itself (X-Requested-With) do not count as activity: an open
+// queue polling on an unattended screen still signs out when idle.
 func (u *UI) session(r *http.Request) (store.Session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return store.Session{}, store.ErrSessionNotFound
+	}
+	if r.Header.Get("X-Requested-With") != "" {
+		return u.db.PeekSession(r.Context(), c.Value)
 	}
 	return u.db.LookupSession(r.Context(), c.Value)
 }
