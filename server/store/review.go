@@ -259,7 +259,7 @@ func (v *Vault) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, error) {
 	q := `SELECT v.id, v.created_at, v.counter, v.direction, v.route, v.recommendation, v.reasons, v.actor_name,
 		r.assigned_to IS NOT NULL, r.escalated_at IS NOT NULL, COALESCE(aa.name, ''), COALESCE(ea.name, ''),
 		m.decision, m.decision_actions, COALESCE(m.decided_by, '')
-		FROM verifications v JOIN movements m ON m.verification_id = v.id
+		FROM movements m %s JOIN verifications v ON v.id = m.verification_id
 		LEFT JOIN review_cases r ON r.verification_id = v.id
 		LEFT JOIN accounts aa ON aa.id = r.assigned_to
 		LEFT JOIN accounts ea ON ea.id = r.escalated_to
@@ -269,7 +269,9 @@ func (v *Vault) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, error) {
 		q += ` AND v.actor_kind = ? AND v.actor_id = ?`
 		args = append(args, f.SubmittedBy.Kind, f.SubmittedBy.ID)
 	} else {
-		q += ` AND v.recommendation IN ('REFER', 'ALERT')`
+		// The movement's copy of the recommendation: with decision IS NULL
+		// it selects the partial index movements_undecided_referred.
+		q += ` AND m.recommendation IN ('REFER', 'ALERT')`
 	}
 	if f.Recommendation != "" {
 		q += ` AND v.recommendation = ?`
@@ -312,10 +314,18 @@ func (v *Vault) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, error) {
 		q += ` AND r.assigned_to = ?`
 		args = append(args, f.AssignedTo)
 	}
+	// Undecided referred cases come from their partial index (the planner
+	// would otherwise take movements_by_decision, which holds every
+	// undecided CLEAR movement too).
+	index := ""
+	if f.SubmittedBy == nil && f.Status != StatusDecided {
+		index = "INDEXED BY movements_undecided_referred"
+	}
+	q = fmt.Sprintf(q, index)
 	if f.Newest {
-		q += ` ORDER BY v.created_at DESC, v.id DESC`
+		q += ` ORDER BY m.at DESC, m.verification_id DESC`
 	} else {
-		q += ` ORDER BY v.created_at, v.id`
+		q += ` ORDER BY m.at, m.verification_id`
 	}
 	if f.Limit <= 0 {
 		f.Limit = 200

@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -57,6 +58,10 @@ type UI struct {
 	log   *slog.Logger
 	now   func() time.Time
 	pages map[string]*template.Template
+
+	reasonsMu    sync.Mutex
+	reasons      []string
+	reasonsUntil time.Time
 }
 
 // Route is one page or action of the review page. The server registers it
