@@ -293,17 +293,7 @@ func (u *UI) fillEvidence(r *http.Request, d *caseData) {
 			docNames = append(docNames, e.Name)
 		}
 	}
-	rank := func(name string) int {
-		light := name
-		if i := strings.LastIndexByte(name, '.'); i >= 0 {
-			light = name[i+1:]
-		}
-		if i := slices.Index(lightOrder, light); i >= 0 {
-			return i
-		}
-		return len(lightOrder)
-	}
-	slices.SortStableFunc(docNames, func(a, b string) int { return rank(a) - rank(b) })
+	docNames = orderDocumentImages(docNames)
 	for _, name := range docNames {
 		e := byName[name]
 		iv := imageView{Name: name, Label: labelOf(name), URL: evidenceURL(v.ID, name)}
@@ -375,6 +365,48 @@ func (u *UI) fillEvidence(r *http.Request, d *caseData) {
 			c.Probe = &d.Fingers[0]
 		}
 	}
+}
+
+// orderDocumentImages sorts image names into one row per side (front,
+// back), the lights in their usual order.
+func orderDocumentImages(names []string) []string {
+	rank := func(name string) int {
+		light := name
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			light = name[i+1:]
+		}
+		if i := slices.Index(lightOrder, light); i >= 0 {
+			return i
+		}
+		return len(lightOrder)
+	}
+	side := func(name string) string {
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			return name[:i]
+		}
+		return ""
+	}
+	slices.SortStableFunc(names, func(a, b string) int {
+		sa, sb := side(a), side(b)
+		if c := sideRank(sa) - sideRank(sb); c != 0 {
+			return c
+		}
+		if c := strings.Compare(sa, sb); c != 0 {
+			return c
+		}
+		return rank(a) - rank(b)
+	})
+	return names
+}
+
+func sideRank(side string) int {
+	switch side {
+	case "", "front":
+		return 0
+	case "back":
+		return 1
+	}
+	return 2
 }
 
 // imageFor finds the image a region was measured on: by side and light

@@ -56,3 +56,12 @@ func FuzzParseReport(f *testing.F) {
 		}
 	})
 }
+
+func TestImagesOrderedBySideThenLight(t *testing.T) {
+	names := []string{"back.uv", "front.ir", "back.white", "front.white", "front.uv", "back.ir"}
+	got := orderDocumentImages(names)
+	want := []string{"front.white", "front.ir", "front.uv", "back.white", "back.ir", "back.uv"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+}
