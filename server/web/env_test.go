@@ -43,51 +43,69 @@ func (referVerifier) Verify(ctx context.Context, sub *server.Submission) (*serve
 	if strings.HasPrefix(sub.Route, "REFER") || strings.HasPrefix(sub.Route, "ALERT") {
 		rec = sub.Route[:5]
 	}
+	// The shape of engine/pipeline.Report's JSON.
+	parsed := map[string]any{
+		"format": "TD3", "valid": false,
+		"lines": []string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"},
+		"fields": map[string]any{
+			"document_number": map[string]any{"value": "L898902C3", "raw": "L898902C3", "valid": false,
+				"span": map[string]int{"line": 1, "start": 0, "end": 9}, "code": "check_digit",
+				"message": "check digit 6 does not match the number (3)", "error_span": map[string]int{"line": 1, "start": 9, "end": 10}},
+			"surname":     map[string]any{"value": "ERIKSSON", "valid": true},
+			"given_names": map[string]any{"value": "ANNA MARIA", "valid": true},
+			"birth_date":  map[string]any{"value": "740812", "date": "1974-08-12", "valid": true},
+		},
+		"errors": []any{map[string]any{"field": "document_number", "code": "check_digit",
+			"message": "check digit 6 does not match the number (3)", "span": map[string]int{"line": 1, "start": 9, "end": 10}}},
+		"warnings": []any{},
+	}
 	report := map[string]any{
 		"recommendation": rec,
 		"reasons": []any{
-			map[string]any{"code": "watchlist.fingerprint", "reason": "fingerprint candidate " + testSubject + " at a false-match rate of 1e-6"},
-			"uv.paper.dullness: the paper fluoresces under UV",
+			map[string]any{"check": "watchlist.fingerprint", "recommendation": "REFER", "text": "fingerprint candidate " + testSubject + " at a false-match rate of 1e-6"},
+			map[string]any{"check": "uv.paper.dullness", "recommendation": "REFER", "text": "the paper fluoresces under UV"},
 		},
 		"checks": []any{
 			map[string]any{"name": "mrz.check_digits", "status": "FAIL", "value": 1, "threshold": "= 0 wrong digits",
 				"reason": "the document number's check digit does not match", "regions": []any{
-					map[string]any{"side": "front", "light": "white", "x": 30, "y": 318, "w": 560, "h": 64}}},
+					map[string]any{"light": "white", "x": 30, "y": 318, "w": 560, "h": 64}}},
 			map[string]any{"name": "uv.paper.dullness", "status": "FAIL", "value": 0.41, "threshold": "<= 0.25",
 				"reason": "the paper fluoresces: optical brighteners", "regions": []any{
-					map[string]any{"side": "front", "light": "uv", "x": 240, "y": 60, "w": 300, "h": 180}}},
+					map[string]any{"light": "uv", "x": 240, "y": 60, "w": 300, "h": 180}},
+				"evidence": []string{"uv.paper.dullness.front.uv.paper"}},
 			map[string]any{"name": "ir.mrz.absorption", "status": "PASS", "value": 0.93, "threshold": ">= 0.6",
 				"reason": "the MRZ ink absorbs infrared", "regions": []any{
-					map[string]any{"side": "front", "light": "ir", "x": 30, "y": 318, "w": 560, "h": 64}}},
+					map[string]any{"light": "ir", "x": 30, "y": 318, "w": 560, "h": 64}}},
 			map[string]any{"name": "ir.photo.absorption", "status": "UNDETERMINED", "value": nil, "threshold": ">= 0.5",
 				"reason": "glare over the photo", "regions": []any{
-					map[string]any{"side": "front", "light": "ir", "x": 40, "y": 60, "w": 150, "h": 190}}},
+					map[string]any{"light": "ir", "x": 40, "y": 60, "w": 150, "h": 190}}},
+			map[string]any{"name": "viz.mrz.consistency", "status": "FAIL", "value": 1, "threshold": "0 fields differing",
+				"reason": `printed fields differ from the MRZ: birth_date printed "1974-08-21", MRZ "1974-08-12"`},
 		},
-		"mrz": map[string]any{
-			"format": "TD3", "valid": false,
-			"lines": []string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"},
-			"fields": map[string]any{
-				"document_number": map[string]any{"value": "L898902C3", "raw": "L898902C3", "valid": false,
-					"span": map[string]int{"line": 1, "start": 0, "end": 9}, "code": "check_digit",
-					"message": "check digit 6 does not match the number (3)", "error_span": map[string]int{"line": 1, "start": 9, "end": 10}},
-				"surname":     map[string]any{"value": "ERIKSSON", "valid": true},
-				"given_names": map[string]any{"value": "ANNA MARIA", "valid": true},
-				"birth_date":  map[string]any{"value": "740812", "date": "1974-08-12", "valid": true},
-			},
-			"errors": []any{map[string]any{"field": "document_number", "code": "check_digit",
-				"message": "check digit 6 does not match the number (3)", "span": map[string]int{"line": 1, "start": 9, "end": 10}}},
-		},
-		"printed": map[string]any{"surname": "ERIKSSON", "given_names": "ANNA MARIA", "document_number": "L898902C3", "birth_date": "1974-08-21"},
+		"mrz": map[string]any{"found": true, "format": "TD3", "valid": false,
+			"lines": parsed["lines"], "read": []string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO74O8122F1204159ZE184226B<<<<<10"},
+			"corrections":    []any{map[string]any{"Line": 1, "Column": 15, "From": 'O', "To": '0', "Field": 7, "Reason": "character_class"}},
+			"min_confidence": 0.41, "mean_confidence": 0.97, "light": "white", "parsed": parsed},
+		"document": map[string]any{"model": "uto-passport", "revision": 2, "identified": "by the MRZ"},
 		"watchlist": map[string]any{
-			"fingerprints": []any{map[string]any{"subject": testSubject, "score": 61.5, "fmr": 1e-6,
-				"fingers": []any{map[string]any{"probe": 0, "position": "right-index", "score": 61.5,
-					"pairs": []any{map[string]any{"probe": map[string]int{"x": 100, "y": 120}, "candidate": map[string]int{"x": 104, "y": 118}}}}}}},
+			"fingerprints": map[string]any{
+				"fingers":   []any{map[string]any{"position": "right-index", "source": "image", "minutiae": 41, "quality": 63}},
+				"templates": 1, "mode": "two-stage", "hit_rule": "FMR <= 1e-4",
+				"candidates": []any{map[string]any{"subject": testSubject, "score": 61.5, "fmr": 1e-6, "expected_false_matches": 1e-6, "hit": true,
+					"fingers": []any{map[string]any{"probe": 0, "position": 2, "score": 61.5,
+						"pairs": []any{map[string]any{"probe": map[string]int{"x": 100, "y": 120}, "candidate": map[string]int{"x": 104, "y": 118}}}}}}}},
 			"documents": []any{},
-			"persons": []any{map[string]any{"person": map[string]any{"ref": testSubject, "list": "trafficker",
-				"names": []any{map[string]any{"primary": "ERIKSON", "secondary": "ANNA"}}}, "score": 0.91,
-				"reason": "name ERIKSON is close to ERIKSSON; birth year equal"}},
+			"persons": []any{map[string]any{"ref": testSubject, "list": "trafficker", "name": "ERIKSON, ANNA", "score": 0.91, "name_score": 0.88,
+				"reason": "name ERIKSON is close to ERIKSSON; birth year equal", "listed": "recruits domestic workers with forged job offers"}},
 		},
-		"stages": map[string]any{"mrz": map[string]any{"status": "done", "duration_ms": 41}},
+		"stages": []any{
+			map[string]any{"name": "mrz", "status": "done", "ms": 41.2},
+			map[string]any{"name": "fingerprints.search", "status": "done", "ms": 12.5},
+			map[string]any{"name": "watchlist.persons", "status": "timeout", "ms": 250, "error": "time limit of 250ms reached"},
+		},
+		"versions": map[string]any{"policy": "default", "profiles": []any{map[string]any{"id": "uto-passport", "revision": 2}},
+			"watchlists": []any{map[string]any{"list": "fingerprints", "entries": 1, "version": "3"}}},
+		"elapsed_ms": 212.4,
 	}
 	b, err := json.Marshal(report)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,15 +17,21 @@ import (
 
 type reportView struct {
 	Recommendation string
-	Reasons        []string
-	Checks         []checkView
-	MRZ            *mrzView
-	Compare        []compareRow
-	Fingerprints   []candidateView
-	Documents      []hitView
-	Persons        []hitView
-	Stages         []stageView
-	Versions       []kv
+	// Document is the profile the document was checked against; Elapsed
+	// the verification's time.
+	Document string
+	Elapsed  string
+	// Fingers are the submitted fingers as the search read them.
+	Fingers      []kv
+	Reasons      []string
+	Checks       []checkView
+	MRZ          *mrzView
+	Compare      []compareRow
+	Fingerprints []candidateView
+	Documents    []hitView
+	Persons      []hitView
+	Stages       []stageView
+	Versions     []kv
 	// Unread lists top-level parts of the report the page does not know.
 	Unread []string
 }
@@ -58,6 +65,7 @@ func (c checkView) Failing() bool {
 type mrzChar struct {
 	C     string
 	Error string // the message when this position is in error
+	Fixed string // how the reader corrected this position
 }
 
 type mrzLine struct {
@@ -76,12 +84,16 @@ type mrzField struct {
 }
 
 type mrzView struct {
-	Format   string
-	Valid    *bool
-	Lines    []mrzLine
-	Errors   []mrzError
-	Warnings []string
-	Fields   []mrzField
+	Format string
+	Valid  *bool
+	// NotFound says why the zone was not read (nil reader result: "").
+	NotFound    string
+	Corrections []string
+	Confidence  string
+	Lines       []mrzLine
+	Errors      []mrzError
+	Warnings    []string
+	Fields      []mrzField
 }
 
 type compareRow struct {
@@ -104,9 +116,14 @@ type candidateView struct {
 	Subject string
 	Score   string
 	FMR     string
-	Fingers []fingerView
-	Reason  string
-	Record  *recordView
+	// Hit is set when the candidate meets the search's hit rule;
+	// Expected is how many unrelated templates of the gallery would score
+	// as high by chance.
+	Hit      bool
+	Expected string
+	Fingers  []fingerView
+	Reason   string
+	Record   *recordView
 	// Probe is the probe finger's evidence (filled by the case page) and
 	// ProbePairs the matched minutiae to ring on it.
 	Probe      *evidenceView
@@ -130,7 +147,7 @@ type hitView struct {
 }
 
 type stageView struct {
-	Name, Status, Duration string
+	Name, Status, Duration, Error string
 }
 
 func parseReport(raw []byte) (*reportView, error) {
@@ -143,7 +160,22 @@ func parseReport(raw []byte) (*reportView, error) {
 	rv := &reportView{Recommendation: str(m["recommendation"])}
 	known := map[string]bool{"recommendation": true, "reasons": true, "checks": true, "mrz": true, "watchlist": true,
 		"printed": true, "viz": true, "printed_fields": true, "stages": true, "timing": true, "timings": true, "versions": true,
-		"id": true, "evidence": true}
+		"id": true, "evidence": true, "document": true, "elapsed_ms": true}
+	if d := obj(m["document"]); d != nil {
+		rv.Document = firstStr(d, "model", "profile")
+		if rev := num(d["revision"]); rev != "" && rv.Document != "" {
+			rv.Document += " revision " + rev
+		}
+		if how := str(d["identified"]); how != "" {
+			if rv.Document == "" {
+				rv.Document = "no profile"
+			}
+			rv.Document += " (" + how + ")"
+		}
+	}
+	if e := num(m["elapsed_ms"]); e != "" {
+		rv.Elapsed = e + " ms"
+	}
 	for _, r := range list(m["reasons"]) {
 		if s := reasonText(r); s != "" {
 			rv.Reasons = append(rv.Reasons, s)
@@ -181,10 +213,13 @@ func parseReport(raw []byte) (*reportView, error) {
 		rv.MRZ = parseMRZ(mm)
 	}
 	for _, k := range []string{"printed", "viz", "printed_fields"} {
-		if p := obj(m[k]); p != nil {
-			rv.Compare = comparePrinted(p, rv.MRZ)
+		if m[k] != nil {
+			rv.Compare = comparePrinted(m[k], rv.MRZ)
 			break
 		}
+	}
+	if rv.Compare == nil {
+		rv.Compare = compareFromCheck(rv.Checks, rv.MRZ)
 	}
 	if wl := obj(m["watchlist"]); wl != nil {
 		parseWatchlist(wl, rv)
@@ -208,13 +243,13 @@ func parseReport(raw []byte) (*reportView, error) {
 					continue
 				}
 				rv.Stages = append(rv.Stages, stageView{Name: firstStr(o, "name", "stage"), Status: str(o["status"]),
-					Duration: durationText(o["duration_ms"], o["ms"], o["duration"])})
+					Duration: durationText(o["duration_ms"], o["ms"], o["duration"]), Error: str(o["error"])})
 			}
 		}
 	}
 	if vs := obj(m["versions"]); vs != nil {
 		for _, k := range sortedKeys(vs) {
-			rv.Versions = append(rv.Versions, kv{k, scalar(vs[k])})
+			rv.Versions = append(rv.Versions, kv{fieldLabel(k), describe(vs[k])})
 		}
 	}
 	for _, k := range sortedKeys(m) {
@@ -225,10 +260,34 @@ func parseReport(raw []byte) (*reportView, error) {
 	return rv, nil
 }
 
-func parseMRZ(mm map[string]any) *mrzView {
-	v := &mrzView{Format: str(mm["format"])}
+// parseMRZ reads the MRZ part: either the parse itself (format, valid,
+// lines, fields, errors) or the reader's result around it (found, lines,
+// corrections, confidences, with the parse under "parsed").
+func parseMRZ(reader map[string]any) *mrzView {
+	mm := reader
+	if p := obj(reader["parsed"]); p != nil {
+		mm = p
+	}
+	v := &mrzView{Format: firstStr(mm, "format")}
+	if v.Format == "" {
+		v.Format = str(reader["format"])
+	}
 	if b, ok := mm["valid"].(bool); ok {
 		v.Valid = &b
+	} else if b, ok := reader["valid"].(bool); ok {
+		v.Valid = &b
+	}
+	if found, ok := reader["found"].(bool); ok && !found {
+		v.NotFound = firstStr(reader, "reason")
+		if v.NotFound == "" {
+			v.NotFound = "not found"
+		}
+	}
+	if c := num(reader["min_confidence"]); c != "" {
+		v.Confidence = c
+	}
+	if list(mm["lines"]) == nil && list(reader["lines"]) != nil {
+		mm = mergeLines(mm, reader)
 	}
 	lines := list(mm["lines"])
 	if len(lines) == 0 {
@@ -300,6 +359,20 @@ func parseMRZ(mm map[string]any) *mrzView {
 			}
 		}
 	}
+	for _, c := range list(reader["corrections"]) {
+		cm := obj(c)
+		if cm == nil {
+			continue
+		}
+		li, col := int(float(anyOf(cm, "Line", "line"))), int(float(anyOf(cm, "Column", "column")))
+		from, to := charOf(anyOf(cm, "From", "from")), charOf(anyOf(cm, "To", "to"))
+		why := scalar(anyOf(cm, "Reason", "reason"))
+		text := fmt.Sprintf("line %d, position %d: %s read as %s (%s)", li+1, col+1, to, from, strings.ReplaceAll(why, "_", " "))
+		v.Corrections = append(v.Corrections, text)
+		if li >= 0 && li < len(v.Lines) && col >= 0 && col < len(v.Lines[li].Chars) {
+			v.Lines[li].Chars[col].Fixed = "corrected: " + text
+		}
+	}
 	for _, w := range list(mm["warnings"]) {
 		if wm := obj(w); wm != nil {
 			v.Warnings = append(v.Warnings, firstStr(wm, "message", "code"))
@@ -343,10 +416,34 @@ func fieldLabel(s string) string {
 
 // comparePrinted pairs the fields read from the printed page (the visual
 // inspection zone) with the MRZ's.
-func comparePrinted(p map[string]any, mrz *mrzView) []compareRow {
-	fields := p
-	if f := obj(p["fields"]); f != nil {
+func comparePrinted(in any, mrz *mrzView) []compareRow {
+	fields := obj(in)
+	if f := obj(fields["fields"]); f != nil {
 		fields = f
+	}
+	// A list of readings, as the printed-field reader makes them:
+	// [{"field", "text", "confidence"}].
+	readings := list(in)
+	if readings == nil && fields != nil {
+		readings = list(fields["readings"])
+	}
+	if readings != nil {
+		fields = map[string]any{}
+		for _, r := range readings {
+			rm := obj(r)
+			name := str(rm["field"])
+			if name == "" {
+				continue
+			}
+			if a, ok := vizAliases[name]; ok {
+				name = a
+			}
+			row := map[string]any{"printed": firstStr(rm, "text", "printed", "value")}
+			if c := num(rm["confidence"]); c != "" {
+				row["note"] = "read with confidence " + c
+			}
+			fields[name] = row
+		}
 	}
 	mrzValues := map[string]string{}
 	if mrz != nil {
@@ -409,7 +506,7 @@ func parseWatchlist(wl map[string]any, rv *reportView) {
 			continue
 		}
 		cv := candidateView{Rank: i + 1, Subject: firstStr(cm, "subject", "id"), Score: num(cm["score"]), FMR: fmrText(cm["fmr"]),
-			Reason: firstStr(cm, "reason", "listed_for")}
+			Reason: firstStr(cm, "reason", "listed_for"), Hit: truth(cm["hit"]), Expected: num(cm["expected_false_matches"])}
 		for _, f := range list(cm["fingers"]) {
 			fm := obj(f)
 			if fm == nil {
@@ -431,6 +528,25 @@ func parseWatchlist(wl map[string]any, rv *reportView) {
 		}
 		rv.Fingerprints = append(rv.Fingerprints, cv)
 	}
+	if fp := obj(wl["fingerprints"]); fp != nil {
+		for _, f := range list(fp["fingers"]) {
+			fm := obj(f)
+			if fm == nil {
+				continue
+			}
+			what := firstStr(fm, "source")
+			if n := num(fm["minutiae"]); n != "" {
+				what += ", " + n + " minutiae"
+			}
+			if q := num(fm["quality"]); q != "" {
+				what += ", quality " + q
+			}
+			if e := str(fm["error"]); e != "" {
+				what += ": " + e
+			}
+			rv.Fingers = append(rv.Fingers, kv{scalar(fm["position"]), strings.TrimPrefix(what, ", ")})
+		}
+	}
 	for _, d := range section("documents", "document", "lost_stolen") {
 		dm := obj(d)
 		if dm == nil {
@@ -440,7 +556,7 @@ func parseWatchlist(wl map[string]any, rv *reportView) {
 		if entry == nil {
 			entry = dm
 		}
-		h := hitView{Title: "Document " + firstStr(entry, "number", "document_number"), Reason: firstStr(dm, "description", "reason", "describe")}
+		h := hitView{Title: "Document " + firstStr(entry, "number", "document_number"), Reason: firstStr(dm, "text", "description", "describe")}
 		if h.Reason == "" {
 			h.Reason = str(entry["reason"])
 		}
@@ -472,6 +588,10 @@ func parseWatchlist(wl map[string]any, rv *reportView) {
 		}
 		rec := recordFrom(person)
 		rec.Names = names
+		if listed := firstStr(pm, "listed"); listed != "" || sameMap(person, pm) {
+			// A flat hit: "reason" explains the match, "listed" the listing.
+			rec.Reason = listed
+		}
 		h.Record = rec
 		if s := num(pm["name_score"]); s != "" {
 			h.Details = append(h.Details, kv{"Name score", s})
@@ -636,4 +756,112 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// mergeLines gives a parse without lines the reader's lines.
+func mergeLines(parsed, reader map[string]any) map[string]any {
+	out := make(map[string]any, len(parsed)+1)
+	for k, v := range parsed {
+		out[k] = v
+	}
+	out["lines"] = reader["lines"]
+	return out
+}
+
+func anyOf(m map[string]any, keys ...string) any {
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// charOf reads a corrected character: a byte as a number (Go's default
+// JSON of a byte field) or a one-letter string; 0 is "nothing".
+func charOf(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	n := int(float(v))
+	if n <= 0 || n > 126 {
+		return "nothing"
+	}
+	return strconv.Quote(string(rune(n)))
+}
+
+// describe writes a loose value in words: objects as "key value, ...",
+// lists joined by "; ".
+func describe(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		var parts []string
+		for _, k := range sortedKeys(x) {
+			if s := describe(x[k]); s != "" {
+				parts = append(parts, k+" "+s)
+			}
+		}
+		return strings.Join(parts, ", ")
+	case []any:
+		var parts []string
+		for _, e := range x {
+			if s := describe(e); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	return scalar(v)
+}
+
+// vizAliases are the names the printed-field reader uses for MRZ fields.
+var vizAliases = map[string]string{"code": "issuing_state", "type": "document_code", "number": "document_number"}
+
+// vizDiffRe finds the differences the viz.mrz.consistency check lists in
+// its reason: `surname printed "X", MRZ "Y"`.
+var vizDiffRe = regexp.MustCompile(`([a-z_]+) printed "((?:[^"\\]|\\.)*)", MRZ "((?:[^"\\]|\\.)*)"`)
+
+// compareFromCheck builds the printed-vs-MRZ table from the consistency
+// check's reason, for reports that carry no readings of the printed page.
+func compareFromCheck(checks []checkView, mrz *mrzView) []compareRow {
+	for _, c := range checks {
+		if c.Name != "viz.mrz.consistency" || (c.Status != "FAIL" && c.Status != "PASS") {
+			continue
+		}
+		var rows []compareRow
+		for _, m := range vizDiffRe.FindAllStringSubmatch(c.Reason, -1) {
+			printed, _ := strconv.Unquote(`"` + m[2] + `"`)
+			inMRZ, _ := strconv.Unquote(`"` + m[3] + `"`)
+			no := false
+			rows = append(rows, compareRow{Field: fieldLabel(m[1]), Printed: printed, MRZ: inMRZ, Agree: &no})
+		}
+		if c.Status == "PASS" {
+			if i := strings.LastIndexByte(c.Reason, '('); i >= 0 && strings.HasSuffix(c.Reason, ")") {
+				for _, f := range strings.Split(c.Reason[i+1:len(c.Reason)-1], ", ") {
+					name := f
+					if a, ok := vizAliases[f]; ok {
+						name = a
+					}
+					yes := true
+					row := compareRow{Field: fieldLabel(f), Agree: &yes, Note: "as in the MRZ"}
+					if mrz != nil {
+						for _, mf := range mrz.Fields {
+							if mf.Name == name {
+								row.MRZ = mf.Value
+							}
+						}
+					}
+					rows = append(rows, row)
+				}
+			}
+		}
+		return rows
+	}
+	return nil
+}
+
+// sameMap reports whether a and b are the same map (a flat hit whose
+// person fields sit beside the hit's own).
+func sameMap(a, b map[string]any) bool {
+	return a != nil && b != nil && fmt.Sprintf("%p", a) == fmt.Sprintf("%p", b)
 }

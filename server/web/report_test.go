@@ -65,3 +65,45 @@ func TestImagesOrderedBySideThenLight(t *testing.T) {
 		t.Fatalf("order %v, want %v", got, want)
 	}
 }
+
+// TestPrintedFieldsShapes: the printed-vs-MRZ table from a map of fields,
+// from a list of readings (the printed-field reader's shape), and from the
+// consistency check's reason when the report has no readings.
+func TestPrintedFieldsShapes(t *testing.T) {
+	const mrzPart = `"mrz":{"parsed":{"lines":["P<UTOERIKSSON<<ANNA"],"fields":{"surname":{"value":"ERIKSSON","valid":true},"birth_date":{"value":"740812","date":"1974-08-12","valid":true},"issuing_state":{"value":"UTO","valid":true}}}}`
+	for _, c := range []struct {
+		name, report string
+		want         []string // field|printed|mrz|agree
+	}{
+		{"map", `{` + mrzPart + `,"printed":{"surname":"ERIKSON","birth_date":{"printed":"1974-08-12"}}}`,
+			[]string{"Surname|ERIKSON|ERIKSSON|false", "Birth date|1974-08-12|1974-08-12|true"}},
+		{"readings", `{` + mrzPart + `,"viz":[{"field":"surname","text":"ERIKSSON","confidence":0.9},{"field":"code","text":"UTO"}]}`,
+			[]string{"Issuing state|UTO|UTO|true", "Surname|ERIKSSON|ERIKSSON|true"}},
+		{"check", `{` + mrzPart + `,"checks":[{"name":"viz.mrz.consistency","status":"FAIL","reason":"printed fields differ from the MRZ: surname printed \"ERIK\\\"SON\", MRZ \"ERIKSSON\"; sex printed \"M\", MRZ \"F\""}]}`,
+			[]string{`Surname|ERIK"SON|ERIKSSON|false`, "Sex|M|F|false"}},
+		{"check passed", `{` + mrzPart + `,"checks":[{"name":"viz.mrz.consistency","status":"PASS","reason":"2 printed fields agree with the MRZ (surname, code)"}]}`,
+			[]string{"Surname||ERIKSSON|true", "Code||UTO|true"}},
+	} {
+		rv, err := parseReport([]byte(c.report))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var got []string
+		for _, r := range rv.Compare {
+			got = append(got, r.Field+"|"+r.Printed+"|"+r.MRZ+"|"+fmtBool(r.Agree))
+		}
+		if strings.Join(got, ";") != strings.Join(c.want, ";") {
+			t.Errorf("%s: rows %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "?"
+	}
+	if *b {
+		return "true"
+	}
+	return "false"
+}

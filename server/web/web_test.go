@@ -164,7 +164,10 @@ func TestCaseDecisionRules(t *testing.T) {
 	for _, want := range []string{
 		`class="region fail"`, `<mark title="Document number: check digit 6 does not match the number (3)">6</mark>`,
 		"recruits domestic workers with forged job offers", "1974-08-21", `/ui/cases/` + id + `/enrolled/` + testSubject,
-		`<span class="st fail">invalid</span>`, `<circle cx="100" cy="120" r="9" class="pair-ring"`, "Off-load", "Seize the document", "Hand over to the anti-trafficking unit", `name="comment"`,
+		`<span class="st fail">invalid</span>`, `<circle cx="100" cy="120" r="9" class="pair-ring"`,
+		`<span class="badge alert">HIT</span>`, "uto-passport revision 2 (by the MRZ)", "timeout: time limit of 250ms reached",
+		`<span class="fixed" title="corrected: line 2, position 16: &#34;0&#34; read as &#34;O&#34; (character class)">0</span>`,
+		"right-index</dt><dd>image, 41 minutiae, quality 63", "Why it matched:</strong> name ERIKSON is close", "Off-load", "Seize the document", "Hand over to the anti-trafficking unit", `name="comment"`,
 	} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("case page lacks %q", want)
