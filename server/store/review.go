@@ -69,7 +69,9 @@ func (v *Vault) reviewable(ctx context.Context, tx *sql.Tx, id string) error {
 }
 
 // Assign gives a referred case to a supervisor or chief (to, by id), or
-// takes it back to the open queue (to 0), and audits it.
+// takes it back to the open queue (to 0), and audits it. An escalated case
+// given to anyone but a chief is no longer escalated: the chief has handed
+// it back (the escalation stays in the audit log and its note is kept).
 func (v *Vault) Assign(ctx context.Context, id string, to int64, by Actor, where Where) error {
 	var toAcc Account
 	if to != 0 {
@@ -96,6 +98,16 @@ func (v *Vault) Assign(ctx context.Context, id string, to int64, by Actor, where
 			return fmt.Errorf("store: assign %s: %w", id, err)
 		}
 		d := map[string]string{"to": ""}
+		if toAcc.Role != RoleChief {
+			res, err := tx.ExecContext(ctx, `UPDATE review_cases SET escalated_to = NULL, escalated_at = NULL
+				WHERE verification_id = ? AND escalated_at IS NOT NULL`, id)
+			if err != nil {
+				return fmt.Errorf("store: assign %s: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				d["escalation"] = "ended"
+			}
+		}
 		if to != 0 {
 			d["to"] = toAcc.Name
 			d["to_id"] = strconv.FormatInt(to, 10)

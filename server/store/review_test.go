@@ -257,6 +257,16 @@ func TestReviewQueueAssignEscalateDecide(t *testing.T) {
 		r.EscalationNote != "same person as last week?" || r.AssignedTo.Name != "chief" {
 		t.Fatalf("review of escalated case: %+v, %v", r, err)
 	}
+	// The chief hands the case back to a supervisor and takes it again.
+	if err := v.Assign(ctx, b, sup.ID, chief.Actor(), Where{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := v.ReviewOf(ctx, b); r.Status != StatusAssigned || r.EscalatedTo != nil || r.EscalationNote != "same person as last week?" {
+		t.Fatalf("handed back: %+v", r)
+	}
+	if err := v.Escalate(ctx, b, chief.ID, "back to you after all", sup, Where{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := v.RecordDecision(ctx, b, Decision{Outcome: DecisionOffloaded, Actions: []string{"handed_to_anti_trafficking"},
 		Comment: "travelling with a recruiter", Actor: chief.Actor()}); err != nil {
 		t.Fatal(err)
@@ -287,7 +297,7 @@ func TestReviewQueueAssignEscalateDecide(t *testing.T) {
 	for _, e := range tl {
 		actions = append(actions, e.Action)
 	}
-	if !slices.Equal(actions, []string{"verification.create", "review.escalate", "movement.decide"}) {
+	if !slices.Equal(actions, []string{"verification.create", "review.escalate", "review.assign", "review.escalate", "movement.decide"}) {
 		t.Fatalf("timeline %v", actions)
 	}
 	if rep, err := db.VerifyAudit(ctx, nil, nil); err != nil || !rep.Intact() {

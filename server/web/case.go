@@ -514,6 +514,9 @@ func (u *UI) timeline(r *http.Request, v *store.Verification, rv store.Review) (
 			} else {
 				te.Detail = "to " + e.Details["to"]
 			}
+			if e.Details["escalation"] == "ended" {
+				te.What = "Handed back from the escalation"
+			}
 		case "review.escalate":
 			te.Detail = "to " + e.Details["to"]
 			te.Note = rv.EscalationNote
