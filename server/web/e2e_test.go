@@ -95,7 +95,11 @@ func TestReviewPageEndToEnd(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("lang", "en-GB"),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The whole browser session is bounded: a browser that hangs fails the
+	// test instead of holding make test until its time limit.
+	whole, cancelWhole := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancelWhole()
+	actx, cancelAlloc := chromedp.NewExecAllocator(whole, opts...)
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	defer cancel()
