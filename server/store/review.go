@@ -29,6 +29,10 @@ const (
 // ReviewStatuses lists the review states.
 var ReviewStatuses = []string{StatusOpen, StatusAssigned, StatusEscalated, StatusDecided}
 
+// ErrNotChief is returned when a case is escalated to an account that is
+// not a chief's live account.
+var ErrNotChief = errors.New("store: escalations go to a chief's live account")
+
 // ErrNotReviewable is returned for review actions on a CLEAR verification
 // (only REFER and ALERT cases are reviewed) or on a decided one.
 var ErrNotReviewable = errors.New("store: the case is not open for review")
@@ -126,7 +130,7 @@ func (v *Vault) Escalate(ctx context.Context, id string, to int64, note string, 
 		return err
 	}
 	if chief.Role != RoleChief || chief.Disabled {
-		return fmt.Errorf("store: escalate: %q is not a chief's live account", chief.Name)
+		return fmt.Errorf("%w: %q", ErrNotChief, chief.Name)
 	}
 	if strings.TrimSpace(note) == "" {
 		return errors.New("store: escalate: a note is required")

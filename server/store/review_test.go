@@ -243,8 +243,8 @@ func TestReviewQueueAssignEscalateDecide(t *testing.T) {
 	if got := ids(QueueFilter{Status: StatusOpen}); !slices.Equal(got, []string{b, d}) {
 		t.Fatalf("open: %v", got)
 	}
-	if err := v.Escalate(ctx, b, sup.ID, "look at this", sup, Where{}); err == nil {
-		t.Fatal("escalated to a supervisor")
+	if err := v.Escalate(ctx, b, sup.ID, "look at this", sup, Where{}); !errors.Is(err, ErrNotChief) {
+		t.Fatalf("escalated to a supervisor: %v", err)
 	}
 	if err := v.Escalate(ctx, b, chief.ID, "", sup, Where{}); err == nil {
 		t.Fatal("escalated without a note")

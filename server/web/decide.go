@@ -104,7 +104,7 @@ func (u *UI) handleEscalate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := u.vault.Escalate(r.Context(), v.ID, to, note, me, where(r)); err != nil {
-		if !errors.Is(err, store.ErrNotReviewable) && !errors.Is(err, store.ErrAccountNotFound) && strings.Contains(err.Error(), "not a chief") {
+		if errors.Is(err, store.ErrNotChief) {
 			u.fail(w, r, http.StatusBadRequest, "Escalate to a chief's account.")
 			return
 		}

@@ -575,9 +575,9 @@ func parseWatchlist(wl map[string]any, rv *reportView) {
 		if pm == nil {
 			continue
 		}
-		person := obj(pm["person"])
+		person, flat := obj(pm["person"]), false
 		if person == nil {
-			person = pm
+			person, flat = pm, true
 		}
 		h := hitView{Score: num(pm["score"]), Reason: str(pm["reason"]), Ref: firstStr(person, "ref"), PersonID: int64(float(person["id"]))}
 		names := personNames(person)
@@ -588,7 +588,7 @@ func parseWatchlist(wl map[string]any, rv *reportView) {
 		}
 		rec := recordFrom(person)
 		rec.Names = names
-		if listed := firstStr(pm, "listed"); listed != "" || sameMap(person, pm) {
+		if listed := firstStr(pm, "listed"); listed != "" || flat {
 			// A flat hit: "reason" explains the match, "listed" the listing.
 			rec.Reason = listed
 		}
@@ -858,10 +858,4 @@ func compareFromCheck(checks []checkView, mrz *mrzView) []compareRow {
 		return rows
 	}
 	return nil
-}
-
-// sameMap reports whether a and b are the same map (a flat hit whose
-// person fields sit beside the hit's own).
-func sameMap(a, b map[string]any) bool {
-	return a != nil && b != nil && fmt.Sprintf("%p", a) == fmt.Sprintf("%p", b)
 }

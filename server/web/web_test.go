@@ -206,6 +206,12 @@ func TestCaseDecisionRules(t *testing.T) {
 	if res := sup.do("POST", "/ui/cases/"+id+"/decision", dec, nil); res.Code != http.StatusBadRequest {
 		t.Fatalf("decision without a comment: %d", res.Code)
 	}
+	if res := sup.do("POST", "/ui/cases/"+id+"/escalate", url.Values{"csrf": {csrf}, "chief": {itoa(e.sup2.ID)}, "note": {"x"}}, nil); res.Code != http.StatusBadRequest {
+		t.Fatalf("escalation to a supervisor: %d", res.Code)
+	}
+	if res := sup.do("POST", "/ui/cases/"+id+"/escalate", url.Values{"csrf": {csrf}, "chief": {itoa(e.chief.ID)}, "note": {"  "}}, nil); res.Code != http.StatusBadRequest {
+		t.Fatalf("escalation without a note: %d", res.Code)
+	}
 	// Escalated: the supervisor may no longer decide, the chief may.
 	if res := sup.do("POST", "/ui/cases/"+id+"/escalate", url.Values{"csrf": {csrf}, "chief": {itoa(e.chief.ID)}, "note": {"fingerprint and name hit together"}}, nil); res.Code != http.StatusSeeOther {
 		t.Fatalf("escalate: %d %s", res.Code, res.Body)
