@@ -117,6 +117,10 @@ type Config struct {
 	// Workers is the number of image stages that run at once, across all
 	// verifications (default GOMAXPROCS).
 	Workers int
+	// Searches is the number of fingerprint 1:N searches that run at once
+	// (default 1): each search already spreads over every core, so more at
+	// once only makes each slower, until all run out of time together.
+	Searches int
 	// FingerprintFPIR is the hit rule (0: DefaultFingerprintFPIR).
 	FingerprintFPIR float64
 	// FingerprintCandidates is how many candidates a report lists
@@ -130,10 +134,11 @@ type Config struct {
 // documents and watchlists can be replaced while it runs (SetDocuments,
 // SetWatchlists): a verification uses the ones it started with.
 type Pipeline struct {
-	cfg   Config
-	slots chan struct{}
-	docs  atomic.Pointer[Documents]
-	lists atomic.Pointer[Watchlists]
+	cfg      Config
+	slots    chan struct{} // image stages
+	searches chan struct{} // fingerprint searches
+	docs     atomic.Pointer[Documents]
+	lists    atomic.Pointer[Watchlists]
 }
 
 // New returns a pipeline.
@@ -151,13 +156,16 @@ func New(cfg Config) *Pipeline {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if cfg.Searches <= 0 {
+		cfg.Searches = 1
+	}
 	if cfg.FingerprintFPIR <= 0 {
 		cfg.FingerprintFPIR = DefaultFingerprintFPIR
 	}
 	if cfg.FingerprintCandidates <= 0 {
 		cfg.FingerprintCandidates = 3
 	}
-	p := &Pipeline{cfg: cfg, slots: make(chan struct{}, cfg.Workers)}
+	p := &Pipeline{cfg: cfg, slots: make(chan struct{}, cfg.Workers), searches: make(chan struct{}, cfg.Searches)}
 	p.SetDocuments(cfg.Documents)
 	p.SetWatchlists(cfg.Watchlists)
 	return p
@@ -308,30 +316,29 @@ func (p *Pipeline) Verify(ctx context.Context, req Request) (*Report, error) {
 	return rep, nil
 }
 
-// acquire takes a slot of the image pool, or gives up when ctx ends.
-func (p *Pipeline) acquire(ctx context.Context) error {
+// acquire takes a slot of a pool, or gives up when ctx ends.
+func acquire(ctx context.Context, pool chan struct{}) error {
 	select {
-	case p.slots <- struct{}{}:
+	case pool <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-func (p *Pipeline) release() { <-p.slots }
-
 // errTimeout is a stage's own time limit running out.
 var errTimeout = errors.New("time limit reached")
 
 // runStage runs fn under the stage's time limit. fn runs in a goroutine of
 // its own, so that a stage that does not watch its context still cannot
-// hold the verification past its limit; its result is then dropped. With
-// heavy set, fn first waits for a slot of the image pool (the wait does
-// not count against the limit) and holds it until it really returns.
-func runStage[T any](ctx context.Context, p *Pipeline, name string, limit time.Duration, heavy bool, fn func(ctx context.Context) (T, error)) (T, Stage, error) {
+// hold the verification past its limit; its result is then dropped. With a
+// pool, fn first waits for a slot of it (the wait does not count against
+// the limit) and holds it until it really returns.
+func runStage[T any](ctx context.Context, pool chan struct{}, name string, limit time.Duration, fn func(ctx context.Context) (T, error)) (T, Stage, error) {
 	var zero T
+	heavy := pool != nil
 	if heavy {
-		if err := p.acquire(ctx); err != nil {
+		if err := acquire(ctx, pool); err != nil {
 			return zero, Stage{Name: name, Status: StageFailed, Error: err.Error()}, err
 		}
 	}
@@ -345,7 +352,7 @@ func runStage[T any](ctx context.Context, p *Pipeline, name string, limit time.D
 	go func() {
 		defer func() {
 			if heavy {
-				p.release()
+				<-pool
 			}
 			if r := recover(); r != nil {
 				done <- out{err: fmt.Errorf("panic: %v", r)}

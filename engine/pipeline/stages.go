@@ -116,7 +116,7 @@ func (p *Pipeline) readMRZ(ctx context.Context, req Request, addStage func(Stage
 	if req.Evidence != NoEvidence {
 		opts = append(opts, ocr.WithEvidence())
 	}
-	res, st, err := runStage(ctx, p, "mrz", p.cfg.Limits.MRZ, true, func(ctx context.Context) (*ocr.Result, error) {
+	res, st, err := runStage(ctx, p.slots, "mrz", p.cfg.Limits.MRZ, func(ctx context.Context) (*ocr.Result, error) {
 		return readCapture(ctx, p.cfg.Reader, req.Capture, opts...)
 	})
 	addStage(st)
@@ -174,7 +174,7 @@ func (p *Pipeline) checkDocument(ctx context.Context, req Request, docs *Documen
 		q := read.res.Quad
 		in.MRZQuad, in.MRZSide = &q, read.res.Side
 	}
-	res, st, err := runStage(ctx, p, "document", p.cfg.Limits.Document, true, func(ctx context.Context) (*docauth.Result, error) {
+	res, st, err := runStage(ctx, p.slots, "document", p.cfg.Limits.Document, func(ctx context.Context) (*docauth.Result, error) {
 		return docs.Checker.Check(ctx, in)
 	})
 	addStage(st)
@@ -219,7 +219,10 @@ func (p *Pipeline) fingerprints(ctx context.Context, req Request, lists *Watchli
 		probes  []fpwatch.Probe
 		reports []FingerReport
 	}
-	ex, st, err := runStage(ctx, p, "fingerprints.extract", p.cfg.Limits.Fingerprints, false, func(ctx context.Context) (extracted, error) {
+	// One slot of the image pool for the stage; the fingers of one
+	// traveller are extracted side by side within it (tens of
+	// milliseconds each).
+	ex, st, err := runStage(ctx, p.slots, "fingerprints.extract", p.cfg.Limits.Fingerprints, func(ctx context.Context) (extracted, error) {
 		views := make([][]fpwatch.Probe, len(req.Fingers))
 		reps := make([]FingerReport, len(req.Fingers))
 		var wg sync.WaitGroup
@@ -228,12 +231,7 @@ func (p *Pipeline) fingerprints(ctx context.Context, req Request, lists *Watchli
 			go func() {
 				defer wg.Done()
 				reps[i] = FingerReport{Position: f.Position.String()}
-				if err := p.acquire(ctx); err != nil {
-					reps[i].Error = err.Error()
-					return
-				}
 				ts, source, q, err := FingerTemplates(f.Data, f.PPI)
-				p.release()
 				reps[i].Source, reps[i].Quality = source, q
 				if err != nil {
 					reps[i].Error = err.Error()
@@ -294,7 +292,7 @@ func (p *Pipeline) fingerprints(ctx context.Context, req Request, lists *Watchli
 		probes = probes[:16]
 	}
 	opt := fpwatch.SearchOptions{Mode: p.cfg.FingerprintMode, Candidates: p.cfg.FingerprintCandidates}
-	res, st, err := runStage(ctx, p, "fingerprints.search", p.cfg.Limits.Fingerprints, false, func(ctx context.Context) (*fpwatch.Result, error) {
+	res, st, err := runStage(ctx, p.searches, "fingerprints.search", p.cfg.Limits.Fingerprints, func(ctx context.Context) (*fpwatch.Result, error) {
 		return g.Search(ctx, probes, opt)
 	})
 	addStage(st)
@@ -345,7 +343,7 @@ func (p *Pipeline) documentList(ctx context.Context, lists *Watchlists, read *mr
 		hit watchlist.DocumentHit
 		ok  bool
 	}
-	f, st, err := runStage(ctx, p, "watchlist.documents", p.cfg.Limits.DocumentList, false, func(ctx context.Context) (found, error) {
+	f, st, err := runStage(ctx, nil, "watchlist.documents", p.cfg.Limits.DocumentList, func(ctx context.Context) (found, error) {
 		h, ok := lists.Documents.Lookup(issuer, number)
 		return found{h, ok}, nil
 	})
@@ -405,7 +403,7 @@ func (p *Pipeline) personList(ctx context.Context, lists *Watchlists, read *mrzR
 		return ck
 	}
 	q := personQuery(r)
-	hits, st, err := runStage(ctx, p, "watchlist.persons", p.cfg.Limits.PersonList, false, func(ctx context.Context) ([]watchlist.PersonHit, error) {
+	hits, st, err := runStage(ctx, nil, "watchlist.persons", p.cfg.Limits.PersonList, func(ctx context.Context) ([]watchlist.PersonHit, error) {
 		return lists.Persons.Screen(q), nil
 	})
 	addStage(st)
