@@ -241,6 +241,28 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	checkPage("statistics")
 	shot("stats.png", true)
 
+	// The counter terminal, signed in by its token in a browser of its own
+	// (no cookies shared), sees its submission with the decision.
+	cctx, cancelCounter := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancelCounter()
+	if err := chromedp.Do(cctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(e.srv.URL+"/ui/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), e.counter+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`table.queue`)),
+	); err != nil {
+		t.Fatalf("counter sign-in: %v", err)
+	}
+	mine, err := chromedp.Run(cctx, chromedp.Text(chromedp.CSS(`table.queue`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(mine, id) || !strings.Contains(mine, "offloaded") || strings.Contains(mine, id2) {
+		t.Errorf("the counter's own submissions: %q", mine)
+	}
+	if buf, err := chromedp.Run(cctx, chromedp.CaptureScreenshot()); err == nil {
+		os.WriteFile(filepath.Join(out, "counter.png"), buf, 0o644)
+	}
+
 	// What was stored: the movement's decision and its audit entry.
 	bg := context.Background()
 	v, err := e.vault.GetVerification(bg, id)
