@@ -178,10 +178,14 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	if f := eval[string](t, ctx, `document.activeElement.textContent`); f != "Skip to content" {
 		t.Errorf("first Tab focuses %q, want the skip link", f)
 	}
+	do("j and k", chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("k"))
+	if f := eval[string](t, ctx, `document.activeElement.textContent`); f != id {
+		t.Errorf("j, j, k focuses %q, want the first case %s", f, id)
+	}
 
-	// Open the case: images of each light, failing regions outlined, the
-	// MRZ error marked; zoom an image by keyboard.
-	do("open the case", chromedp.Click(chromedp.CSS(row+` a.case-link`)), chromedp.WaitVisible(chromedp.CSS(`form#decide`)))
+	// Open the case (Enter on the focused link): images of each light,
+	// failing regions outlined, the MRZ error marked; zoom by keyboard.
+	do("open the case", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`form#decide`)))
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`[...document.images].length > 0 && [...document.images].every((i) => i.complete && i.naturalWidth > 0)`,
 		chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("the case's images did not load: %v", err)

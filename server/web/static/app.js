@@ -111,8 +111,26 @@ function setupLiveQueue(table) {
   setTimeout(poll, 3000);
 }
 
+// j and k move between the queue's cases (Enter opens the focused one),
+// unless the focus is in a form field.
+function setupQueueKeys(table) {
+  document.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || (e.key !== 'j' && e.key !== 'k')) return;
+    if (e.target.closest('input, select, textarea, button')) return;
+    const links = [...table.querySelectorAll('a.case-link')];
+    if (!links.length) return;
+    const i = links.indexOf(document.activeElement);
+    const next = e.key === 'j' ? (i < 0 ? 0 : Math.min(i + 1, links.length - 1)) : (i < 0 ? 0 : Math.max(i - 1, 0));
+    links[next].focus();
+    e.preventDefault();
+  });
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   document.querySelectorAll('.zoom').forEach(setupZoom);
   const q = document.getElementById('queue');
-  if (q) setupLiveQueue(q);
+  if (q) {
+    setupLiveQueue(q);
+    setupQueueKeys(q);
+  }
 });
