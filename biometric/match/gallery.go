@@ -163,7 +163,7 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 		m.y = int16(binary.LittleEndian.Uint16(p[2:]))
 		m.a = binary.LittleEndian.Uint16(p[4:])
 		m.flags = p[6]
-		if m.flags&^flagCylinder != 0 {
+		if m.flags&^(flagCylinder|flagTypes) != 0 || m.flags&flagTypes == flagTypes {
 			*t = Template{}
 			return fmt.Errorf("%w: minutia %d has unknown flags %#x", ErrFormat, i, m.flags)
 		}
@@ -214,7 +214,7 @@ var formatID = sync.OnceValue(func() string {
 	binary.LittleEndian.PutUint64(hdr[8:], math.Float64bits(cylRadius))
 	h.Write(hdr[:])
 	h.Write(b)
-	return "mcc1-" + hex.EncodeToString(h.Sum(nil)[:8])
+	return "mcc2-" + hex.EncodeToString(h.Sum(nil)[:8])
 })
 
 // FormatID names the stored form of prepared templates of this build: it

@@ -22,7 +22,14 @@ var ErrTooFewMinutiae = errors.New("match: too few minutiae")
 // MinMinutiae is the fewest minutiae a template needs to be prepared.
 const MinMinutiae = 3
 
-const flagCylinder = 1
+// Minutia flags: the cylinder is usable; the type when the source states
+// it (none for "other").
+const (
+	flagCylinder    = 1
+	flagEnding      = 2
+	flagBifurcation = 4
+	flagTypes       = flagEnding | flagBifurcation
+)
 
 // minutia is a minutia in the matcher's frame: 500 ppi pixels, y up (so
 // angles are counter-clockwise as in biometric.Minutia), angle in 1/65536
@@ -91,6 +98,12 @@ func (t *Template) Prepare(src *biometric.Template) error {
 			a += 2 * math.Pi
 		}
 		t.m[i] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff)}
+		switch m.Type {
+		case biometric.MinutiaEnding:
+			t.m[i].flags |= flagEnding
+		case biometric.MinutiaBifurcation:
+			t.m[i].flags |= flagBifurcation
+		}
 	}
 	t.n = uint8(len(ms))
 	// Sorted by x, so that pairing can scan a window of the other print.
