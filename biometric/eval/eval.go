@@ -82,6 +82,17 @@ type Options struct {
 	// MinTiming is how long the timed comparison loop runs at least (the
 	// loop repeats all the folder's comparisons); default 1s.
 	MinTiming time.Duration
+	// Worst, when positive, keeps the Worst genuine pairs of lowest
+	// score in Report.WorstGenuine: where to look when the EER is high.
+	Worst int
+}
+
+// PairScore is the score of one pair of samples, by file name without
+// the folder.
+type PairScore struct {
+	A     string  `json:"a"`
+	B     string  `json:"b"`
+	Score float64 `json:"score"`
 }
 
 // Extracted is the outcome for one sample.
@@ -112,6 +123,9 @@ type Report struct {
 	MinutiaeMean         float64 `json:"minutiae_mean"`
 	QualityMean          float64 `json:"quality_mean"`
 	DETPlot              string  `json:"det_plot,omitempty"`
+	// WorstGenuine are the genuine pairs of lowest score, lowest first
+	// (only with Options.Worst).
+	WorstGenuine []PairScore `json:"worst_genuine,omitempty"`
 
 	Genuine  []float64    `json:"-"`
 	Impostor []float64    `json:"-"`
@@ -151,6 +165,9 @@ func Run(ctx context.Context, dir string, opt Options) (*Report, error) {
 	progress(opt.Progress, "%s: comparing %d pairs\n", filepath.Base(dir), len(ex)*(len(ex)-1)/2)
 	var m match.Matcher
 	rep.Genuine, rep.Impostor = scoreAll(&m, ex)
+	if opt.Worst > 0 {
+		rep.WorstGenuine = worstGenuine(ex, rep.Genuine, opt.Worst)
+	}
 	rep.GenuinePairs, rep.ImpostorPairs = len(rep.Genuine), len(rep.Impostor)
 	rep.ComparisonsPerSecond = round(timeComparisons(ctx, &m, ex, opt.MinTiming), 0)
 
@@ -243,6 +260,24 @@ func scoreAll(m *match.Matcher, ex []*Extracted) (genuine, impostor []float64) {
 		}
 	}
 	return genuine, impostor
+}
+
+// worstGenuine returns the k genuine pairs of lowest score; genuine holds
+// the scores in scoreAll's order.
+func worstGenuine(ex []*Extracted, genuine []float64, k int) []PairScore {
+	var out []PairScore
+	g := 0
+	for i := range ex {
+		for j := i + 1; j < len(ex); j++ {
+			if ex[i].Finger != ex[j].Finger {
+				continue
+			}
+			out = append(out, PairScore{A: filepath.Base(ex[i].Path), B: filepath.Base(ex[j].Path), Score: genuine[g]})
+			g++
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Score < out[b].Score })
+	return out[:min(k, len(out))]
 }
 
 // timeComparisons runs all pairs of prepared templates repeatedly on this

@@ -117,7 +117,7 @@ func TestRunFVC(t *testing.T) {
 		}
 		return fi.To500PPI(), nil
 	}
-	rep, err := Run(context.Background(), dir, Options{Load: load, MinTiming: 1})
+	rep, err := Run(context.Background(), dir, Options{Load: load, MinTiming: 1, Worst: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +132,25 @@ func TestRunFVC(t *testing.T) {
 	}
 	if rep.ComparisonsPerSecond <= 0 || rep.ExtractMSMedian <= 0 {
 		t.Errorf("speed not measured: %v comparisons/s, %v ms", rep.ComparisonsPerSecond, rep.ExtractMSMedian)
+	}
+	// The worst genuine pairs: the lowest scores, in order, of one finger
+	// each, and the lowest is the minimum of all genuine scores.
+	if len(rep.WorstGenuine) != 5 {
+		t.Fatalf("%d worst genuine pairs, want 5", len(rep.WorstGenuine))
+	}
+	low := rep.Genuine[0]
+	for _, g := range rep.Genuine {
+		low = min(low, g)
+	}
+	if rep.WorstGenuine[0].Score != low {
+		t.Errorf("worst genuine score %v, lowest genuine score %v", rep.WorstGenuine[0].Score, low)
+	}
+	for i, p := range rep.WorstGenuine {
+		if p.A[:3] != p.B[:3] || p.A == p.B {
+			t.Errorf("worst pair %d: %s and %s are not two impressions of one finger", i, p.A, p.B)
+		}
+		if i > 0 && p.Score < rep.WorstGenuine[i-1].Score {
+			t.Errorf("worst pairs out of order at %d: %v after %v", i, p.Score, rep.WorstGenuine[i-1].Score)
+		}
 	}
 }

@@ -306,11 +306,12 @@ func registerEvalFingerprints() {
 		plotDir            string
 		workers            int
 		noWithin           string
+		worst              int
 	)
 	register(&command{
 		Path:    "eval fingerprints",
 		Summary: "measure extraction and 1:1 matching on FVC-style folders",
-		Usage:   "eval fingerprints [--json] [--ppi N] [--plot-dir DIR] [--thresholds] DIR...",
+		Usage:   "eval fingerprints [--json] [--ppi N] [--plot-dir DIR] [--thresholds] [--worst N] DIR...",
 		Help: `For each folder of fingerprint images named FINGER_IMPRESSION.ext (FVC:
 101_1.tif ... 110_8.tif; NIST SD29 style a001_03p.pgm also works), extracts
 every image, compares every genuine pair (two impressions of one finger) and
@@ -338,6 +339,9 @@ biometric/match were measured. --no-within FOLDER leaves out the pairs
 within that folder from the pool (for sets whose file names do not identify
 fingers safely).
 
+--worst N lists the N genuine pairs of lowest score per folder (JSON:
+worst_genuine), lowest first: the prints to look at when the EER is high.
+
 FVC2002 DB2_B was scanned at 569 ppi and its TIFFs state no resolution:
 give --ppi 569 for it (images are normalised to 500 ppi).
 
@@ -351,6 +355,7 @@ Examples:
 			fs.StringVar(&plotDir, "plot-dir", ".", "folder for the DET plots (det-NAME.svg); empty for none")
 			fs.IntVar(&workers, "workers", 0, "parallel extractions (default: number of CPUs)")
 			fs.BoolVar(&thresholds, "thresholds", false, "also measure score thresholds on the pooled impostor pairs")
+			fs.IntVar(&worst, "worst", 0, "list the N genuine pairs of lowest score per folder")
 			fs.StringVar(&noWithin, "no-within", "", "comma-separated folders whose within-folder pairs stay out of the --thresholds pool")
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
@@ -361,6 +366,10 @@ Examples:
 				Load:     func(p string) (*image.Gray, error) { return loadFingerImage(p, ppi) },
 				Workers:  workers,
 				Progress: cli.Stderr,
+				Worst:    worst,
+			}
+			if worst < 0 {
+				return usageError("--worst wants a count of 0 or more")
 			}
 			var reps []*eval.Report
 			tw := tabwriter.NewWriter(cli.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -403,6 +412,15 @@ Examples:
 			if !asJSON {
 				if err := tw.Flush(); err != nil {
 					return err
+				}
+				for _, rep := range reps {
+					if len(rep.WorstGenuine) == 0 {
+						continue
+					}
+					fmt.Fprintf(cli.Stdout, "\n%s: genuine pairs of lowest score (FMR 1%% threshold %.5f)\n", rep.Name(), match.ThresholdFMR1e2)
+					for _, p := range rep.WorstGenuine {
+						fmt.Fprintf(cli.Stdout, "  %-14s %-14s %.5f\n", p.A, p.B, p.Score)
+					}
 				}
 			}
 			if thresholds {
