@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"checkpost/devices"
 	"checkpost/engine/watchlist"
 	"checkpost/server/store"
 )
@@ -92,4 +97,75 @@ func TestVerifyCommand(t *testing.T) {
 		t.Errorf("bad --finger: exit %d, want 2", code)
 	}
 	os.RemoveAll(ev)
+}
+
+// makePDF wraps a JPEG in a one-page PDF whose page is the image at ppi,
+// as a document reader's PDF export holds its scan.
+func makePDF(t *testing.T, img image.Image, ppi float64) []byte {
+	t.Helper()
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, img, &jpeg.Options{Quality: 92}); err != nil {
+		t.Fatal(err)
+	}
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	pw, ph := float64(w)*72/ppi, float64(h)*72/ppi
+	content := fmt.Sprintf("q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q", pw, ph)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>", pw, ph),
+		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream", w, h, jb.Len(), jb.String()),
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// TestVerifyPDF reads a passport from a PDF export: the page rendered at
+// 300 ppi, the MRZ read under white light.
+func TestVerifyPDF(t *testing.T) {
+	useTestOCRCache(t)
+	dir := t.TempDir()
+	capDir, truth := simulateOne(t, filepath.Join(dir, "c"), 95, "")
+	c, err := devices.Load(capDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := filepath.Join(dir, "scan.pdf")
+	if err := os.WriteFile(pdf, makePDF(t, c.White, 300), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "verify", "--json", "--profiles", filepath.Join(dir, "none"), pdf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		MRZ struct {
+			Found bool     `json:"found"`
+			Lines []string `json:"lines"`
+			Light string   `json:"light"`
+		} `json:"mrz"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.MRZ.Found || strings.Join(rep.MRZ.Lines, "\n") != strings.Join(truth.MRZ, "\n") || rep.MRZ.Light != "white" {
+		t.Errorf("MRZ from the PDF: %+v, want %q", rep.MRZ, truth.MRZ)
+	}
+	os.WriteFile(pdf, []byte("%PDF-1.4\ngarbage"), 0o644)
+	if code, _, _ := run(t, "verify", pdf); code != 1 {
+		t.Errorf("damaged PDF: exit %d, want 1", code)
+	}
 }
