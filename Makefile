@@ -9,7 +9,7 @@ ADDR      ?= 127.0.0.1:8080
 DB        ?= var/checkpost.db
 # Packages with concurrency of their own run again under the race detector;
 # the CPU-heavy image and matching packages would take too long there.
-RACE_PKGS ?= ./server/... ./cmd/... ./biometric/watchlist
+RACE_PKGS ?= ./server/... ./cmd/... ./biometric/watchlist ./engine/pipeline
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 
