@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -392,5 +393,52 @@ func TestBadInputIsAnError(t *testing.T) {
 	p := pipeline.New(pipeline.Config{Reader: reader})
 	if _, err := p.Verify(context.Background(), pipeline.Request{}); err == nil {
 		t.Error("empty request accepted")
+	}
+}
+
+// stuckReader never finds the MRZ in time, whatever its context says.
+type stuckReader struct{ *ocr.Reader }
+
+func (s stuckReader) ReadImage(ctx context.Context, img image.Image, opts ...ocr.ReadOption) (*ocr.Result, error) {
+	time.Sleep(2 * time.Second)
+	return &ocr.Result{}, nil
+}
+
+func TestMRZTimeoutStillChecksTheDocument(t *testing.T) {
+	setup(t)
+	p := pipeline.New(pipeline.Config{Reader: stuckReader{reader}, Documents: pipeline.Documents{Checker: checker},
+		Watchlists: pipeline.Watchlists{Documents: watchlist.NewDocumentIndex()}, Limits: pipeline.Limits{MRZ: 200 * time.Millisecond}})
+	rep := verify(t, p, pipeline.Request{Capture: render(t, 9401, "uv-bright-paper")})
+	if s := status(t, rep, pipeline.CheckMRZRead); s != engine.Aborted {
+		t.Errorf("mrz.read: %s", s)
+	}
+	// Without the MRZ the document is identified by its page and still
+	// checked; the list lookup needs the MRZ.
+	if s := status(t, rep, docauth.CheckUVPaper); s != engine.Fail {
+		t.Errorf("%s without the MRZ: %s%s", docauth.CheckUVPaper, s, explain(rep))
+	}
+	if s := status(t, rep, pipeline.CheckDocument); s != engine.NotPerformed {
+		t.Errorf("%s without the MRZ: %s", pipeline.CheckDocument, s)
+	}
+	if rep.Recommendation != engine.Refer {
+		t.Errorf("recommendation %s", rep.Recommendation)
+	}
+}
+
+func TestSilentCheckIsRecordedButDoesNotDecide(t *testing.T) {
+	setup(t)
+	pol, err := engine.ParsePolicy(strings.NewReader(`{"version": "t-silent", "silent": ["uv.*"],
+		"rules": [{"check": "*", "status": ["FAIL"], "then": "REFER", "reason": "{check}: {reason}"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pipeline.New(pipeline.Config{Reader: reader, Documents: pipeline.Documents{Checker: checker}, Policy: pol})
+	rep := verify(t, p, pipeline.Request{Capture: render(t, 9402, "uv-bright-paper")})
+	c := rep.Check(docauth.CheckUVPaper)
+	if c.Status != engine.Fail || !c.Silent {
+		t.Errorf("silent check: %+v", c)
+	}
+	if rep.Recommendation != engine.Clear || rep.Versions.Policy != "t-silent" {
+		t.Errorf("a silent check decided: %s %v", rep.Recommendation, rep.Reasons)
 	}
 }
