@@ -370,6 +370,27 @@ func TestVerificationAPIEndToEnd(t *testing.T) {
 		t.Errorf("GET verification: %d %.200s", code, body)
 	}
 
+	// The same in JSON, files in base64.
+	js := map[string]any{"counter": "C2", "direction": "exit",
+		"fingers": []map[string]any{{"finger_position": "right-index", "data": mustRead(t, mateFile)}}}
+	for _, l := range []string{"white", "ir", "uv"} {
+		js[l] = mustRead(t, filepath.Join(genuine, l+".png"))
+	}
+	body, _ := json.Marshal(js)
+	req, _ := http.NewRequest("POST", f.url+"/api/v1/verifications", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jrep map[string]any
+	json.NewDecoder(resp.Body).Decode(&jrep)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || checkStatuses(t, jrep)["watchlist.fingerprint"] != "FAIL" || checkStatuses(t, jrep)["mrz.read"] != "PASS" {
+		t.Errorf("JSON submission: %d %v", resp.StatusCode, jrep["reasons"])
+	}
+
 	// A document listed while serving is found after the reload.
 	csv := "issuer,number,reason,authority\n" + laterTruth.Document.IssuingState + "," + laterTruth.Document.DocumentNumber + ",lost,test police\n"
 	src, _ := watchlist.NewDocumentCSV(strings.NewReader(csv))
@@ -438,4 +459,13 @@ func smallPNG(t *testing.T, w, h int) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
