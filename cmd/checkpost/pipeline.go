@@ -183,6 +183,10 @@ func (l *watchlistLoader) load(ctx context.Context) (pipeline.Watchlists, bool, 
 		l.lists.Fingerprints, changed = g, true
 		versions["fingerprints"] = version("fingerprints", res.Templates, m.fingerprints)
 		l.log.Info("fingerprint watchlist loaded", "subjects", res.Subjects, "templates", res.Templates, "elapsed", res.Elapsed.Round(time.Millisecond))
+		if res.Reprepared > 0 {
+			l.log.Warn("fingerprint templates stored by another matcher version were prepared again (at every load, until they are stored anew)",
+				"templates", res.Reprepared)
+		}
 	}
 	l.markers = m
 	l.lists.Versions = nil
