@@ -92,6 +92,23 @@ func BenchmarkScreen(b *testing.B) {
 	}
 }
 
+// BenchmarkScreenProbe is the first stage's score per template with the
+// default number of probe cylinders (compare with BenchmarkScreen, which
+// reads all of them, in the same run).
+func BenchmarkScreenProbe(b *testing.B) {
+	gen := synth.New(78)
+	ts := make([]*match.Template, 64)
+	ps := make([]*match.ScreenProbe, 64)
+	for i := range ts {
+		ts[i] = prepare(b, gen.Template())
+		ps[i] = match.NewScreenProbe(ts[i], DefaultScreenCylinders)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ps[i%64].Score(ts[(i/64+i)%64], ^uint64(0))
+	}
+}
+
 func BenchmarkCompare(b *testing.B) {
 	gen := synth.New(78)
 	ts := make([]*match.Template, 64)

@@ -62,6 +62,9 @@ type slab struct {
 	tmpl  [slabSize]match.Template
 	owner [slabSize]uint32
 	pos   [slabSize]biometric.Position
+	// screen marks the minutiae of each template that the first stage of a
+	// two-stage search reads (match.ScreenMask).
+	screen [slabSize]uint64
 }
 
 // slabView is a snapshot's view of a slab.
@@ -356,6 +359,7 @@ func (g *Gallery) appendTemplate(w *writer, owner uint32, f Finger) uint32 {
 	v := &w.s.slabs[last]
 	i := g.cursor
 	v.s.tmpl[i] = *f.Template
+	v.s.screen[i] = match.ScreenMask(f.Template, ScreenGalleryCylinders)
 	v.s.owner[i] = owner
 	v.s.pos[i] = f.Position
 	g.cursor++
