@@ -11,13 +11,6 @@ import (
 // edge, whose cylinders are also the most alike between impressions), so
 // that screening a gallery template costs a fraction of Screen.
 
-// ScreenProbeCylinders is how many of the probe's cylinders a
-// ScreenProbe keeps by default.
-var ScreenProbeCylinders = 12
-
-// screenProbeAngle bounds the turn between paired minutiae, as screenAngle.
-var screenProbeAngle uint16 = screenAngle
-
 // ScreenProbe is a probe template reduced for fast screening. Make it with
 // NewScreenProbe; it is read-only afterwards, so one is shared by every
 // goroutine of a search.
@@ -97,42 +90,28 @@ func ScreenMask(t *Template, k int) uint64 {
 }
 
 // Score returns the screening score of b against the probe: on Screen's
-// scale (the mean of the screenK best cylinder similarities), from the
-// probe's kept cylinders and b's minutiae in mask (ScreenMask) only. It
-// allocates nothing.
+// scale (the mean of the screenK best cylinder similarities among pairs
+// turned at most screenAngle apart), from the probe's kept cylinders and
+// b's minutiae in mask (ScreenMask) only. It visits each masked minutia of
+// b once and compares it with every kept probe cylinder close enough in
+// direction (no search in b's order by direction: the probe's few
+// cylinders stay in cache). It allocates nothing.
 func (p *ScreenProbe) Score(b *Template, mask uint64) float32 {
 	var top [screenK]float32
-	nb := int(b.n)
-	if nb == 0 {
-		return 0
-	}
-	ang := screenProbeAngle
-	for i := 0; i < p.n; i++ {
-		ca := &p.cyl[i]
-		lo := p.a[i] - ang
-		start, hi := 0, nb
-		for start < hi {
-			mid := int(uint(start+hi) >> 1)
-			if b.m[b.byAngle[mid]].a < lo {
-				start = mid + 1
-			} else {
-				hi = mid
-			}
+	mask &= 1<<b.n - 1
+	for mask != 0 {
+		j := bits.TrailingZeros64(mask)
+		mask &= mask - 1
+		mb := &b.m[j]
+		if mb.flags&flagCylinder == 0 {
+			continue
 		}
-		for step := 0; step < nb; step++ {
-			k := start + step
-			if k >= nb {
-				k -= nb
-			}
-			j := int(b.byAngle[k])
-			mb := &b.m[j]
-			if uint16(mb.a-lo) > 2*ang {
-				break
-			}
-			if mask>>j&1 == 0 || mb.flags&flagCylinder == 0 {
+		cb := (*[cylStride]uint64)(b.cyl[j*cylStride : j*cylStride+cylStride])
+		for i := 0; i < p.n; i++ {
+			if uint16(mb.a-p.a[i]+screenAngle) > 2*screenAngle {
 				continue
 			}
-			cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
+			ca := &p.cyl[i]
 			common := ca[cylWords] & cb[cylWords]
 			if bits.OnesCount64(common) < minCommonBits {
 				continue

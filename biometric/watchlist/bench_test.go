@@ -99,13 +99,15 @@ func BenchmarkScreenProbe(b *testing.B) {
 	gen := synth.New(78)
 	ts := make([]*match.Template, 64)
 	ps := make([]*match.ScreenProbe, 64)
+	ms := make([]uint64, 64)
 	for i := range ts {
 		ts[i] = prepare(b, gen.Template())
 		ps[i] = match.NewScreenProbe(ts[i], DefaultScreenCylinders)
+		ms[i] = match.ScreenMask(ts[i], ScreenGalleryCylinders)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ps[i%64].Score(ts[(i/64+i)%64], ^uint64(0))
+		ps[i%64].Score(ts[(i/64+i)%64], ms[(i/64+i)%64])
 	}
 }
 
