@@ -400,7 +400,9 @@ func zones(rows []*row) []zoneGeom {
 			if ov < 0.5*math.Min(ra.t1-ra.t0, rb.t1-rb.t0) {
 				continue
 			}
-			if d > 1.2*ra.pitch && d < 3.2*ra.pitch {
+			// The next line lies 1.2 to 3.2 pitches below; a third one
+			// twice as far.
+			if d > 1.2*ra.pitch && d < 6.4*ra.pitch {
 				group = append(group, rb)
 			}
 		}
@@ -411,6 +413,9 @@ func zones(rows []*row) []zoneGeom {
 		// Keep the nearest rows at a consistent spacing.
 		sel := []*row{group[0], group[1]}
 		sp := group[1].off - group[0].off
+		if sp >= 3.2*ra.pitch {
+			continue
+		}
 		for _, g := range group[2:] {
 			if math.Abs(g.off-sel[len(sel)-1].off-sp) < 0.3*sp && len(sel) < 3 {
 				sel = append(sel, g)
