@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -348,3 +349,72 @@ func FuzzReadBytes(f *testing.F) {
 }
 
 func fmtf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+
+// benchPage renders the white image of a 300-ppi passport data page
+// (1476 x 1039 pixels) and TD1 card back.
+func benchPages(b *testing.B) []*devices.Capture {
+	r, s := setup(b)
+	_ = r
+	var caps []*devices.Capture
+	for i := uint64(0); i < 6; i++ {
+		caps = append(caps, renderCap(b, s, evalModels[i%3], 9100+i, "none", 300))
+	}
+	return caps
+}
+
+func reportMedian(b *testing.B, ds []time.Duration) {
+	slices.Sort(ds)
+	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkReadPage300 is the end-to-end reading (locate, rectify,
+// classify, repair) of one 300-ppi page's white image. Run on one core:
+//
+//	OMP_NUM_THREADS=1 go test ./mrz/ocr -run '^$' -bench Page300 -cpu 1
+func BenchmarkReadPage300(b *testing.B) {
+	caps := benchPages(b)
+	r := testR
+	ctx := context.Background()
+	var ds []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c := caps[i%len(caps)]
+		img := c.Side.White
+		if c.Back != nil {
+			img = c.Back.White
+		}
+		t0 := time.Now()
+		res, err := r.ReadImage(ctx, img)
+		ds = append(ds, time.Since(t0))
+		if err != nil || !res.Found {
+			b.Fatalf("%s: not read: %v %s", c.Origin, err, res.Reason)
+		}
+	}
+	reportMedian(b, ds)
+}
+
+// BenchmarkTesseractPage300 is the baseline: Tesseract eng on the same
+// pages (whole page, automatic segmentation, MRZ characters only).
+func BenchmarkTesseractPage300(b *testing.B) {
+	caps := benchPages(b)
+	r := testR
+	if err := r.tess.available(); err != nil {
+		b.Skip(err)
+	}
+	var ds []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c := caps[i%len(caps)]
+		img := c.Side.White
+		if c.Back != nil {
+			img = c.Back.White
+		}
+		t0 := time.Now()
+		if _, err := r.tessBaseline(img, len(c.Truth.MRZ)); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	reportMedian(b, ds)
+}

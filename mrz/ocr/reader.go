@@ -195,8 +195,14 @@ func (r *Reader) readGray(ctx context.Context, g *image.Gray, rc readConfig) (*R
 	loc := bufPool.Get().(*locator)
 	defer bufPool.Put(loc)
 	var cands []zoneGeom
-	for _, block := range []int{31} {
-		bin := binarise(work, block, 10)
+	// A low offset keeps faint or blurred characters; when it also keeps
+	// a guilloche that touches the characters (joining them into large
+	// components), a high one drops the light lines and keeps the dark ink.
+	for _, th := range []struct {
+		block int
+		c     float32
+	}{{31, 10}, {31, 35}} {
+		bin := binarise(work, th.block, th.c)
 		err := loc.components(bin)
 		bin.Close()
 		if err != nil {
