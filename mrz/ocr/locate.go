@@ -336,14 +336,25 @@ func (l *locator) fit(members []int) *row {
 		return nil
 	}
 	r.t0, r.t1 = ts[0], ts[len(ts)-1]
-	r.cells = int(math.Round((r.t1-r.t0)/r.pitch)) + 1
-	// Regularity: most members sit on the comb.
+	// Regularity: most members sit on a comb. Under perspective the pitch
+	// changes along the row, so each member gets its index from the gap
+	// to the previous one, and the comb is a quadratic in the index
+	// (close to the projective spacing of a tilted line).
+	ks := make([]float64, len(ts))
+	for k := 1; k < len(ts); k++ {
+		ks[k] = ks[k-1] + max(1, math.Round((ts[k]-ts[k-1])/p))
+	}
+	c0, c1, c2 := quadFit(ks, ts)
 	on := 0
-	for _, t := range ts {
-		f := (t - r.t0) / r.pitch
-		if math.Abs(f-math.Round(f)) < 0.25 {
+	for k, t := range ts {
+		local := c1 + 2*c2*ks[k]
+		if local > 0 && math.Abs(t-(c0+c1*ks[k]+c2*ks[k]*ks[k])) < 0.25*local {
 			on++
 		}
+	}
+	r.cells = int(ks[len(ks)-1]) + 1
+	if r.cells > 1 {
+		r.pitch = (r.t1 - r.t0) / float64(r.cells-1)
 	}
 	if float64(on) < 0.8*n || n < 0.5*float64(r.cells) {
 		return nil
@@ -452,4 +463,49 @@ func (r *row) alignedTo(ref *row) *row {
 	c.off = -r.off
 	c.t0, c.t1 = -r.t1, -r.t0
 	return &c
+}
+
+// quadFit fits t = c0 + c1 k + c2 k² by least squares (a line when the
+// system is degenerate).
+func quadFit(ks, ts []float64) (c0, c1, c2 float64) {
+	var s [5]float64
+	var b [3]float64
+	for i, k := range ks {
+		kp := 1.0
+		for j := 0; j < 5; j++ {
+			s[j] += kp
+			if j < 3 {
+				b[j] += kp * ts[i]
+			}
+			kp *= k
+		}
+	}
+	m := [3][4]float64{{s[0], s[1], s[2], b[0]}, {s[1], s[2], s[3], b[1]}, {s[2], s[3], s[4], b[2]}}
+	for c := 0; c < 3; c++ {
+		piv := c
+		for r := c + 1; r < 3; r++ {
+			if math.Abs(m[r][c]) > math.Abs(m[piv][c]) {
+				piv = r
+			}
+		}
+		m[c], m[piv] = m[piv], m[c]
+		if math.Abs(m[c][c]) < 1e-9 {
+			// Too few distinct indices: a straight line through the ends.
+			if n := len(ks); n > 1 && ks[n-1] > ks[0] {
+				c1 = (ts[n-1] - ts[0]) / (ks[n-1] - ks[0])
+				return ts[0] - c1*ks[0], c1, 0
+			}
+			return 0, 0, 0
+		}
+		for r := 0; r < 3; r++ {
+			if r == c {
+				continue
+			}
+			f := m[r][c] / m[c][c]
+			for k := c; k < 4; k++ {
+				m[r][k] -= f * m[c][k]
+			}
+		}
+	}
+	return m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]
 }
