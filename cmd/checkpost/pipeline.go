@@ -184,8 +184,8 @@ func (l *watchlistLoader) load(ctx context.Context) (pipeline.Watchlists, bool, 
 		versions["fingerprints"] = version("fingerprints", res.Templates, m.fingerprints)
 		l.log.Info("fingerprint watchlist loaded", "subjects", res.Subjects, "templates", res.Templates, "elapsed", res.Elapsed.Round(time.Millisecond))
 		if res.Reprepared > 0 {
-			l.log.Warn("fingerprint templates stored by another matcher version were prepared again (at every load, until they are stored anew)",
-				"templates", res.Reprepared)
+			l.log.Warn("fingerprint templates stored by another matcher version were prepared again and stored back in the current format",
+				"templates", res.Reprepared, "stored_back", res.Rewritten, "write_back_error", res.WriteBackErr)
 		}
 	}
 	l.markers = m

@@ -62,6 +62,12 @@ func encodeEnrolled(f *EnrolledFinger) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return packEnrolled(src, prep), nil
+}
+
+// packEnrolled lays out a stored enrolled finger: the source template and
+// its prepared form in the current matcher format.
+func packEnrolled(src, prep []byte) []byte {
 	id := match.FormatID()
 	out := make([]byte, 0, 6+len(id)+8+len(src)+len(prep))
 	out = append(out, enrolledMagic...)
@@ -71,7 +77,7 @@ func encodeEnrolled(f *EnrolledFinger) ([]byte, error) {
 	out = append(out, src...)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(prep)))
 	out = append(out, prep...)
-	return out, nil
+	return out
 }
 
 // errEnrolled marks a stored enrolled finger that cannot be read.
@@ -119,6 +125,31 @@ func decodeEnrolled(b []byte, dst *match.Template) (stale bool, err error) {
 		return false, fmt.Errorf("%w: %w", errEnrolled, err)
 	}
 	return true, nil
+}
+
+// reencodeEnrolled rewrites a stored enrolled finger with prepared as
+// its prepared form, in the current matcher format; the source template
+// is kept byte for byte.
+func reencodeEnrolled(b []byte, prepared *match.Template) ([]byte, error) {
+	if len(b) < 6 || string(b[:4]) != enrolledMagic || b[4] != enrolledVersion {
+		return nil, fmt.Errorf("%w: unknown header", errEnrolled)
+	}
+	n := int(b[5])
+	b = b[6:]
+	if len(b) < n+4 {
+		return nil, fmt.Errorf("%w: truncated", errEnrolled)
+	}
+	b = b[n:]
+	ls := int(binary.BigEndian.Uint32(b))
+	if ls > len(b)-4 {
+		return nil, fmt.Errorf("%w: truncated source template", errEnrolled)
+	}
+	src := b[4 : 4+ls]
+	prep, err := prepared.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return packEnrolled(src, prep), nil
 }
 
 // EnrollFingerprints stores the fingers of subjects, in one transaction
@@ -249,7 +280,12 @@ type FingerprintLoad struct {
 	// Reprepared counts templates whose stored prepared form was of
 	// another matcher format and were prepared again from their source.
 	Reprepared int
-	Elapsed    time.Duration
+	// Rewritten counts the re-prepared templates stored back in the
+	// current format (the next load reads them as they are);
+	// WriteBackErr says why the others were not.
+	Rewritten    int
+	WriteBackErr error
+	Elapsed      time.Duration
 }
 
 // loadChunk is how many templates are decoded and enrolled at once.
@@ -291,6 +327,14 @@ func (v *Vault) LoadFingerprints(ctx context.Context, g *watchlist.Gallery, prog
 	}
 	keys := v.Keys()
 	workers := runtime.GOMAXPROCS(0)
+	type resealedBlob struct {
+		id   string
+		data []byte
+	}
+	var (
+		resealedMu sync.Mutex
+		resealed   []resealedBlob
+	)
 	// Decode a chunk in parallel into its own templates, then enrol it.
 	decode := func(chunk []raw) ([]watchlist.Enrollment, int, error) {
 		tmpl := make([]match.Template, len(chunk))
@@ -311,6 +355,19 @@ func (v *Vault) LoadFingerprints(ctx context.Context, g *watchlist.Gallery, prog
 					stale[i], err = decodeEnrolled(pt, &tmpl[i])
 					if err != nil {
 						errs[i] = fmt.Errorf("store: fingerprint of subject %q (blob %s): %w", r.subject, r.id, err)
+						continue
+					}
+					if stale[i] {
+						// Seal the new prepared form for the write-back, so
+						// that the next start reads it instead of preparing
+						// every template again.
+						if npt, err := reencodeEnrolled(pt, &tmpl[i]); err == nil {
+							if ct, err := keys.Seal(npt, blobAAD(r.id, r.kind)); err == nil {
+								resealedMu.Lock()
+								resealed = append(resealed, resealedBlob{r.id, ct})
+								resealedMu.Unlock()
+							}
+						}
 					}
 				}
 			}(w)
@@ -398,6 +455,30 @@ func (v *Vault) LoadFingerprints(ctx context.Context, g *watchlist.Gallery, prog
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
+	}
+	// Write the re-prepared forms back (same source template, same blob
+	// id, the active key), in batches that each commit on their own: a
+	// crash leaves the rest stale, to be prepared again at the next load.
+	// A failure here costs only time at the next start, so it is not an
+	// error of the load.
+	active := keys.ActiveID()
+	for len(resealed) > 0 {
+		k := min(len(resealed), 4096)
+		batch := resealed[:k]
+		resealed = resealed[k:]
+		err := v.db.writeTx(ctx, func(tx *sql.Tx) error {
+			for _, b := range batch {
+				if _, err := tx.ExecContext(ctx, `UPDATE blobs SET data = ?, key_id = ? WHERE id = ? AND data IS NOT NULL`, b.data, active, b.id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			res.WriteBackErr = fmt.Errorf("store: write back re-prepared fingerprints: %w", err)
+			break
+		}
+		res.Rewritten += k
 	}
 	res.Templates = r.n
 	res.Subjects = g.Len()

@@ -222,3 +222,62 @@ func BenchmarkLoadFingerprints(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "templates/s")
 }
+
+// TestLoadWritesBackReprepared: templates stored by a matcher of another
+// format are prepared again at a load and stored back, so the next load
+// reads them as they are; the source template is kept.
+func TestLoadWritesBackReprepared(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "fp.db")
+	v, keys := openVault(t, path)
+	gen := synth.New(5)
+	var batch []FingerprintEnrollment
+	for i := 0; i < 6; i++ {
+		batch = append(batch, FingerprintEnrollment{Subject: fmt.Sprintf("S-%d", i), Fingers: []EnrolledFinger{{Position: biometric.RightThumb, Template: gen.Template()}}})
+	}
+	if _, err := v.EnrollFingerprints(ctx, cliActor, batch); err != nil {
+		t.Fatal(err)
+	}
+	// Age every stored form: another matcher format id, sealed again.
+	rows, err := v.DB().QueryContext(ctx, `SELECT id, kind, data FROM blobs WHERE kind = ?`, KindFingerTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type blob struct {
+		id, kind string
+		data     []byte
+	}
+	var aged []blob
+	id := match.FormatID()
+	for rows.Next() {
+		var b blob
+		if err := rows.Scan(&b.id, &b.kind, &b.data); err != nil {
+			t.Fatal(err)
+		}
+		pt, err := keys.Open(b.data, blobAAD(b.id, b.kind))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt = bytes.Replace(pt, []byte(id), bytes.Repeat([]byte("x"), len(id)), 1)
+		if b.data, err = keys.Seal(pt, blobAAD(b.id, b.kind)); err != nil {
+			t.Fatal(err)
+		}
+		aged = append(aged, b)
+	}
+	rows.Close()
+	for _, b := range aged {
+		if _, err := v.DB().ExecContext(ctx, `UPDATE blobs SET data = ? WHERE id = ?`, b.data, b.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round, want := range []int{6, 0} {
+		v2 := openVaultWith(t, path, keys)
+		res, err := v2.LoadFingerprints(ctx, watchlist.NewGallery(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Templates != 6 || res.Reprepared != want || res.Rewritten != want || res.WriteBackErr != nil {
+			t.Fatalf("load %d: %+v, want %d re-prepared and rewritten", round+1, res, want)
+		}
+	}
+}
