@@ -313,6 +313,10 @@ func (p *Pipeline) Verify(ctx context.Context, req Request) (*Report, error) {
 	}
 	sortStages(rep.Stages)
 	rep.ElapsedMS = ms(time.Since(start))
+	rep.MS = rep.ElapsedMS
+	if rep.Document != nil {
+		rep.Model = rep.Document.Model
+	}
 	return rep, nil
 }
 

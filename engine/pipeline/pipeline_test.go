@@ -159,7 +159,7 @@ func TestGenuinePassportIsClear(t *testing.T) {
 	if got, want := strings.Join(rep.MRZ.Lines, "\n"), strings.Join(c.Truth.MRZ, "\n"); got != want {
 		t.Errorf("MRZ read\n%s\nwant\n%s", got, want)
 	}
-	if rep.Document == nil || rep.Document.Model != "uto-passport" {
+	if rep.Document == nil || rep.Document.Model != "uto-passport" || rep.Model != "uto-passport" || rep.MS <= 0 {
 		t.Errorf("document identified as %+v", rep.Document)
 	}
 	for _, name := range []string{pipeline.CheckMRZRead, docauth.CheckUVPaper, docauth.CheckIRMRZ, pipeline.CheckDocument, pipeline.CheckPerson} {

@@ -32,8 +32,12 @@ type Report struct {
 	// Stages are the stages with their outcome and time.
 	Stages []Stage `json:"stages"`
 	// Versions are the policy, profiles and lists used.
-	Versions  Versions `json:"versions"`
-	ElapsedMS float64  `json:"elapsed_ms"`
+	Versions Versions `json:"versions"`
+	// Model is Document.Model at the top level (empty when no profile
+	// fitted) and MS is ElapsedMS: the names the counter's tools read.
+	Model     string  `json:"model"`
+	MS        float64 `json:"ms"`
+	ElapsedMS float64 `json:"elapsed_ms"`
 	// Evidence are the images the checks name (not in the JSON: the
 	// server stores them beside the report).
 	Evidence []Evidence `json:"-"`
