@@ -147,14 +147,24 @@ func (p *Policy) Decide(checks []Check) Decision {
 		if c.Silent {
 			continue
 		}
-		for _, r := range p.Rules {
+		// A check gives one reason: that of the most severe rule it
+		// matches (the first of equals), so that a general rule and a
+		// specific one do not list the same finding twice.
+		var best *Rule
+		for j := range p.Rules {
+			r := &p.Rules[j]
 			if ok, _ := path.Match(r.Check, c.Name); !ok || !slices.Contains(r.Status, c.Status) {
 				continue
 			}
-			text := strings.NewReplacer("{check}", c.Name, "{reason}", c.Reason).Replace(r.Reason)
-			d.Reasons = append(d.Reasons, Reason{Check: c.Name, Recommendation: r.Then, Text: text})
-			if r.Then.Severity() > d.Recommendation.Severity() {
-				d.Recommendation = r.Then
+			if best == nil || r.Then.Severity() > best.Then.Severity() {
+				best = r
+			}
+		}
+		if best != nil {
+			text := strings.NewReplacer("{check}", c.Name, "{reason}", c.Reason).Replace(best.Reason)
+			d.Reasons = append(d.Reasons, Reason{Check: c.Name, Recommendation: best.Then, Text: text})
+			if best.Then.Severity() > d.Recommendation.Severity() {
+				d.Recommendation = best.Then
 			}
 		}
 	}

@@ -75,3 +75,15 @@ func FuzzParsePolicy(f *testing.F) {
 		p.Decide([]Check{{Name: "a.b", Status: Fail}, {Name: "watchlist.person", Status: Aborted}})
 	})
 }
+
+func TestOneReasonPerCheck(t *testing.T) {
+	p := &Policy{Rules: []Rule{
+		{Check: "*", Status: []Status{Fail}, Then: Refer, Reason: "general: {check}"},
+		{Check: "mrz.plausibility", Status: []Status{Fail}, Then: Alert, Reason: "specific: {reason}"},
+		{Check: "mrz.*", Status: []Status{Fail}, Then: Alert, Reason: "later equal"},
+	}}
+	d := p.Decide([]Check{{Name: "mrz.plausibility", Status: Fail, Reason: "bad check digit"}})
+	if d.Recommendation != Alert || len(d.Reasons) != 1 || d.Reasons[0].Text != "specific: bad check digit" {
+		t.Fatalf("%+v", d)
+	}
+}
