@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -19,13 +18,13 @@ import (
 	"checkpost/mrz/ocr"
 )
 
-// MRZReader finds and reads the machine readable zone in one image
-// (*ocr.Reader is one).
+// MRZReader finds and reads the machine readable zone of a capture: the
+// front (then the back) under IR, then white light (*ocr.Reader is one).
 type MRZReader interface {
 	// Ready returns nil once the reader can read (ocr.ErrLoading while its
 	// classifier loads).
 	Ready(ctx context.Context) error
-	ReadImage(ctx context.Context, img image.Image, opts ...ocr.ReadOption) (*ocr.Result, error)
+	ReadCapture(ctx context.Context, c *devices.Capture, opts ...ocr.ReadOption) (*ocr.Result, error)
 }
 
 // DocumentChecker authenticates a capture against the document profiles

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -399,7 +398,7 @@ func TestBadInputIsAnError(t *testing.T) {
 // stuckReader never finds the MRZ in time, whatever its context says.
 type stuckReader struct{ *ocr.Reader }
 
-func (s stuckReader) ReadImage(ctx context.Context, img image.Image, opts ...ocr.ReadOption) (*ocr.Result, error) {
+func (s stuckReader) ReadCapture(ctx context.Context, c *devices.Capture, opts ...ocr.ReadOption) (*ocr.Result, error) {
 	time.Sleep(2 * time.Second)
 	return &ocr.Result{}, nil
 }

@@ -48,57 +48,6 @@ func (m *mrzRead) report() *MRZReport {
 	return &MRZReport{Result: &r, Parsed: m.parsed()}
 }
 
-// readCapture reads the MRZ of a capture: the front (then the back) under
-// IR first, where B900 ink stays dark and the background art vanishes, then
-// under white light. The first valid reading wins; else the best found.
-func readCapture(ctx context.Context, r MRZReader, c *devices.Capture, opts ...ocr.ReadOption) (*ocr.Result, error) {
-	type side struct {
-		name string
-		s    *devices.Side
-	}
-	sides := []side{{"front", &c.Side}}
-	if c.Back != nil {
-		sides = append(sides, side{"back", c.Back})
-	}
-	var best *ocr.Result
-	var reasons []string
-	for _, sd := range sides {
-		for _, l := range []devices.Light{devices.IR, devices.White} {
-			img := sd.s.Image(l)
-			if img == nil {
-				continue
-			}
-			res, err := r.ReadImage(ctx, img, opts...)
-			if err != nil {
-				return nil, err
-			}
-			if res.Light == "" {
-				res.Light = l
-			}
-			if res.Side == "" {
-				res.Side = sd.name
-			}
-			if !res.Found {
-				reasons = append(reasons, fmt.Sprintf("%s %s: %s", sd.name, l, res.Reason))
-				continue
-			}
-			if res.Valid {
-				return res, nil
-			}
-			if best == nil || res.MeanConfidence > best.MeanConfidence {
-				best = res
-			}
-		}
-	}
-	if best != nil {
-		return best, nil
-	}
-	if len(reasons) == 0 {
-		return &ocr.Result{Reason: "no MRZ found: no white or IR image"}, nil
-	}
-	return &ocr.Result{Reason: strings.Join(reasons, "; ")}, nil
-}
-
 func (p *Pipeline) readMRZ(ctx context.Context, req Request, addStage func(Stage)) (engine.Check, *mrzRead) {
 	read := &mrzRead{}
 	ck := engine.Check{Name: CheckMRZRead}
@@ -117,7 +66,7 @@ func (p *Pipeline) readMRZ(ctx context.Context, req Request, addStage func(Stage
 		opts = append(opts, ocr.WithEvidence())
 	}
 	res, st, err := runStage(ctx, p.slots, "mrz", p.cfg.Limits.MRZ, func(ctx context.Context) (*ocr.Result, error) {
-		return readCapture(ctx, p.cfg.Reader, req.Capture, opts...)
+		return p.cfg.Reader.ReadCapture(ctx, req.Capture, opts...)
 	})
 	addStage(st)
 	if err != nil {
