@@ -307,35 +307,80 @@ type nameRec struct {
 	original bool   // the transliterated original script
 	tokLen   uint8
 	tokStart uint32
-	nat      [3]byte // the person's nationality, or zeros
 }
 
-// removedDOB marks, in nameDOB, the names of a removed person.
-const removedDOB = ^uint32(0)
+// A posting is one name under one key, packed so that the scan rules most
+// names out without touching anything but the posting list: the person's
+// birth date (PartialDate.pack, year in the top bits, so that postings in
+// order are in order of birth year), the nationality (natCode) and the
+// name id.
+const (
+	postNameBits  = 26 // name ids below 1<<26
+	postNatBits   = 15
+	postDateShift = postNameBits + postNatBits
+	postNameMask  = 1<<postNameBits - 1
+	postNatMask   = 1<<postNatBits - 1
+	// postYearShift is the shift of the birth year in a posting.
+	postYearShift = postDateShift + 9
+	// MaxScreenedNames bounds the screened names (main names, aliases and
+	// transliterations) the index holds.
+	MaxScreenedNames = postNameMask
+)
+
+// nameTokLenBits is the width of a name's part count in nameToks; the
+// parts' start takes the rest, so the index holds at most maxTokens parts.
+const (
+	nameTokLenBits = 5
+	maxTokens      = 1<<(32-nameTokLenBits) - 1
+)
+
+func makePosting(date uint32, nat uint16, name uint32) uint64 {
+	return uint64(date)<<postDateShift | uint64(nat)<<postNameBits | uint64(name)
+}
+
+// natCode packs a normalised nationality (three of A-Z and '<') into 15
+// bits; 0 is unknown.
+func natCode(nat string) uint16 {
+	if len(nat) != 3 {
+		return 0
+	}
+	var v uint16
+	for i := 0; i < 3; i++ {
+		c := nat[i]
+		d := uint16(27)
+		if c >= 'A' && c <= 'Z' {
+			d = uint16(c-'A') + 1
+		}
+		v = v*28 + d
+	}
+	return v
+}
 
 const secondaryBit = 1 << 31
 
 // PersonIndex is the person watchlist in memory, indexed by the skeleton
 // keys of the name parts. It is safe for concurrent use.
 type PersonIndex struct {
-	mu       sync.RWMutex
-	persons  []Person
-	first    []uint32 // person -> its first name id; its names are contiguous
-	byID     map[int64]uint32
-	live     int
-	names    []nameRec
-	nameDOB  []uint32 // name id -> the person's packed birth date, beside the postings' scan
-	nameHash []uint64 // name id -> spellingHash of its parts
+	mu      sync.RWMutex
+	persons []Person
+	first   []uint32 // person -> its first name id; its names are contiguous
+	byID    map[int64]uint32
+	live    int
+	names   []nameRec
+	removed []uint64 // bit per name id: its person was removed
+	// nameToks: name id -> tokStart<<nameTokLenBits | tokLen, the
+	// name's parts for scoring, in a dense array of their own.
+	nameToks []uint32
 	tokens   []uint32 // vocab id | secondaryBit
 	vocab    []vocabEntry
 	vocabIDs map[string]int32
 	keyIDs   map[string]int32
 	keyStr   []string
 	// postings: key id -> the names holding a part with that key, each
-	// as the person's birth year (0 unknown)<<32 | name id. The first
-	// sorted[key] of them are in order, so that a search for a birth year
-	// reads only the names of that year and of unknown years; the rest,
-	// added since, are read one by one.
+	// a posting (makePosting: birth date, nationality, name id). The
+	// first sorted[key] of them are in order, so that a search for a
+	// birth year reads only the names of that year and of unknown years;
+	// the rest, added since, are read one by one.
 	postings  [][]uint64
 	sortedLen []int32
 	sorted    []int32 // key ids in key order, for prefix searches; nil when stale
@@ -389,12 +434,12 @@ func (x *PersonIndex) vocabID(t nameToken) int32 {
 	return id
 }
 
-func (x *PersonIndex) post(key int32, name uint32, year int) {
+func (x *PersonIndex) post(key int32, posting uint64) {
 	p := x.postings[key]
-	if len(p) > 0 && uint32(p[len(p)-1]) == name {
+	if len(p) > 0 && p[len(p)-1]&postNameMask == posting&postNameMask {
 		return // two parts of one name with the same key
 	}
-	x.postings[key] = append(p, uint64(uint32(year))<<32|uint64(name))
+	x.postings[key] = append(p, posting)
 }
 
 // sortPostings puts the postings of the key in order once the unsorted
@@ -422,6 +467,9 @@ func (x *PersonIndex) Add(p Person) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if len(x.names)+2*len(p.Names) > MaxScreenedNames || len(x.tokens)+2*len(p.Names)*maxNameTokens > maxTokens {
+		return fmt.Errorf("person: the watchlist is full (%d screened names, %d name parts)", len(x.names), len(x.tokens))
+	}
 	if old, ok := x.byID[p.ID]; ok {
 		x.removeLocked(old)
 	}
@@ -433,6 +481,7 @@ func (x *PersonIndex) Add(p Person) error {
 	var toks []nameToken
 	var touched []int32
 	seen := map[string]bool{}
+	date, nat := p.BirthDate.pack(), natCode(p.Nationality)
 	for vi, n := range p.Names {
 		for _, original := range []bool{false, true} {
 			toks = toks[:0]
@@ -456,9 +505,11 @@ func (x *PersonIndex) Add(p Person) error {
 			seen[sig] = true
 			ni := uint32(len(x.names))
 			rec := nameRec{person: pi, variant: uint16(vi), original: original, tokLen: uint8(len(toks)), tokStart: uint32(len(x.tokens))}
-			copy(rec.nat[:], p.Nationality)
 			x.names = append(x.names, rec)
-			x.nameDOB = append(x.nameDOB, p.BirthDate.pack())
+			if int(ni)/64 >= len(x.removed) {
+				x.removed = append(x.removed, 0)
+			}
+			posting := makePosting(date, nat, ni)
 			for _, t := range toks {
 				id := x.vocabID(t)
 				tok := uint32(id)
@@ -467,14 +518,14 @@ func (x *PersonIndex) Add(p Person) error {
 				}
 				x.tokens = append(x.tokens, tok)
 				v := x.vocab[id]
-				x.post(v.key, ni, p.BirthDate.Year)
+				x.post(v.key, posting)
 				touched = append(touched, v.key)
 				if v.altKey >= 0 {
-					x.post(v.altKey, ni, p.BirthDate.Year)
+					x.post(v.altKey, posting)
 					touched = append(touched, v.altKey)
 				}
 			}
-			x.nameHash = append(x.nameHash, spellingHash(x.tokens[rec.tokStart:]))
+			x.nameToks = append(x.nameToks, rec.tokStart<<nameTokLenBits|uint32(rec.tokLen))
 		}
 	}
 	for _, k := range touched {
@@ -517,7 +568,7 @@ func (x *PersonIndex) removeLocked(pi uint32) {
 		end = x.first[pi+1]
 	}
 	for ni := x.first[pi]; ni < end; ni++ {
-		x.nameDOB[ni] = removedDOB
+		x.removed[ni/64] |= 1 << (ni % 64)
 	}
 	delete(x.byID, x.persons[pi].ID)
 	x.persons[pi] = Person{ID: x.persons[pi].ID}
@@ -543,10 +594,28 @@ type searchScratch struct {
 	qtoks    []queryToken
 	nameToks []nameToken
 	years    []int
-	// nameScores holds the name score of each listed spelling scored in
-	// this search, by a hash of its parts: common names (Khan, Muhammad)
-	// are listed thousands of times with the same parts.
-	nameScores map[uint64]float64
+	// nameScores caches the name score of listed spellings scored in
+	// this search, by a hash of their parts (direct-mapped: a clash only
+	// costs a scoring again): common names (Khan, Muhammad) are listed
+	// thousands of times with the same parts.
+	nameScores [nameScoreSlots]nameScoreEntry
+	// sims and partWeights are scoreName's work arrays, kept here so
+	// that a call does not clear them (only the cells it reads are
+	// written).
+	sims        [maxQueryTokens][maxNameTokens]float32
+	partWeights [maxNameTokens]float64
+	// batch holds the names the scan passed, scored in groups
+	// (considerBatch).
+	batch  [32]pending
+	nBatch int
+}
+
+const nameScoreSlots = 4096
+
+type nameScoreEntry struct {
+	stamp uint32
+	hash  uint64
+	score float64
 }
 
 type memoEntry struct {
@@ -583,15 +652,14 @@ func (x *PersonIndex) getScratch() *searchScratch {
 		s.memo = make([]memoEntry, len(x.vocab)+len(x.vocab)/4)
 		s.stamp = 0
 	}
-	if s.nameScores == nil {
-		s.nameScores = map[uint64]float64{}
-	}
-	clear(s.nameScores)
 	s.stamp++
 	if s.stamp == 0 { // wrapped: clear the stamps
 		clear(s.seen)
 		for i := range s.memo {
 			s.memo[i].stamp = 0
+		}
+		for i := range s.nameScores {
+			s.nameScores[i].stamp = 0
 		}
 		s.stamp = 1
 	}
@@ -708,17 +776,38 @@ func (x *PersonIndex) Screen(q PersonQuery) []PersonHit {
 		s.years = years
 	}
 	s.hits = s.hits[:0]
+	qnatCode := natCode(qnat)
 	scan := func(posts []uint64, checkYear bool) {
 		for _, post := range posts {
-			if year := int(post >> 32); checkYear && year != 0 && year != qYear && !yearsAgree(year, qYear) {
+			if year := int(post >> postYearShift); checkYear && year != 0 && year != qYear && !yearsAgree(year, qYear) {
 				continue
 			}
-			ni := uint32(post)
+			// The birth date and nationality alone rule most names of
+			// a common part out, from the posting itself.
+			verdict := compareDates(unpackDate(uint32(post>>postDateShift)), q.BirthDate)
+			dAdj := dateAdjustments[verdict]
+			if combine(1, dAdj, nationalityEqual) < minScore {
+				continue
+			}
+			nat := natUnknown
+			if nc := uint16(post>>postNameBits) & postNatMask; nc != 0 && qnatCode != 0 {
+				nat = natDiffers
+				if nc == qnatCode {
+					nat = natEqual
+				}
+			}
+			if combine(1, dAdj, natAdjustments[nat]) < minScore {
+				continue
+			}
+			ni := uint32(post) & postNameMask
 			if s.seen[ni] == s.stamp {
 				continue
 			}
 			s.seen[ni] = s.stamp
-			x.consider(s, ni, q.BirthDate, qnat, q.Truncated, minScore)
+			s.batch[s.nBatch] = pending{name: ni, date: verdict, nat: nat}
+			if s.nBatch++; s.nBatch == len(s.batch) {
+				x.considerBatch(s, q.Truncated, minScore)
+			}
 		}
 	}
 	for _, oi := range order[:nP] {
@@ -730,13 +819,14 @@ func (x *PersonIndex) Screen(q PersonQuery) []PersonHit {
 			}
 			sorted := posts[:x.sortedLen[k]]
 			for _, y := range years {
-				lo, _ := slices.BinarySearch(sorted, uint64(y)<<32)
-				hi, _ := slices.BinarySearch(sorted, uint64(y+1)<<32)
+				lo, _ := slices.BinarySearch(sorted, uint64(y)<<postYearShift)
+				hi, _ := slices.BinarySearch(sorted, uint64(y+1)<<postYearShift)
 				scan(sorted[lo:hi], false)
 			}
 			scan(posts[x.sortedLen[k]:], true)
 		}
 	}
+	x.considerBatch(s, q.Truncated, minScore)
 	return x.hits(s, q, qnat, limit)
 }
 
@@ -786,42 +876,63 @@ func (x *PersonIndex) sortedKeys() []int32 {
 	return x.sorted
 }
 
-// consider scores one name record and keeps it when it reaches minScore.
-func (x *PersonIndex) consider(s *searchScratch, ni uint32, dob PartialDate, nat string, truncated bool, minScore float64) {
-	// Dense arrays first: the birth date and the score of the same
-	// spelling seen earlier in this search rule most candidates of a
-	// common name out before their records are touched.
-	packed := x.nameDOB[ni]
-	if packed == removedDOB {
-		return
-	}
-	dAdj, _ := dateAdjust(unpackDate(packed), dob)
-	if combine(1, dAdj, nationalityEqual) < minScore {
-		return
-	}
-	h := x.nameHash[ni]
-	ns, known := s.nameScores[h]
-	if known && combine(ns, dAdj, nationalityEqual) < minScore {
-		return
-	}
-	rec := &x.names[ni]
-	nAdj := 0.0
-	if rec.nat[0] != 0 && nat != "" {
-		nAdj = nationalityDiff
-		if rec.nat[0] == nat[0] && rec.nat[1] == nat[1] && rec.nat[2] == nat[2] {
-			nAdj = nationalityEqual
+// pending is a name that passed the scan's filters, with how its birth
+// date and nationality compare with those read.
+type pending struct {
+	name uint32
+	date dateVerdict
+	nat  natVerdict
+}
+
+// natVerdict is how a listed nationality compares with the one read.
+type natVerdict uint8
+
+const (
+	natUnknown natVerdict = iota // either is unknown
+	natEqual
+	natDiffers
+)
+
+var natAdjustments = [...]float64{natUnknown: 0, natEqual: nationalityEqual, natDiffers: nationalityDiff}
+
+// considerBatch scores the pending names and keeps those that reach
+// minScore. It works in steps over the whole batch (parts' place, parts,
+// scores) so that the memory reads of the batch's names, scattered over
+// the index, are in flight together instead of one after the other.
+func (x *PersonIndex) considerBatch(s *searchScratch, truncated bool, minScore float64) {
+	b := s.batch[:s.nBatch]
+	s.nBatch = 0
+	var where [len(s.batch)]uint32
+	var hash [len(s.batch)]uint64
+	for k := range b {
+		if x.removed[b[k].name/64]>>(b[k].name%64)&1 != 0 {
+			where[k] = 0 // no parts: skipped below
+			continue
 		}
+		where[k] = x.nameToks[b[k].name]
 	}
-	if combine(1, dAdj, nAdj) < minScore {
-		return
+	for k := range b {
+		w := where[k]
+		hash[k] = spellingHash(x.tokens[w>>nameTokLenBits : w>>nameTokLenBits+w&(1<<nameTokLenBits-1)])
 	}
-	if !known {
-		ns = x.scoreName(s, *rec, truncated, nil)
-		s.nameScores[h] = ns
-	}
-	score := combine(ns, dAdj, nAdj)
-	if score >= minScore {
-		s.hits = append(s.hits, candidate{name: ni, score: score, nscore: ns})
+	for k := range b {
+		w := where[k]
+		if w&(1<<nameTokLenBits-1) == 0 {
+			continue
+		}
+		h := hash[k]
+		e := &s.nameScores[h%nameScoreSlots]
+		var ns float64
+		if e.stamp == s.stamp && e.hash == h {
+			ns = e.score
+		} else {
+			ns = x.scoreName(s, x.tokens[w>>nameTokLenBits:w>>nameTokLenBits+w&(1<<nameTokLenBits-1)], truncated, nil)
+			*e = nameScoreEntry{stamp: s.stamp, hash: h, score: ns}
+		}
+		score := combine(ns, dateAdjustments[b[k].date], natAdjustments[b[k].nat])
+		if score >= minScore {
+			s.hits = append(s.hits, candidate{name: b[k].name, score: score, nscore: ns})
+		}
 	}
 }
 
@@ -853,11 +964,9 @@ type pairing struct {
 // is the weighted similarity of the pairs over the weight of all parts,
 // unpaired ones counting for less (a middle name left out of a document or
 // a list is common). Weights are the parts' rarity in the list.
-func (x *PersonIndex) scoreName(s *searchScratch, rec nameRec, truncated bool, explain *[]pairing) float64 {
-	toks := x.tokens[rec.tokStart : rec.tokStart+uint32(rec.tokLen)]
+func (x *PersonIndex) scoreName(s *searchScratch, toks []uint32, truncated bool, explain *[]pairing) float64 {
 	nq := len(s.qtoks)
-	var sims [maxQueryTokens][maxNameTokens]float32
-	var ew [maxNameTokens]float64
+	sims, ew := &s.sims, &s.partWeights
 	nNames := len(x.names)
 	for j, tok := range toks {
 		vid := tok &^ secondaryBit
@@ -987,8 +1096,8 @@ func (x *PersonIndex) hits(s *searchScratch, q PersonQuery, qnat string, limit i
 func (x *PersonIndex) explain(s *searchScratch, rec nameRec, q PersonQuery, qnat string, c candidate) string {
 	p := &x.persons[rec.person]
 	var pairs []pairing
-	x.scoreName(s, rec, q.Truncated, &pairs)
 	toks := x.tokens[rec.tokStart : rec.tokStart+uint32(rec.tokLen)]
+	x.scoreName(s, toks, q.Truncated, &pairs)
 	var b strings.Builder
 	n := p.Names[rec.variant]
 	listed := n.String()

@@ -429,3 +429,35 @@ func TestPersonConcurrentAddAndScreen(t *testing.T) {
 		t.Fatalf("Len = %d, want 208", x.Len())
 	}
 }
+
+func TestNatCodeDistinct(t *testing.T) {
+	seen := map[uint16]string{}
+	letters := "ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+	for _, a := range letters {
+		for _, b := range letters {
+			for _, c := range letters {
+				nat := string([]rune{a, b, c})
+				k := natCode(nat)
+				if k == 0 || k > postNatMask {
+					t.Fatalf("natCode(%q) = %d, want 1..%d", nat, k, postNatMask)
+				}
+				if o, ok := seen[k]; ok {
+					t.Fatalf("natCode(%q) = natCode(%q)", nat, o)
+				}
+				seen[k] = nat
+			}
+		}
+	}
+	if natCode("") != 0 {
+		t.Fatal("unknown nationality must be 0")
+	}
+	// A posting keeps its parts apart and orders by birth year.
+	d := PartialDate{Year: 1969, Month: 5, Day: 25}
+	p := makePosting(d.pack(), natCode("PAK"), 12345)
+	if p&postNameMask != 12345 || uint16(p>>postNameBits)&postNatMask != natCode("PAK") || unpackDate(uint32(p>>postDateShift)) != d || int(p>>postYearShift) != 1969 {
+		t.Fatalf("posting %x does not round-trip", p)
+	}
+	if makePosting(PartialDate{Year: 1970}.pack(), 0, 0) <= makePosting(d.pack(), postNatMask, postNameMask) {
+		t.Fatal("postings of a later birth year must sort after")
+	}
+}
