@@ -43,7 +43,7 @@ func (m *Matcher) Screen(a, b *Template) float64 {
 		if ma.flags&flagCylinder == 0 {
 			continue
 		}
-		ca := a.cyl[i*cylStride : i*cylStride+cylStride : i*cylStride+cylStride]
+		ca := (*[cylStride]uint64)(a.cyl[i*cylStride : i*cylStride+cylStride])
 		lo := ma.a - screenAngle
 		// First of b's minutiae (by direction) at or after lo.
 		start, hi := 0, nb
@@ -68,32 +68,10 @@ func (m *Matcher) Screen(a, b *Template) float64 {
 			if mb.flags&flagCylinder == 0 {
 				continue
 			}
-			cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
-			common := ca[cylWords] & cb[cylWords]
-			if bits.OnesCount64(common) < minCommonBits {
-				continue
+			cb := (*[cylStride]uint64)(b.cyl[j*cylStride : j*cylStride+cylStride])
+			if common, ok := comparable(ca, cb); ok {
+				keepTop(&top, cylinderSimilarity(ca, cb, common))
 			}
-			var ca1, cb1, nd int
-			for w := 0; w < cylWords; w++ {
-				x := ca[w] & common
-				y := cb[w] & common
-				ca1 += bits.OnesCount64(x)
-				cb1 += bits.OnesCount64(y)
-				nd += bits.OnesCount64(x ^ y)
-			}
-			if ca1+cb1 == 0 {
-				continue
-			}
-			s := 1 - sqrtTab[nd]/(sqrtTab[ca1]+sqrtTab[cb1])
-			if s <= top[screenK-1] {
-				continue
-			}
-			p := screenK - 1
-			for p > 0 && top[p-1] < s {
-				top[p] = top[p-1]
-				p--
-			}
-			top[p] = s
 		}
 	}
 	var sum float32
@@ -174,18 +152,7 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 		p = p[8:]
 	}
 	t.n = uint8(n)
-	// Insertion sort by direction: at most 48 entries, and no allocation
-	// (a million of these are read when a gallery loads).
-	for i := 0; i < n; i++ {
-		k := uint8(i)
-		a := t.m[k].a
-		j := i
-		for j > 0 && t.m[t.byAngle[j-1]].a > a {
-			t.byAngle[j] = t.byAngle[j-1]
-			j--
-		}
-		t.byAngle[j] = k
-	}
+	sortByAngle(t)
 	return nil
 }
 
@@ -222,3 +189,90 @@ var formatID = sync.OnceValue(func() string {
 // templates compare differently, so that a store can tell that it must
 // prepare them again from their source templates.
 func FormatID() string { return formatID() }
+
+// Packed is a prepared template in the form a 1:N gallery holds it: the
+// same minutiae and cylinders as Template, without the order by direction
+// (rebuilt by Unpack) and with the minutiae that screening reads (those of
+// ScreenMask) first, so that the first stage of a search reads one
+// contiguous run of cylinders per template. It is a flat value of about
+// 1.9 KB without pointers. Fill it with Pack; compare it through Unpack.
+type Packed struct {
+	n, k  uint8 // minutiae; the first k are the screening ones
+	flags [MaxMinutiae]uint8
+	a     [MaxMinutiae]uint16
+	x, y  [MaxMinutiae]int16
+	// mask holds the Template indexes of the first k minutiae (bit i for
+	// minutia i); the others follow in order of index, so the order can
+	// be undone without storing it.
+	mask uint64
+	cyl  [MaxMinutiae][cylStride]uint64
+}
+
+// Len returns the number of minutiae.
+func (p *Packed) Len() int { return int(p.n) }
+
+// Pack fills p from t, with the k most complete usable cylinders
+// (ScreenMask(t, k)) first.
+func (p *Packed) Pack(t *Template, k int) {
+	mask := ScreenMask(t, k)
+	n := int(t.n)
+	p.n, p.k, p.mask = t.n, uint8(bits.OnesCount64(mask)), mask
+	front, back := 0, int(p.k)
+	for i := 0; i < n; i++ {
+		var j int
+		if mask>>i&1 != 0 {
+			j = front
+			front++
+		} else {
+			j = back
+			back++
+		}
+		m := &t.m[i]
+		p.flags[j], p.a[j], p.x[j], p.y[j] = m.flags, m.a, m.x, m.y
+		copy(p.cyl[j][:], t.cyl[i*cylStride:(i+1)*cylStride])
+	}
+	for j := n; j < MaxMinutiae; j++ {
+		p.flags[j], p.a[j], p.x[j], p.y[j] = 0, 0, 0, 0
+		p.cyl[j] = [cylStride]uint64{}
+	}
+}
+
+// Unpack writes the template p was packed from into t, in its stored
+// form: equal field for field to the template after MarshalBinary and
+// UnmarshalBinary, which order minutiae of equal direction by index (as a
+// gallery loaded from a store always had them). It allocates nothing.
+func (p *Packed) Unpack(t *Template) {
+	*t = Template{}
+	n := int(p.n)
+	front, back := 0, int(p.k)
+	for i := 0; i < n; i++ {
+		var j int
+		if p.mask>>i&1 != 0 {
+			j = front
+			front++
+		} else {
+			j = back
+			back++
+		}
+		t.m[i] = minutia{x: p.x[j], y: p.y[j], a: p.a[j], flags: p.flags[j]}
+		copy(t.cyl[i*cylStride:(i+1)*cylStride], p.cyl[j][:])
+	}
+	t.n = p.n
+	sortByAngle(t)
+}
+
+// sortByAngle fills t.byAngle: an insertion sort, stable, at most
+// MaxMinutiae entries and no allocation (a million templates are read
+// when a gallery loads).
+func sortByAngle(t *Template) {
+	for i := 0; i < int(t.n); i++ {
+		k := uint8(i)
+		a := t.m[k].a
+		j := i
+		for j > 0 && t.m[t.byAngle[j-1]].a > a {
+			t.byAngle[j] = t.byAngle[j-1]
+			j--
+		}
+		t.byAngle[j] = k
+	}
+}

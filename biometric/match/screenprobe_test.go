@@ -75,3 +75,67 @@ func TestScreenMask(t *testing.T) {
 		}
 	}
 }
+
+// storedForm is t as a load from a store gives it (minutiae of equal
+// direction in index order).
+func storedForm(t *testing.T, a *Template) *Template {
+	b, err := a.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Template
+	if err := c.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+// A packed template unpacks to the template it was packed from in its
+// stored form (Prepare may order minutiae of equal direction otherwise),
+// and screens as the template does with the same mask.
+func TestPackedRoundTripAndScore(t *testing.T) {
+	src := galleryRef()
+	ref, err := Prepare(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Matcher
+	for i := 0; i < 30; i++ {
+		b := screenTestTemplate(i)
+		if i == 29 {
+			b = ref
+		}
+		for _, k := range []int{0, 8, 24} {
+			var p Packed
+			p.Pack(b, k)
+			if p.Len() != b.Len() {
+				t.Fatalf("template %d: packed %d minutiae, want %d", i, p.Len(), b.Len())
+			}
+			var u Template
+			p.Unpack(&u)
+			sb := storedForm(t, b)
+			if u != *sb {
+				t.Fatalf("template %d k %d: unpacked template differs", i, k)
+			}
+			a := screenTestTemplate(i/2 + 200)
+			if m.Compare(a, &u) != m.Compare(a, sb) {
+				t.Fatalf("template %d: unpacked compares differently", i)
+			}
+			for _, nc := range []int{0, 16} {
+				sp := NewScreenProbe(a, nc)
+				if got, want := sp.ScorePacked(&p), sp.Score(b, ScreenMask(b, k)); got != want {
+					t.Fatalf("template %d k %d probe cylinders %d: ScorePacked %v, Score %v", i, k, nc, got, want)
+				}
+			}
+		}
+	}
+	// A template packed over a longer one leaves nothing of it behind.
+	var p Packed
+	p.Pack(screenTestTemplate(1), 24)
+	p.Pack(ref, 24)
+	var u Template
+	p.Unpack(&u)
+	if u != *storedForm(t, ref) {
+		t.Fatal("packing over a used Packed left old minutiae")
+	}
+}

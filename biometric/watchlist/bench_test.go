@@ -123,3 +123,22 @@ func BenchmarkCompare(b *testing.B) {
 		m.Compare(ts[i%64], ts[(i/64+i)%64])
 	}
 }
+
+// BenchmarkScreenPacked is the first stage's score per template as a
+// search computes it: the default probe cylinders against a template in
+// the gallery's packed form (compare with BenchmarkScreenProbe, the same
+// pairs unpacked, in the same run).
+func BenchmarkScreenPacked(b *testing.B) {
+	gen := synth.New(78)
+	ps := make([]*match.ScreenProbe, 64)
+	packed := make([]match.Packed, 64)
+	for i := range ps {
+		t := prepare(b, gen.Template())
+		ps[i] = match.NewScreenProbe(t, DefaultScreenCylinders)
+		packed[i].Pack(t, ScreenGalleryCylinders)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ps[i%64].ScorePacked(&packed[(i/64+i)%64])
+	}
+}

@@ -4,9 +4,11 @@
 // more probe fingers of a traveller.
 //
 // Memory: a template is kept once, in slabs of slabSize prepared templates
-// (biometric/match.Template, a flat value of about 2 KB without pointers,
-// so a gallery of a million is a few hundred large allocations the garbage
-// collector never scans).
+// in the gallery's packed form (biometric/match.Packed, a flat value of
+// about 1.9 KB without pointers, so a gallery of a million is a few hundred
+// large allocations the garbage collector never scans); subjects are found
+// by id through a hash table of their indexes, not a map holding the ids a
+// second time.
 //
 // Concurrency: searches read an immutable snapshot (the slabs' filled
 // lengths, their removal bitmaps and the subject table) taken with one
@@ -21,6 +23,7 @@ package watchlist
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -29,7 +32,7 @@ import (
 	"checkpost/biometric/match"
 )
 
-// slabSize is the number of templates per slab (about 8 MB).
+// slabSize is the number of templates per slab (about 7.8 MB).
 const slabSize = 4096
 
 // subjectChunk is the number of subjects per chunk of the subject table.
@@ -59,12 +62,12 @@ type Finger struct {
 // finger positions. Slots below the length a snapshot records never change
 // while that snapshot can be read.
 type slab struct {
-	tmpl  [slabSize]match.Template
+	// tmpl holds the templates packed with the cylinders that the first
+	// stage of a two-stage search reads (the ScreenGalleryCylinders most
+	// complete) first.
+	tmpl  [slabSize]match.Packed
 	owner [slabSize]uint32
 	pos   [slabSize]biometric.Position
-	// screen marks the minutiae of each template that the first stage of a
-	// two-stage search reads (match.ScreenMask).
-	screen [slabSize]uint64
 }
 
 // slabView is a snapshot's view of a slab.
@@ -112,13 +115,13 @@ type Gallery struct {
 	snap atomic.Pointer[snapshot]
 
 	mu     sync.Mutex // serialises writers
-	byID   map[string]uint32
+	ids    idIndex
 	cursor int // slots used in the last slab
 }
 
 // NewGallery returns an empty gallery.
 func NewGallery() *Gallery {
-	g := &Gallery{byID: map[string]uint32{}}
+	g := &Gallery{ids: idIndex{seed: maphash.MakeSeed()}}
 	g.snap.Store(&snapshot{})
 	return g
 }
@@ -162,9 +165,10 @@ func (g *Gallery) Stats() Stats {
 			st.Bytes += int64(len(c[i].id)) + int64(4*cap(c[i].refs))
 		}
 	}
-	// The id index held by writers: a string header and an index per
-	// subject, plus the map's own overhead (about 2x).
-	st.Bytes += int64(s.live) * 2 * int64(unsafe.Sizeof("")+4)
+	// The id index held by writers.
+	g.mu.Lock()
+	st.Bytes += int64(4 * len(g.ids.slots))
+	g.mu.Unlock()
 	return st
 }
 
@@ -175,19 +179,19 @@ func (g *Gallery) Len() int { return g.snap.Load().live }
 func (g *Gallery) Has(id string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	_, ok := g.byID[id]
+	_, ok := g.ids.find(id, g.snap.Load())
 	return ok
 }
 
 // Fingers returns the positions of a subject's enrolled templates.
 func (g *Gallery) Fingers(id string) ([]biometric.Position, error) {
 	g.mu.Lock()
-	idx, ok := g.byID[id]
+	s := g.snap.Load()
+	idx, ok := g.ids.find(id, s)
 	g.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
 	}
-	s := g.snap.Load()
 	sub := s.subject(idx)
 	if sub == nil {
 		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
@@ -251,7 +255,7 @@ func (g *Gallery) EnrollBatch(batch []Enrollment) error {
 	pending := map[string]int{}
 	for _, e := range batch {
 		have := pending[e.Subject]
-		if idx, ok := g.byID[e.Subject]; ok && have == 0 {
+		if idx, ok := g.ids.find(e.Subject, old); ok && have == 0 {
 			have = len(old.subject(idx).refs)
 		}
 		if have+len(e.Fingers) > MaxFingersPerSubject {
@@ -264,13 +268,13 @@ func (g *Gallery) EnrollBatch(batch []Enrollment) error {
 	total := 0
 	for _, e := range batch {
 		total += len(e.Fingers)
-		if idx, ok := g.byID[e.Subject]; ok {
+		if idx, ok := g.ids.find(e.Subject, old); ok {
 			total += len(old.subject(idx).refs)
 		}
 	}
 	arena := make([]uint32, 0, total)
 	for _, e := range batch {
-		idx, ok := g.byID[e.Subject]
+		idx, ok := g.ids.find(e.Subject, w.s)
 		start := len(arena)
 		if ok {
 			arena = append(arena, w.s.subject(idx).refs...)
@@ -278,12 +282,16 @@ func (g *Gallery) EnrollBatch(batch []Enrollment) error {
 			idx = uint32(w.s.nSubjects)
 			w.s.nSubjects++
 			w.s.live++
-			g.byID[e.Subject] = idx
 		}
 		for _, f := range e.Fingers {
-			arena = append(arena, g.appendTemplate(w, idx, f))
+			ref, p := g.appendSlot(w, idx, f.Position)
+			p.Pack(f.Template, ScreenGalleryCylinders)
+			arena = append(arena, ref)
 		}
 		w.setSubject(idx, subject{id: e.Subject, refs: arena[start:len(arena):len(arena)]})
+		if !ok {
+			g.ids.insert(idx, w.s)
+		}
 	}
 	g.snap.Store(w.s)
 	return nil
@@ -293,11 +301,12 @@ func (g *Gallery) EnrollBatch(batch []Enrollment) error {
 func (g *Gallery) Remove(id string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	idx, ok := g.byID[id]
+	idx, ok := g.ids.find(id, g.snap.Load())
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrNoSubject, id)
 	}
 	w := newWriter(g.snap.Load())
+	g.ids.remove(idx, w.s) // while the subject table still names it
 	sub := w.s.subject(idx)
 	touched := map[int]bool{}
 	for _, r := range sub.refs {
@@ -306,7 +315,6 @@ func (g *Gallery) Remove(id string) error {
 	}
 	w.setSubject(idx, subject{})
 	w.s.live--
-	delete(g.byID, id)
 	// A slab more than half removed is compacted: its live templates move
 	// to the tail and the slab is dropped once no snapshot needs it.
 	for si := range touched {
@@ -337,7 +345,9 @@ func (g *Gallery) compactSlab(w *writer, si int) {
 		for k, r := range refs {
 			for _, o := range olds {
 				if r == o {
-					refs[k] = g.appendTemplate(w, owner, Finger{Position: v.s.pos[o%slabSize], Template: &v.s.tmpl[o%slabSize]})
+					ref, p := g.appendSlot(w, owner, v.s.pos[o%slabSize])
+					*p = v.s.tmpl[o%slabSize]
+					refs[k] = ref
 				}
 			}
 		}
@@ -347,9 +357,10 @@ func (g *Gallery) compactSlab(w *writer, si int) {
 	w.s.slabs[si] = slabView{}
 }
 
-// appendTemplate writes a template into the next free slot (a new slab
-// when the last is full) and returns its global slot.
-func (g *Gallery) appendTemplate(w *writer, owner uint32, f Finger) uint32 {
+// appendSlot takes the next free slot (a new slab when the last is full)
+// for a template of owner at pos and returns its global slot and where
+// the caller writes the template.
+func (g *Gallery) appendSlot(w *writer, owner uint32, pos biometric.Position) (uint32, *match.Packed) {
 	last := len(w.s.slabs) - 1
 	if last < 0 || g.cursor == slabSize {
 		w.s.slabs = append(w.s.slabs, slabView{s: new(slab)})
@@ -358,15 +369,94 @@ func (g *Gallery) appendTemplate(w *writer, owner uint32, f Finger) uint32 {
 	}
 	v := &w.s.slabs[last]
 	i := g.cursor
-	v.s.tmpl[i] = *f.Template
-	v.s.screen[i] = match.ScreenMask(f.Template, ScreenGalleryCylinders)
 	v.s.owner[i] = owner
-	v.s.pos[i] = f.Position
+	v.s.pos[i] = pos
 	g.cursor++
 	v.n = g.cursor
 	v.live++
 	w.s.templates++
-	return uint32(last*slabSize + i)
+	return uint32(last*slabSize + i), &v.s.tmpl[i]
+}
+
+// idIndex finds a subject's index by its id: open addressing (linear
+// probing) over subject indexes, 4 bytes a slot and at most half full; the
+// ids are read from the subject table, so none is held twice. Writers
+// only, under Gallery.mu.
+type idIndex struct {
+	seed  maphash.Seed
+	slots []uint32 // subject index + 1; 0 is empty
+	n     int
+}
+
+func (x *idIndex) home(id string) int {
+	return int(maphash.String(x.seed, id) & uint64(len(x.slots)-1))
+}
+
+// idAt is the id of subject idx in s ("" once removed).
+func idAt(s *snapshot, idx uint32) string {
+	return s.subjects[idx/subjectChunk][idx%subjectChunk].id
+}
+
+// find returns the index of the subject named id in s.
+func (x *idIndex) find(id string, s *snapshot) (uint32, bool) {
+	if len(x.slots) == 0 {
+		return 0, false
+	}
+	mask := len(x.slots) - 1
+	for i := x.home(id); ; i = (i + 1) & mask {
+		v := x.slots[i]
+		if v == 0 {
+			return 0, false
+		}
+		if idAt(s, v-1) == id {
+			return v - 1, true
+		}
+	}
+}
+
+// insert adds subject idx, whose entry in s names it and which is not in
+// the index yet.
+func (x *idIndex) insert(idx uint32, s *snapshot) {
+	if 2*(x.n+1) > len(x.slots) {
+		old := x.slots
+		x.slots = make([]uint32, max(1024, 2*len(old)))
+		for _, v := range old {
+			if v != 0 {
+				x.place(v, s)
+			}
+		}
+	}
+	x.place(idx+1, s)
+	x.n++
+}
+
+func (x *idIndex) place(v uint32, s *snapshot) {
+	mask := len(x.slots) - 1
+	i := x.home(idAt(s, v-1))
+	for x.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = v
+}
+
+// remove takes subject idx out; its entry in s must still name it.
+func (x *idIndex) remove(idx uint32, s *snapshot) {
+	mask := len(x.slots) - 1
+	i := x.home(idAt(s, idx))
+	for x.slots[i] != idx+1 {
+		i = (i + 1) & mask
+	}
+	// Backward shift: move up each later entry of the run whose home
+	// does not lie between the hole and it, so that no probe stops early.
+	for j := (i + 1) & mask; x.slots[j] != 0; j = (j + 1) & mask {
+		h := x.home(idAt(s, x.slots[j]-1))
+		if (j-h)&mask >= (j-i)&mask {
+			x.slots[i] = x.slots[j]
+			i = j
+		}
+	}
+	x.slots[i] = 0
+	x.n--
 }
 
 // writer builds the next snapshot, copying what it changes once.

@@ -293,7 +293,7 @@ func (sr *search) screen(ctx context.Context) ([]uint32, error) {
 						if !sr.compatible(pr.Position, v.s.pos[i]) {
 							continue
 						}
-						sc := sps[p].Score(t, v.s.screen[i])
+						sc := sps[p].ScorePacked(t)
 						n++
 						h := &hs[p]
 						if len(*h) < short[p] {
@@ -365,6 +365,7 @@ func (sr *search) rescore(ctx context.Context, subjects []uint32) ([]Candidate, 
 		go func(w int) {
 			defer wg.Done()
 			var m match.Matcher
+			var t match.Template // the template compared, unpacked
 			var top fusedHeap
 			n := int64(0)
 			for {
@@ -381,12 +382,16 @@ func (sr *search) rescore(ctx context.Context, subjects []uint32) ([]Candidate, 
 					for _, r := range sub.refs {
 						v := &s.slabs[r/slabSize]
 						i := r % slabSize
-						t := &v.s.tmpl[i]
+						unpacked := false
 						for p := range sr.probes {
 							if !sr.compatible(sr.probes[p].Position, v.s.pos[i]) {
 								continue
 							}
-							sc := float32(m.Compare(sr.probes[p].Template, t))
+							if !unpacked {
+								v.s.tmpl[i].Unpack(&t)
+								unpacked = true
+							}
+							sc := float32(m.Compare(sr.probes[p].Template, &t))
 							n++
 							if sc > f.best[p] {
 								f.best[p] = sc
