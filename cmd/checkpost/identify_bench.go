@@ -41,13 +41,19 @@ func init() {
 			fs.StringVar(&o.data, "fingerprints-data", "", "fingerprints: folder with fvc2002/DB1_B..DB4_B and nist/sd29-pgm (default: the shared data)")
 			fs.IntVar(&o.probesPerFinger, "fingerprints-probes", 7, "fingerprints: probe impressions per finger (2..8 of FVC)")
 			fs.IntVar(&o.largeProbes, "fingerprints-large-probes", 2, "fingerprints: probe impressions per finger at sizes above 100,000")
-			fs.IntVar(&o.exhaustiveSample, "fingerprints-exhaustive-sample", 40, "fingerprints: exhaustive searches at sizes above 100,000 (one probe per finger)")
+			fs.IntVar(&o.exhaustiveSample, "fingerprints-exhaustive-sample", 40, "fingerprints: exhaustive searches at sizes above 100,000 (one probe per finger of the group, then second ones, ...)")
+			fs.StringVar(&o.exhaustiveGroup, "fingerprints-exhaustive-group", "report", "fingerprints: probes of the exhaustive sample at sizes above 100,000: report (DB3_B+DB4_B), tuning (DB1_B+DB2_B) or all")
 			fs.StringVar(&o.dbPath, "fingerprints-db", "", "fingerprints: database to build the gallery in and load it from (default: a temporary one, removed)")
 		},
 		Run: func(ctx context.Context, cli *cliEnv) error {
 			var err error
 			if o.sizes, err = parseSizes(sizes); err != nil {
 				return usageError("--fingerprints-sizes: %v", err)
+			}
+			switch o.exhaustiveGroup {
+			case "report", "tuning", "all":
+			default:
+				return usageError("--fingerprints-exhaustive-group %q: want report, tuning or all", o.exhaustiveGroup)
 			}
 			return benchFingerprints(ctx, cli, o)
 		},
@@ -61,6 +67,7 @@ type fpBenchOptions struct {
 	probesPerFinger  int
 	largeProbes      int
 	exhaustiveSample int
+	exhaustiveGroup  string
 	dbPath           string
 }
 
@@ -455,23 +462,50 @@ func runSearches(ctx context.Context, g *watchlist.Gallery, probes []*fpProbe, m
 	return out
 }
 
+// exhaustiveSample picks up to n probes of the group ("all": any) for the
+// exhaustive searches of a large gallery: the first probe of every finger,
+// then the second of every finger, and so on, in the probes' order.
+func exhaustiveSample(probes []*fpProbe, group string, n int) []*fpProbe {
+	var out []*fpProbe
+	taken := map[*fpProbe]bool{}
+	for len(out) < n {
+		seenFinger := map[int]bool{}
+		added := false
+		for _, p := range probes {
+			if len(out) == n {
+				break
+			}
+			if taken[p] || seenFinger[p.finger] || (group != "all" && p.group != group) {
+				continue
+			}
+			seenFinger[p.finger] = true
+			taken[p] = true
+			out = append(out, p)
+			added = true
+		}
+		if !added {
+			break
+		}
+	}
+	return out
+}
+
 func searchBench(ctx context.Context, cli *cliEnv, g *watchlist.Gallery, probes []*fpProbe, size int, o fpBenchOptions) error {
 	out := cli.Stdout
 	large := size > 100_000
 	// The probes searched in two-stage mode, and the sample searched in
 	// both modes (all of them up to 100,000).
 	var twoStage, sample []*fpProbe
-	seenFinger := map[int]bool{}
 	for _, p := range probes {
 		if !large || p.imp-1 <= o.largeProbes {
 			twoStage = append(twoStage, p)
 		}
 		if !large {
 			sample = append(sample, p)
-		} else if !seenFinger[p.finger] && len(sample) < o.exhaustiveSample {
-			seenFinger[p.finger] = true
-			sample = append(sample, p)
 		}
+	}
+	if large {
+		sample = exhaustiveSample(probes, o.exhaustiveGroup, o.exhaustiveSample)
 	}
 	// The stated threshold: the score whose per-comparison FMR times the
 	// gallery size is 1%, so that about 1% of searches of unenrolled
@@ -566,7 +600,7 @@ func searchBench(ctx context.Context, cli *cliEnv, g *watchlist.Gallery, probes 
 		for _, p := range sample {
 			twoOnSample = append(twoOnSample, two[idx[p]])
 		}
-		fmt.Fprintf(out, "exhaustive and two-stage on the same %d probes%s:\n", len(sample), map[bool]string{true: " (one per finger)", false: ""}[large])
+		fmt.Fprintf(out, "exhaustive and two-stage on the same %d probes%s:\n", len(sample), map[bool]string{true: fmt.Sprintf(" (group %s, one per finger before a second)", o.exhaustiveGroup), false: ""}[large])
 		report("exhaustive", sample, exh)
 		report("two-stage", sample, twoOnSample)
 	}

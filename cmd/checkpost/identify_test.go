@@ -93,3 +93,36 @@ func TestEnrollFingerprintAndIdentify(t *testing.T) {
 		t.Errorf("bad probe: exit %d, %s", code, out)
 	}
 }
+
+// The exhaustive sample of a large gallery takes the asked group's
+// fingers one probe each before any second probe.
+func TestExhaustiveSample(t *testing.T) {
+	var probes []*fpProbe
+	for f := 0; f < 6; f++ {
+		group := "tuning"
+		if f >= 3 {
+			group = "report"
+		}
+		for imp := 2; imp <= 4; imp++ {
+			probes = append(probes, &fpProbe{finger: f, imp: imp, group: group})
+		}
+	}
+	got := exhaustiveSample(probes, "report", 5)
+	if len(got) != 5 {
+		t.Fatalf("%d probes, want 5", len(got))
+	}
+	for i, p := range got {
+		if p.group != "report" {
+			t.Fatalf("probe %d of group %s", i, p.group)
+		}
+		if wantImp := 2 + i/3; p.imp != wantImp || p.finger != 3+i%3 {
+			t.Fatalf("probe %d: finger %d impression %d, want finger %d impression %d", i, p.finger, p.imp, 3+i%3, wantImp)
+		}
+	}
+	if n := len(exhaustiveSample(probes, "report", 100)); n != 9 {
+		t.Fatalf("the whole group: %d probes, want 9", n)
+	}
+	if n := len(exhaustiveSample(probes, "all", 100)); n != 18 {
+		t.Fatalf("all groups: %d probes, want 18", n)
+	}
+}
