@@ -43,6 +43,12 @@ prints for each level the latency percentiles (p50, p95, p99, max), the
 throughput and the errors. Each level sends --requests requests after one
 warm-up request per counter; every loop is bounded in count and time.
 
+It also prints the p50/p95 of each pipeline stage as the answers report it
+(mrz, document, fingerprints.extract, fingerprints.search, ...), of the
+whole pipeline ("pipeline", the report's ms) and of what the latency adds
+to it ("outside": upload, image decoding, storage, the answer), so a slow
+level shows where its time went.
+
 Without --url it starts "checkpost serve" itself (this binary, a child
 process on 127.0.0.1) on --db (default: a new database in a temporary folder,
 so empty watchlists; pass a copy of an enrolled database to measure against
@@ -117,6 +123,16 @@ Examples:
 			for _, r := range results {
 				fmt.Fprintf(cli.Stdout, "%-12d %8d %7d %9s %9s %9s %9s %10.2f\n", r.Concurrency, r.Requests, r.Errors,
 					ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), r.Throughput)
+			}
+			for _, r := range results {
+				if len(r.Stages) == 0 {
+					continue
+				}
+				fmt.Fprintf(cli.Stdout, "%d counters, stage times from the answers (p50/p95 ms):", r.Concurrency)
+				for _, s := range r.Stages {
+					fmt.Fprintf(cli.Stdout, " %s %.1f/%.1f", s.Name, s.P50MS, s.P95MS)
+				}
+				fmt.Fprintln(cli.Stdout)
 			}
 			for _, r := range results {
 				if r.FirstError != "" {
@@ -227,6 +243,73 @@ type benchResult struct {
 	Max         time.Duration `json:"max_ns"`
 	Throughput  float64       `json:"requests_per_second"`
 	FirstError  string        `json:"first_error,omitempty"`
+	// Stages are the median and p95 of each pipeline stage's time as the
+	// answers report it (stages that ran), plus "pipeline" (the report's
+	// ms: the whole pipeline) and "outside" (the latency less the
+	// pipeline: upload, image decoding, storage, the answer's JSON).
+	Stages []benchStage `json:"stages,omitempty"`
+}
+
+// benchStage is one stage's times over a level's answers.
+type benchStage struct {
+	Name  string  `json:"name"`
+	Count int     `json:"count"`
+	P50MS float64 `json:"p50_ms"`
+	P95MS float64 `json:"p95_ms"`
+}
+
+// answerTimes reads the stage times out of an answer; nil when it has none.
+func answerTimes(body []byte, latency time.Duration) map[string]time.Duration {
+	var rep struct {
+		MS     *float64 `json:"ms"`
+		Stages []struct {
+			Name   string  `json:"name"`
+			Status string  `json:"status"`
+			MS     float64 `json:"ms"`
+		} `json:"stages"`
+	}
+	if json.Unmarshal(body, &rep) != nil || rep.MS == nil {
+		return nil
+	}
+	msDur := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+	out := map[string]time.Duration{"pipeline": msDur(*rep.MS), "outside": latency - msDur(*rep.MS)}
+	for _, st := range rep.Stages {
+		if st.Status == "done" {
+			out[st.Name] = msDur(st.MS)
+		}
+	}
+	return out
+}
+
+// stageFigures summarises the stage times of a level, stages in the order
+// first seen, "pipeline" and "outside" last.
+func stageFigures(times []map[string]time.Duration) []benchStage {
+	var names []string
+	by := map[string][]time.Duration{}
+	for _, t := range times {
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if _, ok := by[k]; !ok && k != "pipeline" && k != "outside" {
+				names = append(names, k)
+			}
+			by[k] = append(by[k], t[k])
+		}
+	}
+	var out []benchStage
+	for _, n := range append(names, "pipeline", "outside") {
+		d := by[n]
+		if len(d) == 0 {
+			continue
+		}
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		out = append(out, benchStage{Name: n, Count: len(d), P50MS: float64(percentile(d, 0.5).Microseconds()) / 1000,
+			P95MS: float64(percentile(d, 0.95).Microseconds()) / 1000})
+	}
+	return out
 }
 
 // percentile returns the p-quantile (0..1) of sorted durations by the
@@ -243,28 +326,28 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
-	send := func(b benchBody) (time.Duration, error) {
+	send := func(b benchBody) (time.Duration, map[string]time.Duration, error) {
 		req, err := http.NewRequestWithContext(ctx, "POST", url+"/api/v1/verifications", bytes.NewReader(b.data))
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", b.ctype)
 		start := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		d := time.Since(start)
 		if err != nil {
-			return d, err
+			return d, nil, err
 		}
 		if resp.StatusCode != http.StatusCreated {
-			return d, fmt.Errorf("%d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+			return d, nil, fmt.Errorf("%d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
 		}
-		return d, nil
+		return d, answerTimes(body, d), nil
 	}
 	res := benchResult{Concurrency: conc}
 	// Warm-up: one request per counter, not counted.
@@ -277,6 +360,7 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 
 	var mu sync.Mutex
 	var lat []time.Duration
+	var times []map[string]time.Duration
 	next := 0
 	start := time.Now()
 	for range conc {
@@ -292,7 +376,7 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 				i := next
 				next++
 				mu.Unlock()
-				d, err := send(bodies[i%len(bodies)])
+				d, st, err := send(bodies[i%len(bodies)])
 				mu.Lock()
 				res.Requests++
 				if err != nil {
@@ -302,6 +386,9 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 					}
 				} else {
 					lat = append(lat, d)
+					if st != nil {
+						times = append(times, st)
+					}
 				}
 				if res.Requests%max(1, requests/10) == 0 {
 					fmt.Fprintf(cli.Stderr, "bench api: %d counters: %d/%d requests\n", conc, res.Requests, requests)
@@ -318,6 +405,7 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 		res.Max = lat[len(lat)-1]
 	}
 	res.Throughput = float64(len(lat)) / elapsed.Seconds()
+	res.Stages = stageFigures(times)
 	return res
 }
 

@@ -63,7 +63,8 @@ func TestBenchAPIDrivesConcurrentCounters(t *testing.T) {
 		total.Add(1)
 		time.Sleep(20 * time.Millisecond)
 		w.WriteHeader(201)
-		json.NewEncoder(w).Encode(map[string]string{"id": "v_x"})
+		json.NewEncoder(w).Encode(map[string]any{"id": "v_x", "ms": 15.0, "stages": []map[string]any{
+			{"name": "mrz", "status": "done", "ms": 10.0}, {"name": "fingerprints.search", "status": "skipped", "ms": 0.0}}})
 	}))
 	defer srv.Close()
 	code, out, errOut := run(t, "bench", "api", "--url", srv.URL, "--token", "tok", "--captures", dir,
@@ -80,6 +81,17 @@ func TestBenchAPIDrivesConcurrentCounters(t *testing.T) {
 	}
 	if res[0].P50 < 20*time.Millisecond || res[1].Throughput < 1.5*res[0].Throughput {
 		t.Fatalf("latency or scaling implausible: %+v", res)
+	}
+	// The stage times come from the answers: mrz ran, the search did not;
+	// the pipeline took 15 ms of a latency of at least 20.
+	for _, r := range res {
+		got := map[string]benchStage{}
+		for _, s := range r.Stages {
+			got[s.Name] = s
+		}
+		if len(r.Stages) != 3 || got["mrz"].P50MS != 10 || got["mrz"].Count != 12 || got["pipeline"].P95MS != 15 || got["outside"].P50MS < 5 {
+			t.Fatalf("stage figures: %+v", r.Stages)
+		}
 	}
 	// 12 + 12 counted, 1 + 4 warm-up.
 	if total.Load() != 29 || peak.Load() != 4 {
