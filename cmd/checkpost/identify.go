@@ -316,7 +316,7 @@ independent evidence), and one result is printed.
 
 --mode two-stage (default) screens every template with a cheap score (the
 probe's 16 and each template's 24 most complete local structures) and
-compares the best 2% (at least 200) accurately; --mode exhaustive
+compares the best 1% (at least 200) accurately; --mode exhaustive
 compares every template accurately (slower; the reference).
 A probe's position (from its template, or --finger) limits the search to
 templates of that position or of unknown position; --any-position compares
