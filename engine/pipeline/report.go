@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	fpwatch "checkpost/biometric/watchlist"
 	"checkpost/engine"
 	"checkpost/mrz"
 	"checkpost/mrz/ocr"
@@ -163,10 +162,10 @@ type FingerprintCandidate struct {
 	// FMR is the false-match rate the score corresponds to;
 	// ExpectedFalse the number of unrelated templates of the gallery
 	// expected to score as high by chance (FMR x templates).
-	FMR           float64               `json:"fmr"`
-	ExpectedFalse float64               `json:"expected_false_matches"`
-	Hit           bool                  `json:"hit"`
-	Fingers       []fpwatch.FingerScore `json:"fingers,omitempty"`
+	FMR           float64           `json:"fmr"`
+	ExpectedFalse float64           `json:"expected_false_matches"`
+	Hit           bool              `json:"hit"`
+	Fingers       []CandidateFinger `json:"fingers,omitempty"`
 }
 
 // DocumentHit is a listed lost or stolen document.

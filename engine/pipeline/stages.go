@@ -252,8 +252,9 @@ func (p *Pipeline) fingerprints(ctx context.Context, req Request, lists *Watchli
 	fr.Templates, fr.Mode = res.Templates, res.Mode.String()
 	fr.HitRule = fmt.Sprintf("FMR x %d templates <= %g", res.Templates, fpir)
 	var hits []string
-	for _, c := range res.Candidates {
-		fc := FingerprintCandidate{Subject: c.Subject, Score: c.Score, FMR: c.FMR, ExpectedFalse: c.FMR * float64(res.Templates), Fingers: c.Fingers}
+	for i, c := range res.Candidates {
+		fc := FingerprintCandidate{Subject: c.Subject, Score: c.Score, FMR: c.FMR, ExpectedFalse: c.FMR * float64(res.Templates),
+			Fingers: candidateFingers(g, c.Subject, c.Fingers, probes, i < PairedCandidates)}
 		fc.Hit = fc.ExpectedFalse <= fpir
 		if fc.Hit {
 			hits = append(hits, fmt.Sprintf("subject %s (score %.5f, FMR %.2g)", c.Subject, c.Score, c.FMR))

@@ -1,0 +1,33 @@
+package watchlist
+
+import (
+	"fmt"
+
+	"checkpost/biometric/match"
+)
+
+// Templates returns a copy of a subject's enrolled templates with their
+// positions, in the form searches compare (for showing a candidate's
+// matched minutiae: match.Matcher.Pairs). It allocates one Template per
+// finger.
+func (g *Gallery) Templates(id string) ([]Finger, error) {
+	g.mu.Lock()
+	s := g.snap.Load()
+	idx, ok := g.ids.find(id, s)
+	g.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
+	}
+	sub := s.subject(idx)
+	if sub == nil {
+		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
+	}
+	out := make([]Finger, len(sub.refs))
+	for i, r := range sub.refs {
+		sl := s.slabs[r/slabSize].s
+		t := new(match.Template)
+		sl.tmpl[r%slabSize].Unpack(t)
+		out[i] = Finger{Position: sl.pos[r%slabSize], Template: t}
+	}
+	return out, nil
+}
