@@ -248,6 +248,14 @@ func (v *counterVerifier) Verify(ctx context.Context, sub *server.Submission) (*
 		return nil, fmt.Errorf("%w: %v", server.ErrUnusableSubmission, err)
 	}
 	req.Evidence = v.evidence
+	var decoded *devices.Capture // for the evidence images' resolution
+	if decode := req.Decode; decode != nil {
+		req.Decode = func(ctx context.Context) (*devices.Capture, error) {
+			c, err := decode(ctx)
+			decoded = c
+			return c, err
+		}
+	}
 	rep, err := v.p.Verify(ctx, req)
 	if errors.Is(err, pipeline.ErrBadInput) {
 		return nil, fmt.Errorf("%w: %v", server.ErrUnusableSubmission, err)
@@ -255,7 +263,7 @@ func (v *counterVerifier) Verify(ctx context.Context, sub *server.Submission) (*
 	if err != nil {
 		return nil, err
 	}
-	return verdictOf(rep, capturePPI(req.Capture))
+	return verdictOf(rep, capturePPI(decoded))
 }
 
 func capturePPI(c *devices.Capture) float64 {
@@ -265,13 +273,24 @@ func capturePPI(c *devices.Capture) float64 {
 	return c.PPI
 }
 
-// requestOf decodes the submitted images (or renders the PDF's pages) into
-// a capture and passes the fingers on.
+// requestOf passes the fingers on, and how to decode the submitted images
+// (or render the PDF's pages) into a capture: the pipeline does that while
+// the fingers are already searched.
 func requestOf(sub *server.Submission) (pipeline.Request, error) {
 	var req pipeline.Request
 	for _, f := range sub.Fingers {
 		req.Fingers = append(req.Fingers, pipeline.Finger{Position: f.Position, Data: f.Data})
 	}
+	if len(sub.Images) > 0 || len(sub.PDF) > 0 {
+		req.Decode = func(context.Context) (*devices.Capture, error) { return captureOf(sub) }
+	}
+	return req, nil
+}
+
+// captureOf decodes the submitted images (or renders the PDF's pages) into
+// a capture.
+func captureOf(sub *server.Submission) (*devices.Capture, error) {
+	var out *devices.Capture
 	switch {
 	case len(sub.Images) > 0:
 		c := &devices.Capture{Source: devices.SourceDevice, Origin: "counter " + sub.Counter}
@@ -301,7 +320,7 @@ func requestOf(sub *server.Submission) (pipeline.Request, error) {
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
-			return req, err
+			return nil, err
 		}
 		for i, im := range sub.Images {
 			switch im.Light {
@@ -316,15 +335,15 @@ func requestOf(sub *server.Submission) (pipeline.Request, error) {
 				c.PPI = devices.Resolution(im.Data)
 			}
 		}
-		req.Capture = c
+		out = c
 	case len(sub.PDF) > 0:
 		c, err := captureFromPDF(sub.PDF, "counter "+sub.Counter)
 		if err != nil {
-			return req, err
+			return nil, err
 		}
-		req.Capture = c
+		out = c
 	}
-	return req, nil
+	return out, nil
 }
 
 // captureFromPDF renders a document reader's PDF export: page 1 is the
