@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html/template"
 	"image"
 	"image/png"
 	"math"
@@ -20,8 +21,10 @@ import (
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 
+	"checkpost/biometric"
 	_ "checkpost/biometric/pnm"
 	_ "checkpost/biometric/wsq"
+	"checkpost/engine/pipeline"
 	"checkpost/server/store"
 )
 
@@ -45,6 +48,10 @@ type evidenceView struct {
 	Purged                        string
 	Size                          string
 	W, H                          int // image size, when it could be read
+	// PPI is a finger image's resolution (the matched minutiae are at
+	// 500 ppi); tmpl the submitted finger template, when no image was sent.
+	PPI  float64
+	tmpl *biometric.Template
 }
 
 type timelineEntry struct {
@@ -335,10 +342,18 @@ func (u *UI) fillEvidence(r *http.Request, d *caseData) {
 			ev.Purged = e.PurgedAt.Format(time.DateOnly)
 		}
 		if strings.HasPrefix(e.Name, "finger.") {
-			if ev.Image && ev.Purged == "" {
+			if ev.Purged == "" {
 				if _, data, err := u.vault.GetBlob(r.Context(), e.BlobID); err == nil {
-					if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-						ev.W, ev.H = cfg.Width, cfg.Height
+					if ev.Image {
+						if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+							ev.W, ev.H = cfg.Width, cfg.Height
+						}
+						ev.PPI = biometric.StandardPPI
+						if fi, err := biometric.DecodeImageBytes(data, biometric.ImageOptions{}); err == nil && fi.PPI > 0 {
+							ev.PPI = fi.PPI
+						}
+					} else if ts, _, _, err := pipeline.FingerTemplates(data, 0); err == nil && len(ts) > 0 {
+						ev.tmpl = &ts[0]
 					}
 				}
 			}
@@ -364,7 +379,63 @@ func (u *UI) fillEvidence(r *http.Request, d *caseData) {
 		if c.Probe == nil && len(d.Fingers) > 0 {
 			c.Probe = &d.Fingers[0]
 		}
+		if c.Probe == nil {
+			continue
+		}
+		// The pairs are at 500 ppi: onto the image as submitted.
+		if c.Probe.PPI > 0 && c.Probe.PPI != 500 {
+			k := c.Probe.PPI / 500
+			scaled := make([]pairView, len(c.ProbePairs))
+			for j, p := range c.ProbePairs {
+				scaled[j] = pairView{p.PX * k, p.PY * k, p.CX, p.CY}
+			}
+			c.ProbePairs = scaled
+		}
+		if t := c.Probe.tmpl; t != nil {
+			c.ProbeDrawing = template.HTML(minutiaeSVG(t, c.ProbePairs, true, "submitted probe template"))
+		}
 	}
+}
+
+// minutiaeSVG draws a template's minutiae (a circle with a tick in its
+// direction; endings blue, forks brown) on a blank canvas, with the
+// matched minutiae ringed in red and numbered as on the other print.
+// rings are in 500-ppi pixels; probe says which end of each pair to draw.
+func minutiaeSVG(t *biometric.Template, pairs []pairView, probe bool, what string) string {
+	wd, ht := t.Width, t.Height
+	if wd <= 0 || ht <= 0 {
+		for _, m := range t.Minutiae {
+			wd, ht = max(wd, m.X+20), max(ht, m.Y+20)
+		}
+	}
+	k := 1.0
+	if t.ResolutionPPI > 0 && t.ResolutionPPI != 500 && !probe {
+		k = float64(t.ResolutionPPI) / 500
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%d minutiae of the %s (no image kept: drawn from the template)%s">`,
+		wd, ht, len(t.Minutiae), htmlEscape(what), map[bool]string{true: fmt.Sprintf(", %d matched ones ringed", len(pairs)), false: ""}[len(pairs) > 0])
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#f4f4f0"/>`, wd, ht)
+	fmt.Fprintf(&b, `<text x="6" y="16" font-size="13" fill="#333">Template drawing (no image)</text>`)
+	for _, m := range t.Minutiae {
+		dx, dy := 14*math.Cos(m.Angle), -14*math.Sin(m.Angle)
+		colour := "#1b4f8a"
+		if m.Type == 2 {
+			colour = "#8a3b12"
+		}
+		fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="4" fill="none" stroke="%s" stroke-width="2"/><line x1="%d" y1="%d" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`,
+			m.X, m.Y, colour, m.X, m.Y, float64(m.X)+dx, float64(m.Y)+dy, colour)
+	}
+	for i, p := range pairs {
+		x, y := p.CX*k, p.CY*k
+		if probe {
+			x, y = p.PX, p.PY
+		}
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="9" fill="none" stroke="#c00" stroke-width="3" class="pair-ring"/><text x="%.1f" y="%.1f" font-size="12" fill="#a00">%d</text>`,
+			x, y, x+10, y-8, i+1)
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
 }
 
 // orderDocumentImages sorts image names into one row per side (front,
@@ -641,32 +712,9 @@ func (u *UI) handleEnrolled(w http.ResponseWriter, r *http.Request) {
 		}
 		pairs = cand.Fingers[0].Pairs
 	}
-	wd, ht := t.Width, t.Height
-	if wd <= 0 || ht <= 0 {
-		for _, m := range t.Minutiae {
-			wd, ht = max(wd, m.X+20), max(ht, m.Y+20)
-		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%d enrolled minutiae of %s">`,
-		wd, ht, len(t.Minutiae), htmlEscape(subject))
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#f4f4f0"/>`, wd, ht)
-	for _, m := range t.Minutiae {
-		dx, dy := 14*math.Cos(m.Angle), -14*math.Sin(m.Angle)
-		colour := "#1b4f8a"
-		if m.Type == 2 {
-			colour = "#8a3b12"
-		}
-		fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="4" fill="none" stroke="%s" stroke-width="2"/><line x1="%d" y1="%d" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`,
-			m.X, m.Y, colour, m.X, m.Y, float64(m.X)+dx, float64(m.Y)+dy, colour)
-	}
-	for _, p := range pairs {
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="9" fill="none" stroke="#c00" stroke-width="3"/>`, p.CX, p.CY)
-	}
-	b.WriteString(`</svg>`)
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Cache-Control", "private, no-store")
-	fmt.Fprint(w, b.String())
+	fmt.Fprint(w, minutiaeSVG(&t, pairs, false, "enrolled template of "+subject))
 }
 
 func htmlEscape(s string) string {

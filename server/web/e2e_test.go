@@ -83,6 +83,9 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	chromium := chromiumPath(t)
 	start := time.Now()
 	e := newEnv(t)
+	// The fingerprint search is real: FVC2002 impressions, the traveller's
+	// finger a hit on realSubject.
+	e.useRealFingerprints(t)
 	id := e.submit(e.counter, "C7", "REFER LH123", "exit")
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -194,15 +197,24 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	failRegions := eval[int](t, ctx, `document.querySelectorAll('.overlay rect.region.fail').length`)
 	undetermined := eval[int](t, ctx, `document.querySelectorAll('.overlay rect.region.undetermined').length`)
 	marks := eval[int](t, ctx, `document.querySelectorAll('.mrz mark').length`)
-	rings := eval[int](t, ctx, `document.querySelectorAll('.probe circle.pair-ring').length`)
+	rings := eval[int](t, ctx, `document.querySelectorAll('article.candidate:first-of-type .probe circle.pair-ring').length`)
 	outcomes := eval[int](t, ctx, `document.querySelectorAll('form#decide input[name="outcome"]').length`)
 	if images != 3 || failRegions != 2 || undetermined != 1 || marks != 1 {
 		t.Errorf("case page: %d images, %d failing and %d undetermined regions outlined, %d MRZ marks; want 3, 2, 1, 1",
 			images, failRegions, undetermined, marks)
 	}
-	if rings != 1 {
-		t.Errorf("%d matched minutiae ringed on the probe, want 1", rings)
+	// The matched minutiae of the real hit: ringed on the probe image and,
+	// as many and numbered alike, on the drawing of the enrolled template.
+	first := eval[string](t, ctx, `document.querySelector('article.candidate h4 .mono').textContent`)
+	enrolledRings := eval[int](t, ctx, `(() => { const img = document.querySelector('article.candidate img[src*="/enrolled/"]');
+	  const x = new XMLHttpRequest(); x.open('GET', img.src, false); x.send();
+	  return (x.responseText.match(/class="pair-ring"/g) || []).length; })()`)
+	probeNumbers := eval[int](t, ctx, `document.querySelectorAll('article.candidate:first-of-type .probe text.pair-no').length`)
+	if first != realSubject || rings < 8 || enrolledRings != rings || probeNumbers != rings {
+		t.Errorf("first candidate %q: %d matched minutiae ringed on the probe (%d numbered), %d on the enrolled template; want %s, at least 8, as many",
+			first, rings, probeNumbers, enrolledRings, realSubject)
 	}
+	t.Logf("real hit %s: %d matched minutiae ringed", first, rings)
 	if outcomes != 3 {
 		t.Errorf("%d outcomes offered on an exit case, want allow, refuse, off-load", outcomes)
 	}

@@ -16,14 +16,19 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"checkpost/biometric"
+	fpwatch "checkpost/biometric/watchlist"
+	"checkpost/engine/pipeline"
 	"checkpost/engine/watchlist"
+	"checkpost/internal/shareddata"
 	"checkpost/server"
 	"checkpost/server/crypt"
 	"checkpost/server/store"
@@ -34,11 +39,17 @@ import (
 // what a referred case shows: failing checks with regions on the images,
 // an MRZ with a check-digit error, printed fields, a fingerprint candidate
 // with matched minutiae, and a person hit.
-type referVerifier struct{}
+//
+// With a fingerprint pipeline set (env.useRealFingerprints), the
+// fingerprint search is the real one: the submitted fingers are searched
+// against the enrolled watchlist and its report replaces the made-up one.
+type referVerifier struct {
+	fingerprints atomic.Pointer[pipeline.Pipeline]
+}
 
 const testSubject = "TR-0042"
 
-func (referVerifier) Verify(ctx context.Context, sub *server.Submission) (*server.Verdict, error) {
+func (rv *referVerifier) Verify(ctx context.Context, sub *server.Submission) (*server.Verdict, error) {
 	rec := "CLEAR"
 	if strings.HasPrefix(sub.Route, "REFER") || strings.HasPrefix(sub.Route, "ALERT") {
 		rec = sub.Route[:5]
@@ -107,6 +118,17 @@ func (referVerifier) Verify(ctx context.Context, sub *server.Submission) (*serve
 			"watchlists": []any{map[string]any{"list": "fingerprints", "entries": 1, "version": "3"}}},
 		"elapsed_ms": 212.4,
 	}
+	if p := rv.fingerprints.Load(); p != nil && len(sub.Fingers) > 0 {
+		var fs []pipeline.Finger
+		for _, f := range sub.Fingers {
+			fs = append(fs, pipeline.Finger{Position: f.Position, Data: f.Data})
+		}
+		rep, err := p.Verify(ctx, pipeline.Request{Fingers: fs})
+		if err != nil {
+			return nil, err
+		}
+		report["watchlist"].(map[string]any)["fingerprints"] = rep.Watchlist.Fingerprints
+	}
 	b, err := json.Marshal(report)
 	if err != nil {
 		return nil, err
@@ -121,6 +143,9 @@ type env struct {
 	srv      *httptest.Server
 	db       *store.DB
 	vault    *store.Vault
+	verifier *referVerifier
+	// finger is what submit sends as the finger (nil: a drawn one).
+	finger   []byte
 	counter  string // a counter terminal's API token
 	counter2 string
 	station  string
@@ -148,10 +173,11 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	v.SetRetention(24 * time.Hour)
-	s := server.New(server.Config{Vault: v, Verifier: referVerifier{}}, db, nil)
+	rv := &referVerifier{}
+	s := server.New(server.Config{Vault: v, Verifier: rv}, db, nil)
 	srv := httptest.NewTLSServer(s.Handler())
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, db: db, vault: v}
+	e := &env{t: t, srv: srv, db: db, vault: v, verifier: rv}
 	e.counter, _, _ = db.CreateToken(ctx, store.RoleCounter, "counter 7")
 	e.counter2, _, _ = db.CreateToken(ctx, store.RoleCounter, "counter 9")
 	e.station, _, _ = db.CreateToken(ctx, store.RoleStation, "station 1")
@@ -176,7 +202,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	c, err := watchlist.NewPersonCSV(strings.NewReader("list,ref,surname,given_names,birth_date,nationality,reason\n" +
-		"trafficker," + testSubject + ",ERIKSON,ANNA,1974,UTO,recruits domestic workers with forged job offers\n"))
+		"trafficker," + testSubject + ",ERIKSON,ANNA,1974,UTO,recruits domestic workers with forged job offers\n" +
+		"wanted," + realSubject + ",MORAN,PETRA,1981,UTO,wanted for document fraud\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +263,11 @@ func (e *env) submit(token, counter, route, direction string) string {
 	}
 	mw.WriteField("finger_position", "right-index")
 	fw, _ := mw.CreateFormFile("finger", "f.png")
-	fw.Write(fingerImage())
+	if e.finger != nil {
+		fw.Write(e.finger)
+	} else {
+		fw.Write(fingerImage())
+	}
 	mw.Close()
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/verifications", &b)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
@@ -343,4 +374,49 @@ func (e *env) auditActions(id string) []string {
 		out = append(out, fmt.Sprintf("%s by %s:%s", a.Action, a.Actor.Kind, a.Actor.Name))
 	}
 	return out
+}
+
+// realSubject is the watchlist subject enrolled with a real fingerprint
+// (FVC2002 DB1_B finger 103, impression 1) by useRealFingerprints.
+const realSubject = "TR-0103"
+
+// useRealFingerprints enrols impression 1 of FVC2002 DB1_B fingers 101 to
+// 108 (finger 103 as realSubject, the others as distractors), makes the
+// verifier search the submitted fingers for real against them (loaded
+// from the store as serve loads them), and makes submit send impression 2
+// of finger 103 as it came from the scanner (TIFF).
+func (e *env) useRealFingerprints(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	dir := shareddata.Path(t, "fingerprints/fvc2002/DB1_B")
+	var batch []store.FingerprintEnrollment
+	for f := 101; f <= 108; f++ {
+		data, err := os.ReadFile(fmt.Sprintf("%s/%d_1.tif", dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, _, _, err := pipeline.FingerTemplates(data, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject := fmt.Sprintf("FVC-%d", f)
+		if f == 103 {
+			subject = realSubject
+		}
+		batch = append(batch, store.FingerprintEnrollment{Subject: subject,
+			Fingers: []store.EnrolledFinger{{Position: biometric.RightIndex, Template: ts[0]}}})
+	}
+	if _, err := e.vault.EnrollFingerprints(ctx, store.SystemActor, batch); err != nil {
+		t.Fatal(err)
+	}
+	g := fpwatch.NewGallery()
+	if _, err := e.vault.LoadFingerprints(ctx, g, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.verifier.fingerprints.Store(pipeline.New(pipeline.Config{Watchlists: pipeline.Watchlists{Fingerprints: g}}))
+	probe, err := os.ReadFile(dir + "/103_2.tif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.finger = probe
 }

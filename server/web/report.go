@@ -3,11 +3,14 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"math"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"checkpost/biometric"
 )
 
 // The report is read as loose JSON: the engine's report grows, and the
@@ -105,8 +108,10 @@ type compareRow struct {
 type fingerView struct {
 	Probe    int
 	Position string
-	Score    string
-	Pairs    []pairView
+	// PositionName is the position as words ("right index").
+	PositionName string
+	Score        string
+	Pairs        []pairView
 }
 
 type pairView struct{ PX, PY, CX, CY float64 }
@@ -126,8 +131,9 @@ type candidateView struct {
 	Record   *recordView
 	// Probe is the probe finger's evidence (filled by the case page) and
 	// ProbePairs the matched minutiae to ring on it.
-	Probe      *evidenceView
-	ProbePairs []pairView
+	Probe        *evidenceView
+	ProbePairs   []pairView
+	ProbeDrawing template.HTML
 }
 
 type recordView struct {
@@ -513,6 +519,10 @@ func parseWatchlist(wl map[string]any, rv *reportView) {
 				continue
 			}
 			fv := fingerView{Probe: int(float(fm["probe"])), Position: scalar(fm["position"]), Score: num(fm["score"])}
+			fv.PositionName = strings.ReplaceAll(fv.Position, "-", " ")
+			if n, err := strconv.Atoi(fv.Position); err == nil && n >= 0 && n <= 10 {
+				fv.PositionName = strings.ReplaceAll(biometric.Position(n).String(), "-", " ")
+			}
 			for _, p := range list(fm["pairs"]) {
 				pm := obj(p)
 				pr, ca := obj(pm["probe"]), obj(pm["candidate"])

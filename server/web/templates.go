@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 		return fieldLabel(s)
 	},
 	"deref": func(b *bool) bool { return b != nil && *b },
+	"inc":   func(i int) int { return i + 1 },
 	// fontSize keeps the region numbers readable whatever the image size.
 	// labelY puts a region's number above it, or inside its top when the
 	// region touches the top of the image.
