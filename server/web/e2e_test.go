@@ -168,9 +168,20 @@ func TestReviewPageEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(row)),
 	)
 
-	// A new case arrives while the queue is open: it appears by itself.
+	// A new case arrives while the queue is open: the server pushes it
+	// (Server-Sent Events), well before the fallback poll would run (3 s).
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('queue').dataset.live === 'stream'`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("the queue did not open its event stream: %v", err)
+	}
+	submitted := time.Now()
 	id2 := e.submit(e.counter2, "C9", "ALERT EK600", "entry")
 	do("live update of the queue", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-id="%s"].fresh`, id2))))
+	if d := time.Since(submitted); d > 2500*time.Millisecond {
+		t.Errorf("the new case took %s to appear in the open queue, want it pushed within 2.5 s", d.Round(time.Millisecond))
+	} else {
+		t.Logf("new case pushed to the open queue %s after submission", d.Round(time.Millisecond))
+	}
 	if live := eval[string](t, ctx, `document.getElementById('live').textContent`); !strings.Contains(live, "1 new case") {
 		t.Errorf("the live region says %q, want it to announce the new case", live)
 	}

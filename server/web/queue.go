@@ -163,9 +163,14 @@ func (u *UI) handleQueue(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleQueueRows answers the queue page's poll: 204 while the queue is as
-// the page last saw it (the version it sends), else the table's rows.
+// the page last saw it (the version it sends), else the table's rows; or,
+// asked for an event stream, pushes the rows at each change (events.go).
 func (u *UI) handleQueueRows(w http.ResponseWriter, r *http.Request) {
 	if !u.needVault(w, r) {
+		return
+	}
+	if wantsStream(r) {
+		u.streamQueue(w, r)
 		return
 	}
 	v, err := u.db.QueueVersion(r.Context())

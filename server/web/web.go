@@ -59,6 +59,8 @@ type UI struct {
 	now   func() time.Time
 	pages map[string]*template.Template
 
+	queueWatch *queueWatch
+
 	reasonsMu    sync.Mutex
 	reasons      []string
 	reasonsUntil time.Time
@@ -89,6 +91,9 @@ func New(cfg Config) *UI {
 		u.now = time.Now
 	}
 	u.pages = parsePages()
+	if u.db != nil {
+		u.queueWatch = newQueueWatch(u.db.QueueVersion)
+	}
 	return u
 }
 
@@ -161,7 +166,7 @@ func (u *UI) RequireSession(roles ...store.Role) func(http.Handler) http.Handler
 					u.fail(w, r, http.StatusInternalServerError, "The session could not be checked. Try again.")
 					return
 				}
-				if r.Method == http.MethodGet && r.Header.Get("X-Requested-With") == "" {
+				if r.Method == http.MethodGet && !scripted(r) {
 					http.Redirect(w, r, "/ui/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
 				}
@@ -199,10 +204,18 @@ func (u *UI) session(r *http.Request) (store.Session, error) {
 	if err != nil {
 		return store.Session{}, store.ErrSessionNotFound
 	}
-	if r.Header.Get("X-Requested-With") != "" {
+	if scripted(r) {
 		return u.db.PeekSession(r.Context(), c.Value)
 	}
 	return u.db.LookupSession(r.Context(), c.Value)
+}
+
+// scripted says whether the page's script made the request by itself
+// (a fetch marked X-Requested-With, or an event stream, which cannot set
+// headers): it gets short text errors, and it does not keep a session
+// alive.
+func scripted(r *http.Request) bool {
+	return r.Header.Get("X-Requested-With") != "" || wantsStream(r)
 }
 
 // sameOrigin rejects a request whose Origin (or, lacking it, Referer) names
@@ -285,7 +298,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name str
 
 // fail answers with an error page (or a short text for script requests).
 func (u *UI) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if r.Header.Get("X-Requested-With") != "" {
+	if scripted(r) {
 		http.Error(w, msg, status)
 		return
 	}

@@ -69,46 +69,67 @@ function setupZoom(box) {
   }
 }
 
-// The queue polls for changes every few seconds; the server answers 204
-// while nothing changed. New rows are highlighted and announced.
+// The queue is pushed its changes by the server (Server-Sent Events); when
+// the stream cannot be had (an old browser, a proxy that buffers, the
+// session ended), it polls every few seconds instead, the server answering
+// 204 while nothing changed. New rows are highlighted and announced.
 function setupLiveQueue(table) {
   const live = document.getElementById('live');
   let version = table.dataset.version;
   const seen = () => new Set([...table.querySelectorAll('tbody tr[data-id]')].map((tr) => tr.dataset.id));
+  const query = () => {
+    const q = new URLSearchParams(table.dataset.query || '');
+    q.set('v', version);
+    return '/ui/queue/rows?' + q.toString();
+  };
+  const show = (html, newVersion, count) => {
+    const before = seen();
+    const focused = document.activeElement && document.activeElement.closest('tbody') ? document.activeElement.closest('tr')?.dataset.id : null;
+    const tpl = document.createElement('template');
+    tpl.innerHTML = html.trim();
+    const body = tpl.content.querySelector('tbody');
+    if (body) {
+      table.querySelector('tbody').replaceWith(body);
+      let fresh = 0;
+      body.querySelectorAll('tr[data-id]').forEach((tr) => {
+        if (!before.has(tr.dataset.id)) { tr.classList.add('fresh'); fresh++; }
+      });
+      if (focused) {
+        const link = body.querySelector(`tr[data-id="${CSS.escape(focused)}"] a`);
+        if (link) link.focus();
+      }
+      live.textContent = (fresh ? `${fresh} new case${fresh === 1 ? '' : 's'}. ` : 'Queue updated. ') + `${count} in the queue.`;
+    }
+    version = newVersion || version;
+    table.dataset.version = version;
+  };
   const poll = async () => {
     try {
-      const q = new URLSearchParams(table.dataset.query || '');
-      q.set('v', version);
-      const res = await fetch('/ui/queue/rows?' + q.toString(), { headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' });
+      const res = await fetch(query(), { headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' });
       if (res.status === 401) { live.textContent = 'Your session has ended: reload the page to sign in again.'; return; }
-      if (res.status === 200) {
-        const before = seen();
-        const focused = document.activeElement && document.activeElement.closest('tbody') ? document.activeElement.closest('tr')?.dataset.id : null;
-        const tpl = document.createElement('template');
-        tpl.innerHTML = (await res.text()).trim();
-        const body = tpl.content.querySelector('tbody');
-        if (body) {
-          table.querySelector('tbody').replaceWith(body);
-          let fresh = 0;
-          body.querySelectorAll('tr[data-id]').forEach((tr) => {
-            if (!before.has(tr.dataset.id)) { tr.classList.add('fresh'); fresh++; }
-          });
-          if (focused) {
-            const link = body.querySelector(`tr[data-id="${CSS.escape(focused)}"] a`);
-            if (link) link.focus();
-          }
-          const n = res.headers.get('X-Queue-Count');
-          live.textContent = (fresh ? `${fresh} new case${fresh === 1 ? '' : 's'}. ` : 'Queue updated. ') + `${n} in the queue.`;
-        }
-        version = res.headers.get('X-Queue-Version') || version;
-        table.dataset.version = version;
-      }
+      if (res.status === 200) show(await res.text(), res.headers.get('X-Queue-Version'), res.headers.get('X-Queue-Count'));
     } catch (e) {
       live.textContent = 'The server cannot be reached; retrying.';
     }
     setTimeout(poll, 3000);
   };
-  setTimeout(poll, 3000);
+  const startPolling = () => {
+    table.dataset.live = 'poll';
+    setTimeout(poll, 3000);
+  };
+  if (!window.EventSource) { startPolling(); return; }
+  const es = new EventSource(query());
+  es.addEventListener('open', () => { table.dataset.live = 'stream'; });
+  es.addEventListener('rows', (e) => {
+    const m = JSON.parse(e.data);
+    show(m.html, m.version, m.count);
+  });
+  es.addEventListener('error', () => {
+    // CONNECTING: the browser reconnects by itself (the server ends each
+    // stream after a while). CLOSED: refused (e.g. signed out): poll,
+    // which says so.
+    if (es.readyState === EventSource.CLOSED) { es.close(); startPolling(); }
+  });
 }
 
 // j and k move between the queue's cases (Enter opens the focused one),
