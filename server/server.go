@@ -177,6 +177,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	srv.RegisterOnShutdown(s.ui.StopStreams)
 	stopJobs := s.jobs.start(ctx)
 	defer stopJobs()
 	errc := make(chan error, 1)

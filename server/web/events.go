@@ -172,6 +172,8 @@ func (u *UI) streamQueue(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-u.streamsDone:
+			return
 		case <-changed:
 		case <-heartbeat.C:
 			if _, err := fmt.Fprint(w, ": still here\n\n"); err != nil {
@@ -183,3 +185,8 @@ func (u *UI) streamQueue(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// StopStreams ends the open event streams (the server calls it when it
+// shuts down, so that open queue pages do not hold the shutdown until
+// their streams' time limit). The pages reconnect to the next server.
+func (u *UI) StopStreams() { u.stopStreams.Do(func() { close(u.streamsDone) }) }

@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"checkpost/server"
 )
 
 // sseEvent is one event read from a stream.
@@ -130,4 +134,47 @@ func TestQueueEventStream(t *testing.T) {
 	if res, _ := open(anon.c, "v=0", ""); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("stream without a session: %d", res.StatusCode)
 	}
+}
+
+// An open queue page does not hold the server's shutdown: its stream ends
+// at once (the server's wait for requests in flight is up to 30 s).
+func TestShutdownEndsQueueStreams(t *testing.T) {
+	e := newEnv(t)
+	s := server.New(server.Config{Vault: e.vault, Verifier: e.verifier}, e.db, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, ln) }()
+	// The session is signed in on e's server; both share the database.
+	sup := e.browser()
+	sup.signIn("sup", testPassword, "")
+	u, _ := url.Parse(e.srv.URL)
+	cookies := sup.c.Jar.Cookies(u)
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/ui/queue/rows?v=0", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	start := time.Now()
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server still waits for the open event stream 5 s after the shutdown began")
+	}
+	t.Logf("shut down in %s with a queue stream open", time.Since(start).Round(time.Millisecond))
 }

@@ -59,7 +59,9 @@ type UI struct {
 	now   func() time.Time
 	pages map[string]*template.Template
 
-	queueWatch *queueWatch
+	queueWatch  *queueWatch
+	streamsDone chan struct{}
+	stopStreams sync.Once
 
 	reasonsMu    sync.Mutex
 	reasons      []string
@@ -83,7 +85,7 @@ const (
 
 // New makes the review page.
 func New(cfg Config) *UI {
-	u := &UI{db: cfg.DB, vault: cfg.Vault, log: cfg.Log, now: cfg.Now}
+	u := &UI{db: cfg.DB, vault: cfg.Vault, log: cfg.Log, now: cfg.Now, streamsDone: make(chan struct{})}
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)
 	}
