@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"net"
+	"path/filepath"
 	"time"
 
 	"checkpost/server"
@@ -17,10 +19,11 @@ const defaultDB = "var/checkpost.db"
 func init() {
 	var addr, db, keyFile, retention, profiles string
 	var shutdown, reload time.Duration
+	var tlsOpt serveTLS
 	register(&command{
 		Path:    "serve",
-		Summary: "serve the counter API, administration and the review page over HTTP",
-		Usage:   "serve [--addr ADDR] [--db PATH]",
+		Summary: "serve the counter API, administration and the review page over HTTP or HTTPS",
+		Usage:   "serve [--addr ADDR] [--db PATH] [--tls-cert FILE --tls-key FILE | --tls-self-signed]",
 		Help: `Opens (or creates) the SQLite database, applies pending schema migrations,
 and serves HTTP until SIGINT or SIGTERM; then it stops accepting connections
 and finishes the requests in flight before exiting.
@@ -39,8 +42,17 @@ start (and reloaded when another command changes them, checked every
 the very first start (about a minute; cached after that): until it is
 loaded /readyz answers 503.
 
+HTTPS: --tls-cert and --tls-key serve with the site's certificate;
+--tls-self-signed makes a certificate on first start, keeps it beside the
+database (tls-cert.pem, tls-key.pem, made again a month before it expires)
+and prints its SHA-256 fingerprint: check it against the one the browser
+shows the first time. The review page's session cookies are always Secure:
+without TLS, browsers keep them only for a server on this machine
+(localhost), so serve supervisors on other machines over HTTPS.
+
 Example:
-  checkpost serve --addr 127.0.0.1:8080 --db var/checkpost.db`,
+  checkpost serve --addr 127.0.0.1:8080 --db var/checkpost.db
+  checkpost serve --addr 0.0.0.0:8443 --db var/checkpost.db --tls-self-signed`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 			fs.StringVar(&db, "db", defaultDB, "SQLite database file (created when missing)")
@@ -49,6 +61,7 @@ Example:
 			fs.StringVar(&retention, "retention", "30d", "how long evidence images and templates are kept (30d, 12h; 0 keeps them)")
 			profilesDirFlag(fs, &profiles)
 			fs.DurationVar(&reload, "watchlist-reload", 30*time.Second, "how often to look for watchlist changes in the database (0: never)")
+			tlsOpt.flags(fs)
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
 			if len(args) > 0 {
@@ -58,12 +71,15 @@ Example:
 			if err != nil {
 				return usageError("--retention: %v", err)
 			}
-			return runServe(ctx, cli, addr, db, shutdown, keyFile, keep, pipelineConfig{profiles: profiles, reload: reload})
+			if err := tlsOpt.check(); err != nil {
+				return usageError("%v", err)
+			}
+			return runServe(ctx, cli, addr, db, shutdown, keyFile, keep, pipelineConfig{profiles: profiles, reload: reload}, tlsOpt)
 		},
 	})
 }
 
-func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown time.Duration, keyFile string, retention time.Duration, pc pipelineConfig) error {
+func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown time.Duration, keyFile string, retention time.Duration, pc pipelineConfig, tlsOpt serveTLS) error {
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return err
@@ -72,6 +88,12 @@ func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown ti
 	// The keys before the first token: a start that fails on its keys must
 	// not use up the one moment the admin token is shown.
 	vault, keySource, err := openServeVault(ctx, cli, db, keyFile, retention)
+	if err != nil {
+		return err
+	}
+	// The TLS certificate too.
+	host, _, _ := net.SplitHostPort(addr)
+	tlsConfig, err := tlsOpt.config(filepath.Dir(dbPath), host, cli.Stdout)
 	if err != nil {
 		return err
 	}
@@ -100,6 +122,9 @@ func runServe(ctx context.Context, cli *cliEnv, addr, dbPath string, shutdown ti
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	url := "http://" + ln.Addr().String()
+	if tlsConfig != nil {
+		ln, url = tls.NewListener(ln, tlsConfig), "https://"+ln.Addr().String()
+	}
 	fmt.Fprintf(cli.Stdout, "checkpost %s serving on %s (database %s)\n", version, url, dbPath)
 	if firstToken != "" {
 		fmt.Fprintf(cli.Stdout, "first start: created an admin API token (shown only now; keep it):\n%s\n", firstToken)
