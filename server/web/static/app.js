@@ -132,6 +132,22 @@ function setupLiveQueue(table) {
   });
 }
 
+// The waiting times count on between updates (as the server words them).
+function tickWaiting(table) {
+  const age = (s) => {
+    if (s < 60) return `${Math.floor(s)} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min`;
+    if (s < 48 * 3600) return `${Math.floor(s / 3600)} h ${Math.floor(s / 60) % 60} min`;
+    return `${Math.floor(s / 86400)} days`;
+  };
+  setInterval(() => {
+    const now = Date.now() / 1000;
+    table.querySelectorAll('td.waiting[data-since]').forEach((td) => {
+      td.textContent = age(Math.max(0, now - Number(td.dataset.since)));
+    });
+  }, 10000);
+}
+
 // j and k move between the queue's cases (Enter opens the focused one),
 // unless the focus is in a form field.
 function setupQueueKeys(table) {
@@ -153,5 +169,6 @@ document.addEventListener('DOMContentLoaded', () => {
   if (q) {
     setupLiveQueue(q);
     setupQueueKeys(q);
+    tickWaiting(q);
   }
 });
