@@ -431,8 +431,8 @@ func minutiaeSVG(t *biometric.Template, pairs []pairView, probe bool, what strin
 		if probe {
 			x, y = p.PX, p.PY
 		}
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="9" fill="none" stroke="#c00" stroke-width="3" class="pair-ring"/><text x="%.1f" y="%.1f" font-size="12" fill="#a00">%d</text>`,
-			x, y, x+10, y-8, i+1)
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="9" fill="none" stroke="#c00" stroke-width="3" class="pair-ring"/><text x="%.1f" y="%.1f" font-size="17" font-weight="bold" fill="#a00" stroke="#fff" stroke-width="3" paint-order="stroke">%d</text>`,
+			x, y, x+10, y-9, i+1)
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

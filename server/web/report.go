@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"checkpost/biometric"
 )
@@ -255,6 +256,27 @@ func parseReport(raw []byte) (*reportView, error) {
 	}
 	if vs := obj(m["versions"]); vs != nil {
 		for _, k := range sortedKeys(vs) {
+			if k == "watchlists" && list(vs[k]) != nil {
+				// One line per list, in words.
+				for _, w := range list(vs[k]) {
+					wm := obj(w)
+					if wm == nil {
+						continue
+					}
+					what := num(wm["entries"]) + " entries"
+					if v := scalar(wm["version"]); v != "" {
+						what += ", version " + v
+					}
+					if at := str(wm["loaded_at"]); at != "" {
+						if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
+							at = t.UTC().Format("2006-01-02 15:04:05 UTC")
+						}
+						what += ", loaded " + at
+					}
+					rv.Versions = append(rv.Versions, kv{"Watchlist " + str(wm["list"]), what})
+				}
+				continue
+			}
 			rv.Versions = append(rv.Versions, kv{fieldLabel(k), describe(vs[k])})
 		}
 	}
