@@ -137,6 +137,11 @@ type Input struct {
 	MRZSide string
 	// VIZ are the printed fields as read (nil when unread).
 	VIZ []Reading
+	// VIZReader, when not nil, reads the printed fields while the other
+	// checks run: the profile's field regions after registration, or the
+	// page when no profile fits. Its readings are compared with the MRZ
+	// together with VIZ.
+	VIZReader VIZReader
 	// Evidence asks for image crops of every region a check looked at;
 	// nothing is cropped when false.
 	Evidence bool
@@ -154,6 +159,8 @@ type Result struct {
 	Checks []engine.Check
 	// Evidence holds the crops asked for; Check.Evidence names them.
 	Evidence []Evidence
+	// VIZ are the printed fields Input.VIZReader read.
+	VIZ []Reading
 }
 
 // Evidence is an image crop showing what a check looked at.
@@ -205,12 +212,20 @@ func (c *Checker) Check(ctx context.Context, in Input) (*Result, error) {
 	}
 	if best == nil {
 		res.Identified = why
+		job := startVIZPage(ctx, in)
 		res.Checks = c.profileFree(ctx, in, why, res)
+		if job != nil {
+			job.finish(in, res)
+		}
 		return res, nil
 	}
 	res.Model, res.Revision = best.p.ID, best.p.Revision
 	res.Identified = why
+	job := startVIZ(ctx, in, best, bestReg)
 	res.Checks = c.withProfile(in, best, bestReg, res)
+	if job != nil {
+		job.finish(in, res)
+	}
 	return res, nil
 }
 

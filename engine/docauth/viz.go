@@ -103,6 +103,11 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 	case "document_number":
 		want = r.Value(mrz.DocumentNumber)
 		got := strings.ReplaceAll(strings.ToUpper(text), " ", "")
+		if got != want && lookAlike(got, want) {
+			// Differing only in characters OCR confuses (0/O, 1/I, ...):
+			// the reading cannot tell, so it decides nothing.
+			return false, false, want
+		}
 		return got == want, want != "", want
 	case "birth_date", "expiry_date":
 		fn := mrz.BirthDate
@@ -151,6 +156,41 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		return got == want || (len(got) == 1 && strings.HasPrefix(want, got)), true, want
 	}
 	return false, false, ""
+}
+
+// CompareReading reports whether a reading agrees with the MRZ, whether
+// it could be compared at all, and the MRZ's value, as viz.mrz.consistency
+// judges it (for evaluations of readers).
+func CompareReading(r *mrz.Result, rd Reading) (ok, comparable bool, want string) {
+	return compareField(r, rd)
+}
+
+// lookAlikes are the classes of characters an OCR of printed capitals
+// confuses.
+var lookAlikes = []string{"0OQD", "1IL", "2Z", "5S", "8B", "6G", "4A"}
+
+// lookAlike reports whether a and b have the same length and differ only
+// by characters of one look-alike class.
+func lookAlike(a, b string) bool {
+	if len(a) != len(b) || a == b {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] == b[i] {
+			continue
+		}
+		same := false
+		for _, c := range lookAlikes {
+			if strings.IndexByte(c, a[i]) >= 0 && strings.IndexByte(c, b[i]) >= 0 {
+				same = true
+				break
+			}
+		}
+		if !same {
+			return false
+		}
+	}
+	return true
 }
 
 // nameWidth is the width of the MRZ's name field of a format.

@@ -127,6 +127,8 @@ type Config struct {
 	FingerprintCandidates int
 	// FingerprintMode is the 1:N search mode (default two-stage).
 	FingerprintMode fpwatch.Mode
+	// VIZ reads the printed fields for viz.mrz.consistency (see viz.go).
+	VIZ VIZ
 }
 
 // Pipeline runs verifications. It is safe for concurrent use; the
@@ -330,6 +332,7 @@ func (p *Pipeline) Verify(ctx context.Context, req Request) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	rep.VIZ = rep.Document.readings()
 
 	rep.Checks = append(rep.Checks, mrzCheck)
 	rep.Checks = append(rep.Checks, docChecks...)

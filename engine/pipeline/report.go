@@ -26,6 +26,9 @@ type Report struct {
 	MRZ *MRZReport `json:"mrz"`
 	// Document says which profile the document was checked against.
 	Document *DocumentReport `json:"document"`
+	// VIZ are the printed fields as read (OCR) for viz.mrz.consistency,
+	// empty when they were not read.
+	VIZ []VIZReading `json:"viz"`
 	// Watchlist holds the hits and candidates.
 	Watchlist WatchlistReport `json:"watchlist"`
 	// Stages are the stages with their outcome and time.
@@ -79,7 +82,8 @@ const (
 
 // Stage is one stage of a verification.
 type Stage struct {
-	// Name is mrz, document, fingerprints.extract, fingerprints.search,
+	// Name is mrz, document, viz (printed fields, within document),
+	// fingerprints.extract, fingerprints.search,
 	// watchlist.documents or watchlist.persons.
 	Name string `json:"name"`
 	// Status is done, failed, timeout or skipped (nothing to do).
@@ -89,7 +93,7 @@ type Stage struct {
 	Duration time.Duration `json:"-"`
 }
 
-var stageOrder = []string{"mrz", "document", "fingerprints.extract", "fingerprints.search", "watchlist.documents", "watchlist.persons"}
+var stageOrder = []string{"mrz", "document", "viz", "fingerprints.extract", "fingerprints.search", "watchlist.documents", "watchlist.persons"}
 
 func sortStages(s []Stage) {
 	slices.SortStableFunc(s, func(a, b Stage) int {
@@ -121,6 +125,16 @@ type DocumentReport struct {
 	Model      string `json:"model"`
 	Revision   int    `json:"revision,omitempty"`
 	Identified string `json:"identified"`
+
+	viz []VIZReading
+}
+
+// readings are the printed fields the document stage read, never nil.
+func (d *DocumentReport) readings() []VIZReading {
+	if d == nil || d.viz == nil {
+		return []VIZReading{}
+	}
+	return d.viz
 }
 
 // WatchlistReport holds what the watchlists returned.

@@ -123,10 +123,13 @@ func (p *Pipeline) checkDocument(ctx context.Context, req Request, docs *Documen
 		q := read.res.Quad
 		in.MRZQuad, in.MRZSide = &q, read.res.Side
 	}
+	vr := p.vizRun()
+	in.VIZReader = vr.reader()
 	res, st, err := runStage(ctx, p.slots, "document", p.cfg.Limits.Document, func(ctx context.Context) (*docauth.Result, error) {
 		return docs.Checker.Check(ctx, in)
 	})
 	addStage(st)
+	vr.addStage(addStage)
 	if err != nil {
 		return all(engine.Aborted, fmt.Sprintf("stage document: %s", st.Error)), nil, nil
 	}
@@ -151,7 +154,7 @@ func (p *Pipeline) checkDocument(ctx context.Context, req Request, docs *Documen
 			}
 		}
 	}
-	return checks, &DocumentReport{Model: res.Model, Revision: res.Revision, Identified: res.Identified}, ev
+	return checks, &DocumentReport{Model: res.Model, Revision: res.Revision, Identified: res.Identified, viz: vizReadings(res.VIZ)}, ev
 }
 
 // fingerprints reads the submitted fingers and searches them 1:N.

@@ -55,6 +55,20 @@ type Config struct {
 	Profiles []*profile.Profile
 	// Progress, when not nil, receives done/total as captures finish.
 	Progress func(done, total int)
+	// VIZReader, when not nil, reads the printed fields (OCR) instead of
+	// taking them as printed; the MRZ is still taken as printed, so that
+	// viz.mrz.consistency measures the printed-field reading alone.
+	VIZReader docauth.VIZReader
+}
+
+// FieldStats count one printed field's readings on genuine captures.
+type FieldStats struct {
+	// Captures that print the field; Read: a reading came back; Exact:
+	// it equals the printed text (marks and case aside); Agrees: docauth
+	// found it equal to the MRZ; Differs: docauth found it different (a
+	// false difference); Uncompared: read but not compared (unsure, or
+	// differing only in look-alike characters).
+	Captures, Read, Exact, Agrees, Differs, Uncompared int
 }
 
 // Class is a row of the confusion table: genuine ("none") or one forgery.
@@ -81,6 +95,9 @@ type Report struct {
 	Elapsed  time.Duration
 	CheckMS  []float64 // per-capture time of docauth.Check, milliseconds
 	Profiles []*profile.Profile
+	// VIZ counts the OCR readings per field on genuine captures (with
+	// Config.VIZReader only).
+	VIZ map[string]*FieldStats
 }
 
 // Run learns the profiles (unless given), renders PerClass captures of
@@ -134,7 +151,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Config: cfg, Checks: docauth.CheckNames, Profiles: profs}
+	rep := &Report{Config: cfg, Checks: docauth.CheckNames, Profiles: profs, VIZ: map[string]*FieldStats{}}
 	byName := map[string]*Class{}
 	for _, c := range classes {
 		cl := &Class{Name: c, Fail: map[string]int{}, Undetermined: map[string]int{}}
@@ -159,13 +176,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				if ctx.Err() != nil {
 					continue
 				}
-				out, ms, err := checkOne(ctx, s, ck, j.spec)
+				out, ms, c, err := checkOne(ctx, s, ck, j.spec, cfg.VIZReader)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("eval: %s seed %d: %w", j.spec.Model, j.spec.Seed, err)
 				}
 				if err == nil {
 					tally(byName[j.class], j.spec, out)
+					if cfg.VIZReader != nil && j.class == "none" {
+						tallyVIZ(rep.VIZ, c, out)
+					}
 					rep.CheckMS = append(rep.CheckMS, ms)
 				}
 				done++
@@ -257,24 +277,92 @@ func RandomDegradations(seed uint64) []sim.Applied {
 	return out
 }
 
-func checkOne(ctx context.Context, s *sim.Simulator, ck *docauth.Checker, spec sim.Spec) (*docauth.Result, float64, error) {
+func checkOne(ctx context.Context, s *sim.Simulator, ck *docauth.Checker, spec sim.Spec, vr docauth.VIZReader) (*docauth.Result, float64, *devices.Capture, error) {
 	c, err := s.Render(spec)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	in := docauth.Input{Capture: c}
+	in := docauth.Input{Capture: c, VIZReader: vr}
 	// The MRZ as a perfect reader reads it, and the printed fields as
-	// printed: this evaluates the checks, not OCR.
+	// printed (or read by vr): this evaluates the checks, not MRZ OCR.
 	if r, err := mrz.ParseLines(c.Truth.MRZ); err == nil {
 		in.MRZ = r
 	}
-	for _, f := range c.Truth.Fields {
-		in.VIZ = append(in.VIZ, docauth.Reading{Field: f.Name, Text: f.Value})
+	if vr == nil {
+		for _, f := range c.Truth.Fields {
+			in.VIZ = append(in.VIZ, docauth.Reading{Field: f.Name, Text: f.Value})
+		}
 	}
 	t0 := time.Now()
 	res, err := ck.Check(ctx, in)
 	ms := float64(time.Since(t0).Microseconds()) / 1000
-	return res, ms, err
+	return res, ms, c, err
+}
+
+// tallyVIZ counts the readings of a genuine capture's printed fields
+// against what is printed and against the MRZ.
+func tallyVIZ(stats map[string]*FieldStats, c *devices.Capture, res *docauth.Result) {
+	r, err := mrz.ParseLines(c.Truth.MRZ)
+	if err != nil {
+		return
+	}
+	read := map[string]docauth.Reading{}
+	for _, rd := range res.VIZ {
+		read[rd.Field] = rd
+	}
+	for _, f := range c.Truth.Fields {
+		if !docauth.ComparedField(f.Name) {
+			continue
+		}
+		st := stats[f.Name]
+		if st == nil {
+			st = &FieldStats{}
+			stats[f.Name] = st
+		}
+		st.Captures++
+		rd, ok := read[f.Name]
+		if !ok {
+			continue
+		}
+		st.Read++
+		if strings.EqualFold(unmark(rd.Text), unmark(f.Value)) {
+			st.Exact++
+		}
+		agree, comparable, _ := docauth.CompareReading(r, rd)
+		switch {
+		case rd.Confidence > 0 && rd.Confidence < docauth.MinConfidence, !comparable:
+			st.Uncompared++
+		case agree:
+			st.Agrees++
+		default:
+			st.Differs++
+		}
+	}
+}
+
+// unmark writes a printed value as the English OCR model can read it:
+// marked Latin letters as their base letter, ASCII only.
+func unmark(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 {
+			return r
+		}
+		if b, ok := baseLetter[r]; ok {
+			return b
+		}
+		return '?'
+	}, s)
+}
+
+var baseLetter = map[rune]rune{}
+
+func init() {
+	for base, marked := range map[rune]string{'A': "ÀÁÂÃÄÅĀĂĄ", 'C': "ÇĆČ", 'D': "ĎĐÐ", 'E': "ÈÉÊËĒĖĘĚ", 'G': "Ğ", 'I': "ÌÍÎÏİĪ",
+		'L': "Ł", 'N': "ÑŃŇ", 'O': "ÒÓÔÕÖØŌŐ", 'R': "Ř", 'S': "ŚŠŞ", 'T': "Ť", 'U': "ÙÚÛÜŪŮŰ", 'Y': "ÝŸ", 'Z': "ŹŻŽ"} {
+		for _, m := range marked {
+			baseLetter[m] = base
+		}
+	}
 }
 
 func tally(cl *Class, spec sim.Spec, res *docauth.Result) {
@@ -320,7 +408,11 @@ func (r *Report) Print(w io.Writer) {
 	if cfg.Profiles == nil {
 		fmt.Fprintf(w, "profiles learned from %d genuine captures per model, seeds %d..%d (half clean, half degraded)\n", cfg.LearnCount, cfg.LearnSeed, cfg.LearnSeed+uint64(cfg.LearnCount)-1)
 	}
-	fmt.Fprintf(w, "MRZ and printed fields as printed (ground truth; OCR not evaluated here)\n\n")
+	if cfg.VIZReader == nil {
+		fmt.Fprintf(w, "MRZ and printed fields as printed (ground truth; OCR not evaluated here)\n\n")
+	} else {
+		fmt.Fprintf(w, "MRZ as printed (ground truth); printed fields read by OCR (docauth.Input.VIZReader)\n\n")
+	}
 	fmt.Fprintf(w, "%-24s %7s %9s\n", "class", "count", "any FAIL")
 	for _, c := range r.Classes {
 		label := "detected"
@@ -360,6 +452,20 @@ func (r *Report) Print(w io.Writer) {
 		sort.Float64s(ms)
 		fmt.Fprintf(w, "\ndocauth.Check time per capture (%d workers, shared machine): median %.1f ms, 95th percentile %.1f ms\n",
 			cfg.Workers, ms[len(ms)/2], ms[len(ms)*95/100])
+	}
+	if len(r.VIZ) > 0 {
+		fmt.Fprintf(w, "\nprinted fields read by OCR on the genuine captures (exact: equals the printed text, marks aside;\nagrees/differs: docauth's comparison with the MRZ; uncompared: unsure or look-alike characters only):\n")
+		fmt.Fprintf(w, "%-16s %8s %8s %8s %8s %8s %10s\n", "field", "printed", "read", "exact", "agrees", "differs", "uncompared")
+		var names []string
+		for n := range r.VIZ {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			st := r.VIZ[n]
+			fmt.Fprintf(w, "%-16s %8d %7.1f%% %7.1f%% %7.1f%% %7.1f%% %9.1f%%\n", n, st.Captures, pct(st.Read, st.Captures), pct(st.Exact, st.Captures),
+				pct(st.Agrees, st.Captures), pct(st.Differs, st.Captures), pct(st.Uncompared, st.Captures))
+		}
 	}
 	for _, c := range r.Classes {
 		if len(c.Misses) == 0 {

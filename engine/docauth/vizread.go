@@ -1,0 +1,287 @@
+package docauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"strings"
+
+	"checkpost/engine"
+	"checkpost/engine/docauth/profile"
+	"checkpost/mrz"
+)
+
+// VIZReader reads printed fields (OCR). The caller supplies one in
+// Input.VIZReader (the pipeline adapts mrz/ocr/viz, which runs Tesseract),
+// so that this package stays free of cgo. Both methods return what they
+// read by the time ctx ends, with the context's cause as the error.
+type VIZReader interface {
+	// ReadFields reads fields cut out of a page of known layout.
+	ReadFields(ctx context.Context, fields []FieldImage) ([]Reading, error)
+	// ReadPage finds and reads the fields of a page of unknown layout, by
+	// their labels and by the MRZ's values.
+	ReadPage(ctx context.Context, page PageImage) ([]Reading, error)
+}
+
+// FieldImage is one printed field cut out of the white image, upright.
+type FieldImage struct {
+	// Name is the field's name (the profile region's name without
+	// "field.").
+	Name  string
+	Side  string
+	Image image.Image
+	// PxPerMM is the image's resolution.
+	PxPerMM float64
+}
+
+// PageImage is a page of unknown layout, upright, for ReadPage.
+type PageImage struct {
+	Image   image.Image
+	PxPerMM float64
+	// MRZ is the zone as read (it tells which values to look for); MRZTop
+	// is where the zone starts, in pixels from the top of Image (0 when
+	// unknown): the printed fields lie above it.
+	MRZ    *mrz.Result
+	MRZTop int
+}
+
+// comparedFields are the fields viz.mrz.consistency compares.
+var comparedFields = map[string]bool{"surname": true, "given_names": true, "document_number": true, "birth_date": true,
+	"expiry_date": true, "sex": true, "nationality": true, "code": true, "type": true}
+
+// readFields are the fields a VIZReader is given: the compared ones but
+// the document code, static print of one or two letters that identifies
+// the model anyway and that Tesseract misreads alone on a line (7.7% of
+// genuine captures read differing on tuning seeds).
+var readFields = map[string]bool{"surname": true, "given_names": true, "document_number": true, "birth_date": true,
+	"expiry_date": true, "sex": true, "nationality": true, "code": true}
+
+// maxHiddenFraction is the share of a field's cells under glare or a
+// thumb above which the field is not read.
+const maxHiddenFraction = 0.02
+
+// ComparedField tells whether viz.mrz.consistency compares a field.
+func ComparedField(name string) bool { return comparedFields[name] }
+
+// Field crops are sampled at the image's resolution, kept within these
+// bounds (px per mm): below, Tesseract's letters get too small; above,
+// it only costs time.
+const (
+	fieldMinPxPerMM = 8
+	fieldMaxPxPerMM = 12
+	// fieldMarginMM grows a profile's field box on every side (its box is
+	// the ink of the values it was learned from).
+	fieldMarginXMM = 0.8
+	fieldMarginYMM = 0.5
+	pagePxPerMM    = 8
+)
+
+// vizJob is a reading of the printed fields running beside the other
+// checks.
+type vizJob struct {
+	done     chan struct{}
+	readings []Reading
+	err      error
+	fields   int
+	hidden   []string // fields not read: under glare or a thumb
+	page     bool
+}
+
+// startVIZ starts reading the profile's field regions on the registered
+// sides, or nil when there is no reader, no MRZ to compare with, or no
+// field region.
+func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*registered) *vizJob {
+	if in.VIZReader == nil || in.MRZ == nil {
+		return nil
+	}
+	W, H := cp.p.Page.WidthMM, cp.p.Page.HeightMM
+	var fields []FieldImage
+	var hidden []string
+	for _, ps := range cp.p.Sides {
+		rg := regs[ps.Name]
+		if rg == nil || rg.img == nil || rg.img.White == nil {
+			continue
+		}
+		for _, r := range ps.Regions {
+			name := strings.TrimPrefix(r.Name, "field.")
+			if r.Kind != profile.KindField || !readFields[name] {
+				continue
+			}
+			box := [4]float64{r.Box[0]*W - fieldMarginXMM, r.Box[1]*H - fieldMarginYMM, fieldRight(ps.Regions, r, W), r.Box[3]*H + fieldMarginYMM}
+			if hiddenFraction(rg.a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
+				hidden = append(hidden, name)
+				continue
+			}
+			scale := math.Min(fieldMaxPxPerMM, math.Max(fieldMinPxPerMM, rg.a.s.pxPerMM))
+			im := rectifyGray(rg.img.White, rg.a.s.toImage, box, scale)
+			if im == nil {
+				continue
+			}
+			fields = append(fields, FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale})
+		}
+	}
+	if len(fields) == 0 && len(hidden) == 0 {
+		return nil
+	}
+	j := &vizJob{done: make(chan struct{}), fields: len(fields), hidden: hidden}
+	if len(fields) == 0 {
+		close(j.done)
+		return j
+	}
+	go func() {
+		defer close(j.done)
+		j.readings, j.err = in.VIZReader.ReadFields(ctx, fields)
+	}()
+	return j
+}
+
+// startVIZPage starts reading the page of the MRZ's side (the front of a
+// card) when no profile fits.
+func startVIZPage(ctx context.Context, in Input) *vizJob {
+	if in.VIZReader == nil || in.MRZ == nil || in.Capture.Side.White == nil {
+		return nil
+	}
+	j := &vizJob{done: make(chan struct{}), page: true}
+	go func() {
+		defer close(j.done)
+		W, H, known := StandardPage(in.MRZ.Format.String())
+		if !known {
+			j.err = errors.New("the page size of this MRZ format is unknown")
+			return
+		}
+		side := &in.Capture.Side
+		var orient orientFunc = mrzAtBottom
+		if in.MRZQuad != nil && in.MRZSide != "back" {
+			orient = quadOrient(*in.MRZQuad)
+		} else if in.MRZSide == "back" {
+			orient = nil
+		}
+		rg, err := register(side, W, H, orient)
+		if err != nil {
+			j.err = err
+			return
+		}
+		im := rectifyGray(side.White, rg.a.s.toImage, [4]float64{0, 0, W, H}, pagePxPerMM)
+		if im == nil {
+			j.err = errors.New("the page could not be cut out")
+			return
+		}
+		pg := PageImage{Image: im, PxPerMM: pagePxPerMM, MRZ: in.MRZ}
+		if in.MRZSide != "back" && in.MRZ.Format != mrz.TD1 {
+			// The zone's top line lies at most 23 mm above the bottom edge
+			// on every format (Doc 9303 Parts 4, 5, 6, 7).
+			pg.MRZTop = int((H - 23) * pagePxPerMM)
+		}
+		j.readings, j.err = in.VIZReader.ReadPage(ctx, pg)
+	}()
+	return j
+}
+
+// finish waits for the reading and replaces viz.mrz.consistency in checks
+// with the comparison of what was read (and the caller's readings) with
+// the MRZ. A reading cut short keeps what was read by then; with nothing
+// read, the check is NOT_PERFORMED with the reason, never a FAIL.
+func (j *vizJob) finish(in Input, res *Result) {
+	<-j.done
+	res.VIZ = j.readings
+	all := append(append([]Reading(nil), in.VIZ...), j.readings...)
+	var c engine.Check
+	what := fmt.Sprintf("%d printed field(s) of the profile's layout", j.fields)
+	if j.page {
+		what = "the page (layout unknown)"
+	}
+	switch {
+	case len(all) == 0 && j.err != nil:
+		c = engine.Check{Name: CheckVIZ, Status: engine.NotPerformed, Threshold: "0 fields differing",
+			Reason: fmt.Sprintf("the printed fields were not read (%s: %v)", what, j.err)}
+	case len(all) == 0:
+		c = engine.Check{Name: CheckVIZ, Status: engine.NotPerformed, Threshold: "0 fields differing",
+			Reason: fmt.Sprintf("no printed field could be read (%s)", what)}
+	default:
+		c = checkVIZ(in.MRZ, all)
+		if j.err != nil {
+			c.Reason += fmt.Sprintf(" (reading of %s cut short: %v)", what, j.err)
+		}
+	}
+	if len(j.hidden) > 0 {
+		c.Reason += fmt.Sprintf("; not read, under glare or a thumb: %s", strings.Join(j.hidden, ", "))
+	}
+	for i := range res.Checks {
+		if res.Checks[i].Name == CheckVIZ {
+			res.Checks[i] = c
+		}
+	}
+}
+
+// fieldRight is where a field's value may end (page mm): before the next
+// region of printed matter on its row (a field, IR-dark print such as the
+// big issuer code, the portrait, the signature), or 2 mm from the page's right edge. A profile's
+// field box is the ink of the values it was learned from; a longer value
+// runs on to the right.
+func fieldRight(regions []profile.Region, r profile.Region, W float64) float64 {
+	right := W - 2
+	for _, o := range regions {
+		if o.Name == r.Name || o.Kind == profile.KindUVFeature || o.Kind == profile.KindOther {
+			continue
+		}
+		overlap := math.Min(o.Box[3], r.Box[3]) - math.Max(o.Box[1], r.Box[1])
+		if overlap > 0 && o.Box[0] > r.Box[2] {
+			right = math.Min(right, o.Box[0]*W-0.5)
+		}
+	}
+	return math.Max(right, r.Box[2]*W+fieldMarginXMM)
+}
+
+// hiddenFraction is the share of a normalised page box's cells that are
+// under glare or a thumb.
+func hiddenFraction(a *analysis, box [4]float64) float64 {
+	r := a.s.cellRect(box)
+	if r.Empty() {
+		return 1
+	}
+	n, bad := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			n++
+			if a.bad[y*a.s.w+x] {
+				bad++
+			}
+		}
+	}
+	return float64(bad) / float64(n)
+}
+
+// rectifyGray cuts box (page millimetres x0, y0, x1, y1) out of a side's
+// white image through toImage, upright, at scale pixels per millimetre,
+// bilinear, as grey. It returns nil when the box is empty or too large.
+func rectifyGray(img *image.RGBA, toImage homography, box [4]float64, scale float64) *image.Gray {
+	w := int(math.Round((box[2] - box[0]) * scale))
+	h := int(math.Round((box[3] - box[1]) * scale))
+	if w < 4 || h < 4 || w*h > 8<<20 {
+		return nil
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	b := img.Bounds()
+	lum := func(x, y int) float64 {
+		x = min(max(x, b.Min.X), b.Max.X-1)
+		y = min(max(y, b.Min.Y), b.Max.Y-1)
+		p := img.Pix[img.PixOffset(x, y):]
+		return 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+	}
+	for j := 0; j < h; j++ {
+		my := box[1] + (float64(j)+0.5)/scale
+		for i := 0; i < w; i++ {
+			mx := box[0] + (float64(i)+0.5)/scale
+			x, y := toImage.apply(mx, my)
+			x, y = x-0.5, y-0.5
+			x0, y0 := math.Floor(x), math.Floor(y)
+			tx, ty := x-x0, y-y0
+			ix, iy := int(x0), int(y0)
+			v := (lum(ix, iy)*(1-tx)+lum(ix+1, iy)*tx)*(1-ty) + (lum(ix, iy+1)*(1-tx)+lum(ix+1, iy+1)*tx)*ty
+			out.Pix[j*out.Stride+i] = uint8(math.Min(255, math.Max(0, v+0.5)))
+		}
+	}
+	return out
+}

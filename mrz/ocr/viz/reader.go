@@ -1,0 +1,394 @@
+package viz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/otiai10/gosseract/v2"
+)
+
+// Field is one printed field to read: its name (surname, given_names,
+// document_number, birth_date, expiry_date, sex, nationality, code, type,
+// or any other) and its image, upright, the value alone or the value
+// under its label.
+type Field struct {
+	Name  string
+	Image image.Image
+}
+
+// Reading is a field as read.
+type Reading struct {
+	Field string `json:"field"`
+	Text  string `json:"text"`
+	// Confidence is Tesseract's confidence in 0..1: that of the least
+	// sure word of the value.
+	Confidence float64 `json:"confidence"`
+}
+
+// Options configure a Reader. The zero value is ready to use.
+type Options struct {
+	// Engines is the number of Tesseract engines, and so of fields read
+	// at once (0: GOMAXPROCS). Each holds about 15 MB with the fast
+	// English model.
+	Engines int
+	// Language is the Tesseract model ("" means "eng").
+	Language string
+	// TessdataPrefix is the folder holding <Language>.traineddata ("":
+	// Tesseract's default, or $TESSDATA_PREFIX).
+	TessdataPrefix string
+}
+
+// Reader reads printed fields with Tesseract. It is safe for concurrent
+// use; Close releases its engines.
+type Reader struct {
+	pool *pool
+}
+
+// New returns a Reader; engines are made on first use.
+func New(opts Options) *Reader {
+	if opts.Engines <= 0 {
+		opts.Engines = runtime.GOMAXPROCS(0)
+	}
+	if opts.Language == "" {
+		opts.Language = "eng"
+	}
+	return &Reader{pool: newPool(opts.Language, opts.TessdataPrefix, opts.Engines)}
+}
+
+// Available returns nil when Tesseract and its language data are
+// installed (ErrNoTesseract otherwise).
+func (r *Reader) Available() error { return r.pool.available() }
+
+// Close closes the engines (those in use when they are given back).
+func (r *Reader) Close() error {
+	r.pool.close()
+	return nil
+}
+
+// fieldClass says how a field's value is read.
+type fieldClass int
+
+const (
+	classText   fieldClass = iota // free text (places, authorities)
+	className                     // a name
+	classDate                     // a date: digits, month names, separators
+	classNumber                   // a document number: letters and digits
+	classCode                     // a code or word in capitals (type, code, nationality)
+	classSex                      // one letter, or a pair "F/F"
+)
+
+func classOf(name string) fieldClass {
+	switch name {
+	case "surname", "given_names", "name", "names":
+		return className
+	case "birth_date", "expiry_date", "issue_date":
+		return classDate
+	case "document_number":
+		return classNumber
+	case "type", "code", "nationality":
+		return classCode
+	case "sex":
+		return classSex
+	}
+	return classText
+}
+
+const (
+	upper  = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	digits = "0123456789"
+)
+
+// whitelist is what a field's value may hold. Names keep their letters
+// without marks: the English model does not know most marked capitals, and
+// docauth compares names without marks as Doc 9303 allows.
+func (c fieldClass) whitelist() string {
+	switch c {
+	case className:
+		return upper + " -'/"
+	case classDate:
+		return digits + upper + " ./-"
+	case classNumber:
+		return upper + digits
+	case classCode:
+		return upper + " /"
+	case classSex:
+		return "FMX/<"
+	}
+	return ""
+}
+
+// ReadFields reads the fields, the most telling first (document number,
+// surname, dates, given names, then the short codes), on as many engines
+// at once as the Reader has. A field that cannot be read (nothing found,
+// an image too small) is left out. When ctx ends first, the readings done
+// by then are returned with the context's cause; otherwise the error is
+// that of the first field that failed.
+func (r *Reader) ReadFields(ctx context.Context, fields []Field) ([]Reading, error) {
+	order := make([]int, len(fields))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return priority(fields[order[a]].Name) < priority(fields[order[b]].Name) })
+	type result struct {
+		i   int
+		rd  Reading
+		ok  bool
+		err error
+	}
+	// Buffered: workers still inside Tesseract when ctx ends finish on
+	// their own and leave their result behind.
+	results := make(chan result, len(fields))
+	var next atomic.Int64
+	for w := 0; w < min(cap(r.pool.slots), len(fields)); w++ {
+		go func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(order) {
+					return
+				}
+				i := order[k]
+				if ctx.Err() != nil {
+					results <- result{i: i, err: context.Cause(ctx)}
+					continue
+				}
+				rd, ok, err := r.readField(ctx, fields[i])
+				results <- result{i, rd, ok, err}
+			}
+		}()
+	}
+	got := make([]*result, len(fields))
+	var cut error
+collect:
+	for n := 0; n < len(fields); n++ {
+		select {
+		case res := <-results:
+			got[res.i] = &res
+		case <-ctx.Done():
+			cut = context.Cause(ctx)
+			break collect
+		}
+	}
+	var out []Reading
+	var firstErr error
+	for _, g := range got {
+		if g == nil {
+			continue
+		}
+		if g.ok {
+			out = append(out, g.rd)
+		} else if g.err != nil && firstErr == nil {
+			firstErr = g.err
+		}
+	}
+	if cut != nil {
+		return out, cut
+	}
+	return out, firstErr
+}
+
+// priority orders the fields by what a forger alters and the check
+// compares.
+func priority(name string) int {
+	switch name {
+	case "document_number":
+		return 0
+	case "surname":
+		return 1
+	case "birth_date":
+		return 2
+	case "expiry_date":
+		return 3
+	case "given_names":
+		return 4
+	case "sex":
+		return 5
+	case "code":
+		return 6
+	case "nationality":
+		return 7
+	case "type":
+		return 8
+	}
+	return 9
+}
+
+// errTooSmall marks a field image Tesseract is not given.
+var errTooSmall = errors.New("viz: field image too small")
+
+func (r *Reader) readField(ctx context.Context, f Field) (Reading, bool, error) {
+	if f.Image == nil {
+		return Reading{}, false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return Reading{}, false, context.Cause(ctx)
+	}
+	cls := classOf(f.Name)
+	im, err := prepare(f.Image)
+	if err != nil {
+		if errors.Is(err, errTooSmall) {
+			return Reading{}, false, nil
+		}
+		return Reading{}, false, err
+	}
+	words, err := r.pool.run(ctx, call{psm: gosseract.PSM_SINGLE_LINE, whitelist: cls.whitelist()}, im)
+	if err != nil {
+		return Reading{}, false, fmt.Errorf("viz: %s: %w", f.Name, err)
+	}
+	text, conf := joinWords(cls, words)
+	text = clean(cls, text)
+	if cutOff(words, im.Bounds(), border) {
+		// Ink at the image's edge: the value may run on beyond it.
+		conf = 0
+	}
+	if text == "" {
+		return Reading{}, false, nil
+	}
+	return Reading{Field: f.Name, Text: text, Confidence: conf}, true, nil
+}
+
+// cutOff tells whether a word touches the left or right edge of the image
+// (within the added white border and a pixel).
+func cutOff(words []gosseract.BoundingBox, b image.Rectangle, border int) bool {
+	for _, w := range words {
+		if strings.TrimSpace(w.Word) == "" {
+			continue
+		}
+		if w.Box.Min.X <= b.Min.X+border+1 || w.Box.Max.X >= b.Max.X-border-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// joinWords joins Tesseract's words with single spaces. The confidence is
+// the lowest word's; for a name printed in two scripts ("ЖУКОВСКАЯ /
+// ZHUKOVSKAYA") that of the words after the last slash, the Latin
+// transcription the MRZ holds (the English model reads the national
+// script as noise).
+func joinWords(c fieldClass, words []gosseract.BoundingBox) (string, float64) {
+	var parts []string
+	conf, after := 1.0, 1.0
+	for _, w := range words {
+		t := strings.TrimSpace(w.Word)
+		if t == "" {
+			continue
+		}
+		parts = append(parts, t)
+		wc := max(0, w.Confidence) / 100
+		conf = min(conf, wc)
+		if i := strings.LastIndexByte(t, '/'); i >= 0 {
+			after = 1
+			if i == len(t)-1 {
+				continue
+			}
+		}
+		after = min(after, wc)
+	}
+	if len(parts) == 0 {
+		return "", 0
+	}
+	text := strings.Join(parts, " ")
+	if c == className && strings.Contains(text, "/") && strings.TrimSpace(text[strings.LastIndexByte(text, '/')+1:]) != "" {
+		conf = after
+	}
+	return text, conf
+}
+
+// clean trims what a whitelist lets through at the edges of a value
+// (separators read from the art or the frame) and repairs dates by their
+// format.
+func clean(c fieldClass, s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	switch c {
+	case className, classCode:
+		s = strings.Trim(s, " -'/.")
+	case classDate:
+		s = repairDate(strings.Trim(s, " -'/."))
+	case classNumber:
+		s = strings.ReplaceAll(s, " ", "")
+	}
+	return s
+}
+
+// asDigit and asLetter undo the confusions of look-alike characters where
+// the format says which kind a character is.
+var (
+	asDigit  = strings.NewReplacer("O", "0", "Q", "0", "D", "0", "U", "0", "I", "1", "L", "1", "T", "1", "J", "1", "Z", "2", "S", "5", "B", "8", "G", "6", "A", "4")
+	asLetter = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "4", "A", "2", "Z", "6", "G")
+)
+
+// repairDate reads a printed date's day and year as digits and its month
+// as a month name ("Q7 JUN 1957" -> "07 JUN 1957", "I1 MAY 1971" ->
+// "11 MAY 1971"), or all three parts as digits ("12.O8.1964"); other
+// text is returned as read.
+func repairDate(s string) string {
+	toks := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '.' || r == '/' || r == '-' })
+	if len(toks) != 3 {
+		return s
+	}
+	letters := 0
+	for _, r := range toks[1] {
+		if r >= 'A' && r <= 'Z' {
+			letters++
+		}
+	}
+	if letters*2 > len(toks[1]) { // day, month name, year
+		m := asLetter.Replace(toks[1])
+		if monthNumber[m] == 0 && monthNumber[toks[1]] > 0 {
+			m = toks[1]
+		}
+		return asDigit.Replace(toks[0]) + " " + m + " " + asDigit.Replace(toks[2])
+	}
+	// All digits: keep the separators as printed.
+	var b strings.Builder
+	k := 0
+	for i := 0; i < len(s); {
+		if k < 3 && strings.HasPrefix(s[i:], toks[k]) {
+			b.WriteString(asDigit.Replace(toks[k]))
+			i += len(toks[k])
+			k++
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// Timed runs fn with ctx limited to d, and says so in the error when the
+// limit is what stopped it.
+func Timed[T any](ctx context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, d, fmt.Errorf("%w of %s", ErrTimeLimit, d))
+	defer cancel()
+	return fn(ctx)
+}
+
+// ErrTimeLimit is the cause when a reading ran out of its time limit.
+var ErrTimeLimit = errors.New("viz: time limit reached")
+
+// languagesIn lists the traineddata files of a folder.
+func languagesIn(dir string) ([]string, error) {
+	m, err := filepath.Glob(filepath.Join(dir, "*.traineddata"))
+	if err != nil {
+		return nil, err
+	}
+	if len(m) == 0 {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, err
+		}
+	}
+	var out []string
+	for _, f := range m {
+		out = append(out, strings.TrimSuffix(filepath.Base(f), ".traineddata"))
+	}
+	return out, nil
+}
