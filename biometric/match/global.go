@@ -7,7 +7,7 @@ import "math"
 // of different types counting less) against the minutiae that lie in the
 // common area.
 const (
-	seeds       = 3    // alignments tried at most
+	seeds       = 2    // alignments tried at most
 	minOverlap  = 8    // fewer minutiae in the common area count as this many
 	pairRadius  = 14.0 // pixels: a transformed minutia this close to one of the other print pairs with it
 	pairAngle   = 5461 // 30°, in 1/65536 turn
@@ -48,7 +48,7 @@ func (m *Matcher) consolidate(a, b *Template, top []pair, lambda []float32) floa
 		if covered {
 			continue
 		}
-		v, t := m.alignAndCount(a, b, top, top[bi])
+		v, t := m.alignAndCountAbove(a, b, top, top[bi], best)
 		tried[nt] = t
 		nt++
 		if v > best {
@@ -77,6 +77,14 @@ func (t alignment) agrees(p, q *minutia) bool {
 // least squares over the selected pairs consistent with it, then pairs
 // minutiae greedily by distance.
 func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64, alignment) {
+	return m.alignAndCountAbove(a, b, top, seed, 0)
+}
+
+// alignAndCountAbove is alignAndCount that skips the refit when the seed's
+// alignment scores below refitShare of floor (the best score of the
+// seeds tried before): it is unlikely to win, and the refit is the
+// costly part.
+func (m *Matcher) alignAndCountAbove(a, b *Template, top []pair, seed pair, floor float64) (float64, alignment) {
 	sa, sb := &a.m[seed.a], &b.m[seed.b]
 	rot := float64(int16(sb.a-sa.a)) * (2 * math.Pi / 65536)
 	c, s := math.Cos(rot), math.Sin(rot)
@@ -119,10 +127,62 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64,
 		tx = mbx - (c*max1 - s*may1)
 		ty = mby - (s*max1 + c*may1)
 	}
+	al := makeAlignment(rot, tx, ty)
+	v, matched := m.countUnder(a, b, al)
+	// Refit on all the pairs the first alignment found: the seed and the
+	// relaxation's pairs sit in one part of the print, and skin
+	// distortion bends the rest, so a fit over the whole common area
+	// pairs more of it.
+	for it := 0; it < refits && matched >= minRefit && v >= refitShare*floor; it++ {
+		var n, max1, may1, mbx, mby float64
+		for k := 0; k < matched; k++ {
+			pa, pb := &a.m[m.pairA[k]], &b.m[m.pairB[k]]
+			max1 += float64(pa.x)
+			may1 += float64(pa.y)
+			mbx += float64(pb.x)
+			mby += float64(pb.y)
+			n++
+		}
+		max1, may1, mbx, mby = max1/n, may1/n, mbx/n, mby/n
+		var sdot, scross float64
+		for k := 0; k < matched; k++ {
+			pa, pb := &a.m[m.pairA[k]], &b.m[m.pairB[k]]
+			ax, ay := float64(pa.x)-max1, float64(pa.y)-may1
+			bx, by := float64(pb.x)-mbx, float64(pb.y)-mby
+			sdot += ax*bx + ay*by
+			scross += ax*by - ay*bx
+		}
+		r := math.Atan2(scross, sdot)
+		cr, sr := math.Cos(r), math.Sin(r)
+		al2 := makeAlignment(r, mbx-(cr*max1-sr*may1), mby-(sr*max1+cr*may1))
+		v2, matched2 := m.countUnder(a, b, al2)
+		if v2 <= v {
+			break
+		}
+		v, matched, al = v2, matched2, al2
+	}
+	return v, al
+}
+
+// refits is how many times the alignment is fitted again to the pairs it
+// found, at least minRefit of them.
+const (
+	refits     = 2
+	minRefit   = 6
+	refitShare = 0.5
+)
+
+func makeAlignment(rot, tx, ty float64) alignment {
 	drot := uint16(int16(math.Round(rot * 65536 / (2 * math.Pi))))
+	return alignment{c: float32(math.Cos(rot)), s: float32(math.Sin(rot)), tx: float32(tx), ty: float32(ty), rot: drot}
+}
+
+// countUnder pairs the minutiae of a carried into b's frame by al greedily
+// by distance and scores the pairs against the common area; it leaves the
+// pairs in m.pairA, m.pairB and returns their number.
+func (m *Matcher) countUnder(a, b *Template, al alignment) (float64, int) {
 	na, nb := int(a.n), int(b.n)
-	cf, sf, txf, tyf := float32(c), float32(s), float32(tx), float32(ty)
-	al := alignment{c: cf, s: sf, tx: txf, ty: tyf, rot: drot}
+	cf, sf, txf, tyf, drot := al.c, al.s, al.tx, al.ty, al.rot
 	for i := 0; i < na; i++ {
 		pa := &a.m[i]
 		m.tx[i] = cf*float32(pa.x) - sf*float32(pa.y) + txf
@@ -171,6 +231,7 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64,
 		}
 		if bestJ >= 0 {
 			m.usedB[bestJ] = true
+			m.pairA[matched], m.pairB[matched] = uint8(i), uint8(bestJ)
 			matched++
 			wmatched += typeAgreement(a.m[i].flags, b.m[bestJ].flags)
 		}
@@ -182,10 +243,10 @@ func (m *Matcher) alignAndCount(a, b *Template, top []pair, seed pair) (float64,
 		}
 	}
 	if matched == 0 {
-		return 0, al
+		return 0, 0
 	}
 	w := float64(wmatched)
-	return w * w / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap)), al
+	return w * w / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap)), matched
 }
 
 // typeAgreement is what a pair of minutiae with these flags adds to the

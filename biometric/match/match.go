@@ -120,13 +120,17 @@ func (t *Template) Prepare(src *biometric.Template) error {
 // concurrent use: give each goroutine its own. The zero value is ready.
 type Matcher struct {
 	pairs  [maxRelax]pair
-	rho    [maxRelax * maxRelax]float32
+	rho    [maxRelax * maxRelax]float32 // per pair, its non-zero compatibilities
+	rhoQ   [maxRelax * maxRelax]int8    // and the pairs they are with
+	nnz    [maxRelax]uint8
 	lambda [2][maxRelax]float32
 	eff    [maxRelax]float32
 	order  [maxRelax]int8
 	tx, ty [MaxMinutiae]float32
 	ta     [MaxMinutiae]uint16
 	usedB  [MaxMinutiae]bool
+	pairA  [MaxMinutiae]uint8
+	pairB  [MaxMinutiae]uint8
 }
 
 type pair struct {
@@ -155,15 +159,26 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 		return 0
 	}
 	top := m.pairs[:nR]
-	// Compatibility of every two selected pairs.
+	// Compatibility of every two selected pairs, kept as lists of the
+	// non-zero ones per pair (most are zero: the relaxation then visits
+	// only the few that count).
 	for p := 0; p < nR; p++ {
-		m.rho[p*nR+p] = 0
+		m.nnz[p] = 0
+	}
+	for p := 0; p < nR; p++ {
 		pa, pb := &a.m[top[p].a], &b.m[top[p].b]
 		for q := p + 1; q < nR; q++ {
 			qa, qb := &a.m[top[q].a], &b.m[top[q].b]
 			r := compat(pa, qa, pb, qb)
-			m.rho[p*nR+q] = r
-			m.rho[q*nR+p] = r
+			if r == 0 {
+				continue
+			}
+			k := p*maxRelax + int(m.nnz[p])
+			m.rho[k], m.rhoQ[k] = r, int8(q)
+			m.nnz[p]++
+			k = q*maxRelax + int(m.nnz[q])
+			m.rho[k], m.rhoQ[k] = r, int8(p)
+			m.nnz[q]++
 		}
 	}
 	cur, nxt := &m.lambda[0], &m.lambda[1]
@@ -173,10 +188,11 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 	inv := float32(1) / float32(max(nR-1, 1))
 	for it := 0; it < relaxN; it++ {
 		for p := 0; p < nR; p++ {
-			row := m.rho[p*nR : p*nR+nR]
+			row := m.rho[p*maxRelax : p*maxRelax+int(m.nnz[p])]
+			qs := m.rhoQ[p*maxRelax : p*maxRelax+len(row)]
 			var s float32
-			for q, r := range row {
-				s += r * cur[q]
+			for k, r := range row {
+				s += r * cur[qs[k]]
 			}
 			nxt[p] = relaxW*cur[p] + (1-relaxW)*s*inv
 		}
@@ -219,7 +235,15 @@ func (m *Matcher) localPairs(a, b *Template, k int) int {
 		// b's minutiae turned at most maxAngle from ma: a circular run
 		// of byAngle from the first at or above ma.a - maxAngle.
 		lo := ma.a - maxAngle
-		start := sort.Search(nb, func(k int) bool { return b.m[b.byAngle[k]].a >= lo })
+		start, hi := 0, nb
+		for start < hi {
+			mid := int(uint(start+hi) >> 1)
+			if b.m[b.byAngle[mid]].a < lo {
+				start = mid + 1
+			} else {
+				hi = mid
+			}
+		}
 		for step := 0; step < nb; step++ {
 			j := int(b.byAngle[(start+step)%nb])
 			mb := &b.m[j]
@@ -335,6 +359,12 @@ const (
 )
 
 func compat(a1, a2, b1, b2 *minutia) float32 {
+	// The direction difference first: it needs no square root and
+	// rules out most pairs of an impostor comparison.
+	d2 := absAngle(int16((a1.a - a2.a) - (b1.a - b2.a)))
+	if d2 >= compatMaxAngle {
+		return 0
+	}
 	dxa, dya := float32(a2.x)-float32(a1.x), float32(a2.y)-float32(a1.y)
 	dxb, dyb := float32(b2.x)-float32(b1.x), float32(b2.y)-float32(b1.y)
 	la := float32(math.Sqrt(float64(dxa*dxa + dya*dya)))
@@ -347,12 +377,7 @@ func compat(a1, a2, b1, b2 *minutia) float32 {
 	if i1 >= compatMaxDist {
 		return 0
 	}
-	z := zDist[i1]
-	d2 := absAngle(int16((a1.a - a2.a) - (b1.a - b2.a)))
-	if d2 >= compatMaxAngle {
-		return 0
-	}
-	z *= zAngle[d2]
+	z := zDist[i1] * zAngle[d2]
 	// Direction of the joining line relative to the first minutia.
 	ra := atan16(dya, dxa) - a1.a
 	rb := atan16(dyb, dxb) - b1.a
