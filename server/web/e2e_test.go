@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -289,6 +291,38 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	if buf, err := chromedp.Run(cctx, chromedp.CaptureScreenshot()); err == nil {
 		os.WriteFile(filepath.Join(out, "counter.png"), buf, 0o644)
 	}
+
+	// A page whose event stream drops for good (a proxy that closes it)
+	// falls back to polling and still shows a new case.
+	pctx, cancelPoll := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancelPoll()
+	const droppingStream = `window.EventSource = class {
+	  constructor() { this.readyState = 0; this.errs = []; setTimeout(() => { this.readyState = 2; this.errs.forEach((f) => f(new Event('error'))); }, 100); }
+	  addEventListener(name, f) { if (name === 'error') this.errs.push(f); }
+	  close() {}
+	}; window.EventSource.CLOSED = 2;`
+	if err := chromedp.Do(pctx, chromedp.EmulateViewport(1366, 768),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: droppingStream})
+			return err
+		}),
+		chromedp.Navigate(e.srv.URL+"/ui/login?next=/ui/queue"), chromedp.WaitVisible(chromedp.CSS(`#name`)),
+		chromedp.SendKeys(chromedp.CSS(`#name`), "sup2"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`#queue`)),
+	); err != nil {
+		t.Fatalf("second supervisor's queue: %v", err)
+	}
+	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](`document.getElementById('queue').dataset.live === 'poll'`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("the queue did not fall back to polling when its stream closed: %v", err)
+	}
+	id3 := e.submit(e.counter, "C7", "REFER PX7", "exit")
+	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](fmt.Sprintf(`!!document.querySelector('tr[data-id="%s"].fresh')`, id3),
+		chromedp.WithPollingTimeout(8*time.Second))); err != nil {
+		t.Fatalf("the polling queue did not show the new case: %v", err)
+	}
+	cancelPoll()
 
 	// What was stored: the movement's decision and its audit entry.
 	bg := context.Background()

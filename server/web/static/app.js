@@ -114,8 +114,9 @@ function setupLiveQueue(table) {
     setTimeout(poll, 3000);
   };
   const startPolling = () => {
+    // At once: catch up on what changed while the stream was down.
     table.dataset.live = 'poll';
-    setTimeout(poll, 3000);
+    poll();
   };
   if (!window.EventSource) { startPolling(); return; }
   const es = new EventSource(query());
