@@ -117,3 +117,23 @@ func TestPreparedMinutiaFrame(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPairs is one candidate's matched minutiae as the report makes
+// them, next to Compare of the same two prints (the extra cost of showing
+// pairs).
+func BenchmarkPairs(b *testing.B) {
+	a := prepareFVC(b, "DB1_B/101_1.tif")
+	c := prepareFVC(b, "DB1_B/101_2.tif")
+	var m Matcher
+	b.Run("compare", func(b *testing.B) {
+		for b.Loop() {
+			m.Compare(a, c)
+		}
+	})
+	b.Run("pairs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m.Pairs(a, c)
+		}
+	})
+}
