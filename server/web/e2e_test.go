@@ -228,6 +228,11 @@ func TestReviewPageEndToEnd(t *testing.T) {
 			first, rings, probeNumbers, enrolledRings, realSubject)
 	}
 	t.Logf("real hit %s: %d matched minutiae ringed", first, rings)
+	if buf, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`article.candidate`))); err != nil {
+		t.Errorf("screenshot of the fingerprint candidate: %v", err)
+	} else if err := os.WriteFile(filepath.Join(out, "case-fingerprint.png"), buf, 0o644); err != nil {
+		t.Error(err)
+	}
 	if outcomes != 3 {
 		t.Errorf("%d outcomes offered on an exit case, want allow, refuse, off-load", outcomes)
 	}
