@@ -468,7 +468,12 @@ func startPipeline(ctx context.Context, log *slog.Logger, db *store.DB, vault *s
 		return nil, nil, err
 	}
 	reader := newMRZReader(log)
-	p := pipeline.New(pipeline.Config{Reader: reader, Documents: docs, Watchlists: lists})
+	vizCfg, closeVIZ, err := newVIZ()
+	if err != nil {
+		log.Warn("printed fields will not be read (viz.mrz.consistency NOT_PERFORMED)", "err", err)
+	}
+	go func() { <-ctx.Done(); closeVIZ() }()
+	p := pipeline.New(pipeline.Config{Reader: reader, Documents: docs, Watchlists: lists, VIZ: vizCfg})
 	watch := func(ctx context.Context) {
 		if cfg.reload > 0 {
 			loader.watch(ctx, cfg.reload, p)

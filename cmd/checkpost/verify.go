@@ -208,8 +208,12 @@ func offlinePipeline(ctx context.Context, cli *cliEnv, profiles, dbPath, keyFile
 		closeAll()
 		return nil, nil, err
 	}
-	p := pipeline.New(pipeline.Config{Reader: reader, Documents: docs, Watchlists: lists})
-	return p, func() { reader.Close(); closeAll() }, nil
+	vizCfg, closeVIZ, err := newVIZ()
+	if err != nil {
+		fmt.Fprintf(cli.Stderr, "printed fields will not be read: %v\n", err)
+	}
+	p := pipeline.New(pipeline.Config{Reader: reader, Documents: docs, Watchlists: lists, VIZ: vizCfg})
+	return p, func() { reader.Close(); closeVIZ(); closeAll() }, nil
 }
 
 // loadCapturePath reads a capture folder, a PDF or a single image.

@@ -222,6 +222,11 @@ func nameMatches(printed, mrzName string, truncated bool) bool {
 			if skeleton(t) == skeleton(want) {
 				return true
 			}
+			// Spacing is not part of a name's identity, and an OCR
+			// splits or joins words ("THI LAN" read "THILAN").
+			if nt, nw := strings.ReplaceAll(skeleton(t), " ", ""), strings.ReplaceAll(skeleton(want), " ", ""); nt != "" && nt == nw {
+				return true
+			}
 		}
 	}
 	return false

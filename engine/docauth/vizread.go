@@ -221,7 +221,10 @@ func (j *vizJob) finish(in Input, res *Result) {
 // field box is the ink of the values it was learned from; a longer value
 // runs on to the right.
 func fieldRight(regions []profile.Region, r profile.Region, W float64) float64 {
-	right := W - 2
+	// At most half the box's width or 8 mm more: a longer line costs
+	// Tesseract time, and a value longer still is seen cut off at the
+	// crop's edge (not compared).
+	right := math.Min(W-2, r.Box[2]*W+math.Max(0.5*(r.Box[2]-r.Box[0])*W, 8))
 	for _, o := range regions {
 		if o.Name == r.Name || o.Kind == profile.KindUVFeature || o.Kind == profile.KindOther {
 			continue

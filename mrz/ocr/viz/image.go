@@ -19,8 +19,10 @@ func prepare(im image.Image) (*image.Gray, error) {
 	}
 	g := toGray(im)
 	stretch(g)
+	band := trimRows(g)
+	trimLeft(g)
 	scale := 1
-	for b.Dy()*scale < minHeight {
+	for b.Dy()*scale < minHeight || band*scale < minText {
 		scale++
 	}
 	out := image.NewGray(image.Rect(0, 0, b.Dx()*scale+2*border, b.Dy()*scale+2*border))
@@ -43,6 +45,96 @@ const border = 12
 // minHeight is the least height of a field image handed to Tesseract
 // (smaller ones are enlarged by pixel repetition).
 const minHeight = 28
+
+// minText is the least height of the line of text (capitals) handed to
+// Tesseract: its LSTM reads small print badly (a 186-ppi scan's values
+// are about 16 pixels high).
+const minText = 24
+
+// trimRows whitens the rows above and below the band of rows holding the
+// middle row's ink when a blank row parts them from it: a caption's
+// descenders above, the next caption's tops below.
+func trimRows(g *image.Gray) (band int) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	// Rows are judged on the left third, where the value starts and
+	// background art is thinner than the print.
+	inked := func(y int) bool {
+		row := g.Pix[y*g.Stride : y*g.Stride+max(1, w/3)]
+		n := 0
+		for _, v := range row {
+			if v < 128 {
+				n++
+			}
+		}
+		return n > 0
+	}
+	mid := h / 2
+	if !inked(mid) {
+		return 0
+	}
+	top, bot := mid, mid
+	for top > 0 && inked(top-1) {
+		top--
+	}
+	for bot < h-1 && inked(bot+1) {
+		bot++
+	}
+	if bot-top+1 < h/4 {
+		return 0 // a thin band: not a line of text
+	}
+	for y := 0; y < h; y++ {
+		if y >= top && y <= bot {
+			continue
+		}
+		row := g.Pix[y*g.Stride : y*g.Stride+w]
+		for x := range row {
+			row[x] = 255
+		}
+	}
+	return bot - top + 1
+}
+
+// trimLeft whitens a narrow run of ink near the image's left edge
+// followed by a blank gap: the end of something printed before the field
+// (a caption's last letter, a frame), never the value, which starts after
+// the crop's margin.
+func trimLeft(g *image.Gray) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	// Columns are judged on the middle half of the rows, the value's.
+	inked := func(x int) bool {
+		for y := h / 4; y < h*3/4; y++ {
+			if g.Pix[y*g.Stride+x] < 128 {
+				return true
+			}
+		}
+		return false
+	}
+	start := 0
+	for start < w && start < h/3 && !inked(start) {
+		start++
+	}
+	if start >= h/3 || w < 8 {
+		return
+	}
+	end := start
+	for end < w && inked(end) {
+		end++
+	}
+	gap := 0
+	for end+gap < w && !inked(end+gap) {
+		gap++
+	}
+	if (end-start)*3 >= h || gap < 2 || end+gap >= w {
+		return
+	}
+	// With half the gap: the mark's grey rim goes too.
+	for y := 0; y < h; y++ {
+		row := g.Pix[y*g.Stride:]
+		for x := 0; x < end+gap/2; x++ {
+			row[x] = 255
+		}
+	}
+}
 
 // toGray copies an image to grey, origin at 0,0.
 func toGray(im image.Image) *image.Gray {

@@ -138,8 +138,36 @@ func (p *pool) take() (*engine, error) {
 			return nil, err
 		}
 	}
+	// gosseract starts Tesseract on the first reading, and starting
+	// resets the page segmentation mode set before: start it now, on a
+	// blank image, so that every reading gets the mode it asks for.
+	if err := c.DisableOutput(); err != nil { // no debug prints on stdout
+		c.Close()
+		return nil, err
+	}
+	if err := c.SetImageFromBytes(blankPNG); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if _, err := c.Text(); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return &engine{c: c}, nil
 }
+
+// blankPNG is a small white image.
+var blankPNG = func() []byte {
+	im := image.NewGray(image.Rect(0, 0, 32, 32))
+	for i := range im.Pix {
+		im.Pix[i] = 255
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, im); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}()
 
 func (p *pool) give(e *engine) {
 	p.mu.Lock()

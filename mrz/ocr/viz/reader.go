@@ -68,6 +68,33 @@ func New(opts Options) *Reader {
 // installed (ErrNoTesseract otherwise).
 func (r *Reader) Available() error { return r.pool.available() }
 
+// Warm makes every engine and loads its model (a few hundred
+// milliseconds each), so that the first readings do not pay for it.
+func (r *Reader) Warm(ctx context.Context) error {
+	if err := r.Available(); err != nil {
+		return err
+	}
+	blank := image.NewGray(image.Rect(0, 0, 64, 32))
+	for i := range blank.Pix {
+		blank.Pix[i] = 255
+	}
+	n := cap(r.pool.slots)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			_, err := r.pool.run(ctx, call{psm: gosseract.PSM_SINGLE_LINE}, blank)
+			errs <- err
+		}()
+	}
+	var first error
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 // Close closes the engines (those in use when they are given back).
 func (r *Reader) Close() error {
 	r.pool.close()
@@ -243,6 +270,7 @@ func (r *Reader) readField(ctx context.Context, f Field) (Reading, bool, error) 
 	if err != nil {
 		return Reading{}, false, fmt.Errorf("viz: %s: %w", f.Name, err)
 	}
+	words = valueWords(words)
 	text, conf := joinWords(cls, words)
 	text = clean(cls, text)
 	if cutOff(words, im.Bounds(), border) {
@@ -253,6 +281,32 @@ func (r *Reader) readField(ctx context.Context, f Field) (Reading, bool, error) 
 		return Reading{}, false, nil
 	}
 	return Reading{Field: f.Name, Text: text, Confidence: conf}, true, nil
+}
+
+// valueWords keeps the value's words: from the first, left to right, up
+// to a gap wider than 1.5 times the words' height (what lies beyond is
+// background art or the next item on the page, not the value).
+func valueWords(words []gosseract.BoundingBox) []gosseract.BoundingBox {
+	var ws []gosseract.BoundingBox
+	hs := []int{}
+	for _, w := range words {
+		if strings.TrimSpace(w.Word) != "" && w.Box.Dx() > 0 && w.Box.Dy() > 0 {
+			ws = append(ws, w)
+			hs = append(hs, w.Box.Dy())
+		}
+	}
+	if len(ws) < 2 {
+		return ws
+	}
+	sort.Ints(hs)
+	h := hs[len(hs)/2]
+	sort.SliceStable(ws, func(i, j int) bool { return ws[i].Box.Min.X < ws[j].Box.Min.X })
+	for i := 1; i < len(ws); i++ {
+		if ws[i].Box.Min.X-ws[i-1].Box.Max.X > h*3/2 {
+			return ws[:i]
+		}
+	}
+	return ws
 }
 
 // cutOff tells whether a word touches the left or right edge of the image
