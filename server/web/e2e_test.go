@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"checkpost/internal/shareddata"
 	"checkpost/server/store"
 )
 
@@ -86,8 +87,15 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	start := time.Now()
 	e := newEnv(t)
 	// The fingerprint search is real: FVC2002 impressions, the traveller's
-	// finger a hit on realSubject.
-	e.useRealFingerprints(t)
+	// finger a hit on realSubject. Without the shared data (a user's
+	// clone; never in CI) the made-up report's one pair is checked instead.
+	_, haveData := shareddata.Locate()
+	realSearch := haveData || os.Getenv("CI") == "true"
+	if realSearch {
+		e.useRealFingerprints(t)
+	} else {
+		t.Log("no shared data: the fingerprint candidate is the made-up one")
+	}
 	id := e.submit(e.counter, "C7", "REFER LH123", "exit")
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -223,11 +231,15 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	  const x = new XMLHttpRequest(); x.open('GET', img.src, false); x.send();
 	  return (x.responseText.match(/class="pair-ring"/g) || []).length; })()`)
 	probeNumbers := eval[int](t, ctx, `document.querySelectorAll('article.candidate:first-of-type .probe text.pair-no').length`)
-	if first != realSubject || rings < 8 || enrolledRings != rings || probeNumbers != rings {
-		t.Errorf("first candidate %q: %d matched minutiae ringed on the probe (%d numbered), %d on the enrolled template; want %s, at least 8, as many",
-			first, rings, probeNumbers, enrolledRings, realSubject)
+	wantFirst, minRings := realSubject, 8
+	if !realSearch {
+		wantFirst, minRings = testSubject, 1
 	}
-	t.Logf("real hit %s: %d matched minutiae ringed", first, rings)
+	if first != wantFirst || rings < minRings || enrolledRings != rings || probeNumbers != rings {
+		t.Errorf("first candidate %q: %d matched minutiae ringed on the probe (%d numbered), %d on the enrolled template; want %s, at least %d, as many",
+			first, rings, probeNumbers, enrolledRings, wantFirst, minRings)
+	}
+	t.Logf("first candidate %s: %d matched minutiae ringed", first, rings)
 	if buf, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`article.candidate`))); err != nil {
 		t.Errorf("screenshot of the fingerprint candidate: %v", err)
 	} else if err := os.WriteFile(filepath.Join(out, "case-fingerprint.png"), buf, 0o644); err != nil {
@@ -298,11 +310,12 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	}
 
 	// A page whose event stream drops for good (a proxy that closes it)
-	// falls back to polling and still shows a new case.
+	// falls back to polling, and its first poll at once catches up on what
+	// changed meanwhile.
 	pctx, cancelPoll := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancelPoll()
 	const droppingStream = `window.EventSource = class {
-	  constructor() { this.readyState = 0; this.errs = []; setTimeout(() => { this.readyState = 2; this.errs.forEach((f) => f(new Event('error'))); }, 100); }
+	  constructor() { this.readyState = 0; this.errs = []; window.dropStream = () => { this.readyState = 2; this.errs.forEach((f) => f(new Event('error'))); }; }
 	  addEventListener(name, f) { if (name === 'error') this.errs.push(f); }
 	  close() {}
 	}; window.EventSource.CLOSED = 2;`
@@ -318,14 +331,13 @@ func TestReviewPageEndToEnd(t *testing.T) {
 	); err != nil {
 		t.Fatalf("second supervisor's queue: %v", err)
 	}
-	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](`document.getElementById('queue').dataset.live === 'poll'`,
-		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
-		t.Fatalf("the queue did not fall back to polling when its stream closed: %v", err)
-	}
 	id3 := e.submit(e.counter, "C7", "REFER PX7", "exit")
-	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](fmt.Sprintf(`!!document.querySelector('tr[data-id="%s"].fresh')`, id3),
-		chromedp.WithPollingTimeout(8*time.Second))); err != nil {
-		t.Fatalf("the polling queue did not show the new case: %v", err)
+	if _, err := chromedp.Run(pctx, chromedp.Evaluate[bool](`window.dropStream(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById('queue').dataset.live === 'poll' && !!document.querySelector('tr[data-id="%s"].fresh')`, id3),
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("after its stream dropped, the queue did not poll and show the new case: %v", err)
 	}
 	cancelPoll()
 
