@@ -3,6 +3,7 @@ package ocr
 import (
 	"image"
 	"math"
+	"sort"
 
 	"checkpost/mrz/ocr/ocrb"
 )
@@ -12,6 +13,7 @@ type reading struct {
 	flipped bool
 	n       int // characters per line
 	lineY   []float64
+	sy      float64 // vertical sampling step (fitHeights)
 	x0, p   float64 // first cell centre and pitch, rectified pixels
 	scores  [][]ocrb.Scores
 	// logLik is the mean log-probability of the best class per cell: how
@@ -238,6 +240,141 @@ func fitExtents(cols [][]float64, n int, x0, p float64) (float64, float64) {
 	return x0, p
 }
 
+// What cellExtents measures on an upright, undistorted zone rectified to
+// ocrb.Pitch (half-ink crossings of a slightly blurred glyph): OCR-B's
+// digits stand taller than its capitals, and '<' is shorter still.
+const (
+	measuredDigitHeight  = 17.0
+	measuredLetterHeight = 15.2
+)
+
+// extent is the vertical run of one cell's ink, in rectified pixels.
+type extent struct{ top, bot float64 }
+
+// cellExtents measures, for each cell of the line near yc (between ya and
+// yb), the run of ink rows through the line's middle, with its edges at
+// the half-ink crossings. Cells without ink there, or whose run touches
+// the band's edge, are left out.
+func cellExtents(g *image.Gray, yc, ya, yb, x0, p float64, n int, out []extent) []extent {
+	h, w := g.Rect.Dy(), g.Rect.Dx()
+	r0, r1 := max(0, int(math.Ceil(ya))), min(h, int(yb)+1)
+	if r1-r0 < 8 {
+		return out
+	}
+	paper := bandPaper(g, int(yc)-7, int(yc)+8)
+	var hist [256]int
+	cnt := 0
+	for y := max(0, int(yc)-7); y < min(h, int(yc)+8); y++ {
+		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+			hist[v]++
+			cnt++
+		}
+	}
+	ink, k := 0.0, 0
+	for v, c := range hist {
+		k += c
+		if k > cnt*3/100 {
+			ink = float64(v)
+			break
+		}
+	}
+	span := math.Max(paper-ink, 24)
+	prof := make([]float64, r1-r0)
+	mid := int(math.Round(yc)) - r0
+	for c := 0; c < n; c++ {
+		cx := x0 + float64(c)*p
+		xa, xb := max(0, int(math.Ceil(cx-0.4*p))), min(w, int(cx+0.4*p)+1)
+		if xb-xa < 3 {
+			continue
+		}
+		for y := r0; y < r1; y++ {
+			m := 255
+			for _, v := range g.Pix[y*g.Stride+xa : y*g.Stride+xb] {
+				m = min(m, int(v))
+			}
+			prof[y-r0] = (paper - float64(m)) / span
+		}
+		// The inked row nearest the middle.
+		start := -1
+		for d := 0; d <= 4 && start < 0; d++ {
+			for _, y := range []int{mid - d, mid + d} {
+				if y >= 0 && y < len(prof) && prof[y] > 0.5 {
+					start = y
+					break
+				}
+			}
+		}
+		if start < 0 {
+			continue
+		}
+		t, b := start, start
+		for t > 0 && prof[t-1] > 0.5 {
+			t--
+		}
+		for b+1 < len(prof) && prof[b+1] > 0.5 {
+			b++
+		}
+		if t == 0 || b == len(prof)-1 {
+			continue // runs into the band's edge: touching something
+		}
+		top := float64(t) - (prof[t]-0.5)/math.Max(prof[t]-prof[t-1], 1e-6)
+		bot := float64(b) + (prof[b]-0.5)/math.Max(prof[b]-prof[b+1], 1e-6)
+		out = append(out, extent{top + float64(r0), bot + float64(r0)})
+	}
+	return out
+}
+
+// fitHeights finds the zone's vertical scale and each line's centre from
+// the cells' ink extents. A zone seen in perspective is rectified by its
+// character centres, which fix the pitch but not the characters' height:
+// they can come out a third taller or shorter than the classifier was
+// trained on. The digits (every zone has a dozen or more: dates, check
+// digits) are the tallest cells; their height over measuredDigitHeight
+// is the vertical sampling step sy. A line's centre is its letters' and
+// digits' common baseline less half a capital's height. When too few
+// cells are measured the lines are left as they are, with sy 1.
+func fitHeights(exts [][]extent, lines []float64) (sy float64) {
+	var hs []float64
+	for _, es := range exts {
+		for _, e := range es {
+			hs = append(hs, e.bot-e.top)
+		}
+	}
+	if len(hs) < 10 {
+		return 1
+	}
+	sort.Float64s(hs)
+	p95 := hs[len(hs)*95/100]
+	var tall []float64
+	for _, v := range hs {
+		if v >= 0.95*p95 {
+			tall = append(tall, v)
+		}
+	}
+	H := tall[len(tall)/2]
+	sy = H / measuredDigitHeight
+	if sy < 0.6 || sy > 1.8 {
+		return 1
+	}
+	for i, es := range exts {
+		var bots []float64
+		for _, e := range es {
+			if e.bot-e.top >= 0.85*measuredLetterHeight/measuredDigitHeight*H {
+				bots = append(bots, e.bot)
+			}
+		}
+		if len(bots) < 3 {
+			continue
+		}
+		sort.Float64s(bots)
+		c := bots[len(bots)/2] - sy*measuredLetterHeight/2
+		if math.Abs(c-lines[i]) < 0.6*ocrb.Pitch {
+			lines[i] = c
+		}
+	}
+	return sy
+}
+
 // read classifies every cell of the rectified zone one way up.
 func (rz *rectZone) read(model *ocrb.Model, flipped bool, n int) *reading {
 	g := rz.img
@@ -264,13 +401,25 @@ func (rz *rectZone) read(model *ocrb.Model, flipped bool, n int) *reading {
 	}
 	x0, p := fitComb(cols, n, start)
 	x0, p = fitExtents(cols, n, x0, p)
-	rd := &reading{flipped: flipped, n: n, lineY: lines, x0: x0, p: p, img: g}
+	exts := make([][]extent, len(lines))
+	for i, y := range lines {
+		ya, yb := y-2*ocrb.Pitch, y+2*ocrb.Pitch
+		if i > 0 {
+			ya = math.Max(ya, (lines[i-1]+y)/2)
+		}
+		if i+1 < len(lines) {
+			yb = math.Min(yb, (lines[i+1]+y)/2)
+		}
+		exts[i] = cellExtents(g, y, ya, yb, x0, p, n, nil)
+	}
+	sy := fitHeights(exts, lines)
+	rd := &reading{flipped: flipped, n: n, lineY: lines, sy: sy, x0: x0, p: p, img: g}
 	var cell ocrb.Cell
 	var sum float64
 	for _, y := range lines {
 		row := make([]ocrb.Scores, n)
 		for k := 0; k < n; k++ {
-			ocrb.ExtractCell(g, x0+float64(k)*p, y, &cell)
+			ocrb.ExtractCellScaled(g, x0+float64(k)*p, y, sy, &cell)
 			model.Classify(&cell, &row[k])
 			best := float32(0)
 			for _, v := range row[k] {

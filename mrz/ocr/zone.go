@@ -133,7 +133,7 @@ func (c *candidateReading) fill(res *Result, rc readConfig) {
 		for _, y := range rd.lineY {
 			var row []*image.Gray
 			for k := 0; k < rd.n; k++ {
-				ocrb.ExtractCell(rd.img, rd.x0+float64(k)*rd.p, y, &cell)
+				ocrb.ExtractCellScaled(rd.img, rd.x0+float64(k)*rd.p, y, rd.sy, &cell)
 				g := image.NewGray(image.Rect(0, 0, ocrb.CellW, ocrb.CellH))
 				for j, v := range cell {
 					g.Pix[j] = uint8(255 - v*255)

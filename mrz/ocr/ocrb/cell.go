@@ -33,14 +33,28 @@ type CellStats struct {
 // c, and normalises it so that the cell's ink is 1 and its paper 0.
 // Samples outside g repeat its border. It allocates nothing.
 func ExtractCell(g *image.Gray, cx, cy float64, c *Cell) CellStats {
+	return ExtractCellScaled(g, cx, cy, 1, c)
+}
+
+// CapHeight is the height of the capitals in a cell, in cell pixels, as
+// the training renders them on average (the font's cap height at a size
+// of one pitch).
+const CapHeight = 15.2
+
+// ExtractCellScaled is ExtractCell for a line whose characters are sy
+// times as tall as they are wide apart (a zone seen in perspective is
+// foreshortened more along one axis than the other): the window is
+// sampled sy rectified pixels per cell row, so that the capitals fill
+// the cell as CapHeight rows, as in training.
+func ExtractCellScaled(g *image.Gray, cx, cy, sy float64, c *Cell) CellStats {
 	var raw [CellSize]float32
 	var hist [256]uint16
 	b := g.Bounds()
 	x0 := cx - CellW/2
-	y0 := cy - CellH/2
+	y0 := cy - CellH/2*sy
 	for j := 0; j < CellH; j++ {
 		// The window's pixel centre x0+i+0.5 is x0+i in pixel-index terms.
-		y := y0 + float64(j) - float64(b.Min.Y)
+		y := y0 + float64(j)*sy - float64(b.Min.Y)
 		for i := 0; i < CellW; i++ {
 			x := x0 + float64(i) - float64(b.Min.X)
 			v := bilinear(g, x, y)
