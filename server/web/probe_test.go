@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,4 +46,47 @@ func TestProbeTemplateIsDrawn(t *testing.T) {
 	if !strings.Contains(drawing, `class="pair-ring"`) || !strings.Contains(drawing, `cx="100.0" cy="120.0"`) || !strings.Contains(drawing, "Template drawing") {
 		t.Errorf("probe drawing: %.600s", drawing)
 	}
+}
+
+// The pairs are at 500 ppi: on a probe image of another resolution (a
+// PNG stating 1000 ppi) the rings are scaled onto the image as submitted.
+func TestProbeRingsScaledToTheImage(t *testing.T) {
+	data := withPPI(t, fingerImage(), 1000)
+	fi, err := biometric.DecodeImageBytes(data, biometric.ImageOptions{})
+	if err != nil || math.Abs(fi.PPI-1000) > 1 {
+		t.Fatalf("test image: %v ppi, %v", fi.PPI, err)
+	}
+	e := newEnv(t)
+	e.finger = data
+	id := e.submit(e.counter, "C7", "REFER LH123", "exit")
+	sup := e.browser()
+	sup.signIn("sup", testPassword, "")
+	page := sup.get("/ui/cases/" + id)
+	// The made-up report's pair is at (100, 120) at 500 ppi.
+	re := regexp.MustCompile(`<circle cx="([0-9.]+)" cy="([0-9.]+)" r="9" class="pair-ring"`)
+	m := re.FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatal("no ring on the probe image")
+	}
+	x, _ := strconv.ParseFloat(m[1], 64)
+	y, _ := strconv.ParseFloat(m[2], 64)
+	if math.Abs(x-100*fi.PPI/500) > 0.5 || math.Abs(y-120*fi.PPI/500) > 0.5 {
+		t.Errorf("ring at (%v, %v) on a %v-ppi image, want (%v, %v)", x, y, fi.PPI, 100*fi.PPI/500, 120*fi.PPI/500)
+	}
+}
+
+// withPPI adds a pHYs chunk (pixels per metre) after a PNG's header.
+func withPPI(t *testing.T, png []byte, ppi float64) []byte {
+	t.Helper()
+	const ihdrEnd = 8 + 8 + 13 + 4
+	ppm := uint32(math.Round(ppi / 0.0254))
+	body := binary.BigEndian.AppendUint32([]byte("pHYs"), ppm)
+	body = binary.BigEndian.AppendUint32(body, ppm)
+	body = append(body, 1)
+	chunk := binary.BigEndian.AppendUint32(nil, 9)
+	chunk = append(chunk, body...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(body))
+	out := append([]byte{}, png[:ihdrEnd]...)
+	out = append(out, chunk...)
+	return append(out, png[ihdrEnd:]...)
 }
