@@ -32,36 +32,65 @@ func (t *Template) Minutia(i int) biometric.Minutia {
 
 // Pairs compares a and b and returns the score (Compare's) with the pairs
 // of minutiae the comparison matched: both prints aligned as the
-// consolidation aligns them (from a seed of the best local pairs, refined
-// on the pairs that agree with it), then each minutia of a paired with the
-// nearest unpaired minutia of b that lies within the pairing radius and
-// turns less than the pairing angle from it. Of the alignments seeded by
-// the local pairs, the one whose pairing counts most is kept (the
-// consolidation tries only the first few, so on an unrelated print the
-// pairs shown can be a few more than the score accounts for).
+// consolidation aligns them (seeds taken from the relaxation's best local
+// pairs as the consolidation takes them, each alignment refined on the
+// pairs that agree with it, the one that counts most kept), then each
+// minutia of a paired with the nearest unpaired minutia of b that lies
+// within the pairing radius and turns less than the pairing angle from it.
 //
 // It is meant for the few candidates a reviewer looks at, not for a
-// search: it tries every seed and allocates the result.
+// search: it allocates the result.
 func (m *Matcher) Pairs(a, b *Template) (float64, []Pair) {
 	score := m.Compare(a, b)
 	if score == 0 {
 		return 0, nil
 	}
+	// Compare leaves the local pairs in m.pairs and their relaxed
+	// similarity in the lambda buffer its last iteration wrote.
 	nR := m.localPairs(a, b, min(int(a.n), int(b.n), maxRelax))
 	if nR == 0 {
 		return score, nil
 	}
 	var top [maxRelax]pair
 	copy(top[:], m.pairs[:nR])
-	best, found := -1.0, false
+	var lambda [maxRelax]float32
+	copy(lambda[:], m.lambda[relaxN%2][:nR])
+	// The consolidation's seeds: highest relaxed similarity first,
+	// skipping those an alignment already tried agrees with.
+	var tried [seeds]alignment
+	var used [maxRelax]bool
+	nt := 0
+	best := 0.0
 	var al alignment
-	for _, seed := range top[:nR] {
-		v, t := m.alignAndCount(a, b, top[:nR], seed)
+	for s := 0; s < seeds; s++ {
+		bi := -1
+		for p := range top[:nR] {
+			if !used[p] && (bi < 0 || lambda[p] > lambda[bi]) {
+				bi = p
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		used[bi] = true
+		covered := false
+		for _, t := range tried[:nt] {
+			if t.agrees(&a.m[top[bi].a], &b.m[top[bi].b]) {
+				covered = true
+				break
+			}
+		}
+		if covered {
+			continue
+		}
+		v, t := m.alignAndCount(a, b, top[:nR], top[bi])
+		tried[nt] = t
+		nt++
 		if v > best {
-			best, al, found = v, t, true
+			best, al = v, t
 		}
 	}
-	if !found || best <= 0 {
+	if best <= 0 {
 		return score, nil
 	}
 	return score, pairUnder(al, a, b)
