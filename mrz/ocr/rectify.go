@@ -105,6 +105,128 @@ func (z *zoneGeom) cellsOf(blobs []blob) (cs []correspondence, kmax int) {
 // (a centroid is a pixel or two off its cell's centre) tilts the result.
 func rectify(src gocv.Mat, z *zoneGeom, blobs []blob, scale float64) (*rectZone, error) {
 	cs, kmax := z.cellsOf(blobs)
+	rz, err := rectifyCells(src, z, cs, kmax, scale)
+	if err != nil {
+		return nil, err
+	}
+	// Under strong perspective the lines' first characters need not lie
+	// one above the other in the image, and a line's cells can be counted
+	// from the wrong column: the rectified zone then leans (its
+	// characters sheared by a pitch over the line spacing). Measure the
+	// lean, renumber the lines' cells to undo it, rectify again, and keep
+	// whichever leans less.
+	s := rz.shear()
+	if len(rz.lineY) < 2 || math.IsNaN(s) {
+		return rz, nil
+	}
+	last := rz.lineY[len(rz.lineY)-1]
+	shift := make([]int, len(rz.lineY))
+	moved := false
+	for i, y := range rz.lineY {
+		shift[i] = int(math.Round(s * (last - y) / ocrb.Pitch))
+		moved = moved || shift[i] != 0
+	}
+	if !moved {
+		return rz, nil
+	}
+	kmin := math.MaxInt
+	for i := range cs {
+		cs[i].k -= shift[cs[i].i]
+		kmin = min(kmin, cs[i].k)
+	}
+	kmax = 0
+	for i := range cs {
+		cs[i].k -= kmin
+		kmax = max(kmax, cs[i].k)
+	}
+	rz2, err := rectifyCells(src, z, cs, kmax, scale)
+	if err != nil {
+		return rz, nil
+	}
+	if s2 := rz2.shear(); !math.IsNaN(s2) && math.Abs(s2) < math.Abs(s) {
+		return rz2, nil
+	}
+	return rz, nil
+}
+
+// shear measures how far the rectified zone's characters lean: the
+// horizontal shift of the ink of the lines' upper halves against their
+// lower halves (columns' darkness, cross-correlated), over the height
+// between the halves, positive leaning right. NaN when there is too
+// little ink to tell.
+func (rz *rectZone) shear() float64 {
+	g := rz.img
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	const maxShift = 12
+	var corr [2*maxShift + 1]float64
+	top := make([]float64, w)
+	bot := make([]float64, w)
+	any := false
+	for _, yc := range rz.lineY {
+		paper := bandPaper(g, int(yc)-7, int(yc)+8)
+		clear(top)
+		clear(bot)
+		for dy := 2; dy <= 7; dy++ {
+			for sgn, prof := range [2][]float64{top, bot} {
+				y := int(math.Round(yc)) - dy
+				if sgn == 1 {
+					y = int(math.Round(yc)) + dy
+				}
+				if y < 0 || y >= h {
+					continue
+				}
+				for x, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+					if d := paper - float64(v); d > 0 {
+						prof[x] += d
+					}
+				}
+			}
+		}
+		for _, prof := range [2][]float64{top, bot} {
+			var m float64
+			for _, v := range prof {
+				m += v
+			}
+			m /= float64(w)
+			for x := range prof {
+				prof[x] -= m
+			}
+		}
+		for d := -maxShift; d <= maxShift; d++ {
+			var c float64
+			for x := max(0, -d); x < min(w, w-d); x++ {
+				c += top[x+d] * bot[x]
+			}
+			corr[d+maxShift] += c
+		}
+		any = true
+	}
+	if !any {
+		return math.NaN()
+	}
+	best := 0
+	for d := range corr {
+		if corr[d] > corr[best] {
+			best = d
+		}
+	}
+	if corr[best] <= 0 {
+		return math.NaN()
+	}
+	// Sub-pixel peak.
+	dx := float64(best - maxShift)
+	if best > 0 && best < len(corr)-1 {
+		a, b, c := corr[best-1], corr[best], corr[best+1]
+		if den := a - 2*b + c; den < 0 {
+			dx += 0.5 * (a - c) / den
+		}
+	}
+	return dx / 9 // the halves' centres lie 4.5 rows above and below
+}
+
+// rectifyCells warps the zone by the homography fitted to the cells cs
+// (columns 0..kmax).
+func rectifyCells(src gocv.Mat, z *zoneGeom, cs []correspondence, kmax int, scale float64) (*rectZone, error) {
 	nl := len(z.rows)
 	P := float64(ocrb.Pitch)
 	spacing := (z.rows[nl-1].off - z.rows[0].off) / float64(max(1, nl-1)) / z.pitch
