@@ -99,11 +99,14 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 				return true, true, f.Value
 			}
 		}
+		if rd.Confidence > 0 && nameNearMiss(text, f.Value) {
+			return false, false, f.Value
+		}
 		return false, true, f.Value
 	case "document_number":
 		want = r.Value(mrz.DocumentNumber)
 		got := strings.ReplaceAll(strings.ToUpper(text), " ", "")
-		if got != want && lookAlike(got, want) {
+		if got != want && (lookAlike(got, want) || rd.Confidence > 0 && nearMiss(got, want)) {
 			// Differing only in characters OCR confuses (0/O, 1/I, ...):
 			// the reading cannot tell, so it decides nothing.
 			return false, false, want
@@ -122,7 +125,11 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if !ok {
 			return false, false, f.Date.String()
 		}
-		return d.Year%100 == f.Date.Year%100 && d.Month == f.Date.Month && d.Day == f.Date.Day, true, f.Date.String()
+		same := d.Year%100 == f.Date.Year%100 && d.Month == f.Date.Month && d.Day == f.Date.Day
+		if !same && rd.Confidence > 0 && nearMiss(dateDigits(d), dateDigits(f.Date)) {
+			return false, false, f.Date.String()
+		}
+		return same, true, f.Date.String()
 	case "sex":
 		want = r.Value(mrz.Sex)
 		got := strings.ToUpper(text)
@@ -156,6 +163,61 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		return got == want || (len(got) == 1 && strings.HasPrefix(want, got)), true, want
 	}
 	return false, false, ""
+}
+
+// A machine reading (Confidence > 0) one character away from the MRZ's
+// value is not compared: a single misread character (0 read 8, a letter
+// lost or doubled) cannot be told from an alteration, and alterations
+// worth making change more. Typed readings are compared strictly.
+
+// nearMiss reports whether a and b differ by exactly one edit (a
+// character changed, added or lost).
+func nearMiss(a, b string) bool {
+	if a == b || len(a)-len(b) > 1 || len(b)-len(a) > 1 {
+		return false
+	}
+	if len(a) == len(b) {
+		diff := 0
+		for i := 0; i < len(a); i++ {
+			if a[i] != b[i] {
+				diff++
+			}
+		}
+		return diff == 1
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	for i := 0; i < len(b); i++ {
+		if a[i] != b[i] {
+			return a[i+1:] == b[i:]
+		}
+	}
+	return true
+}
+
+// nameNearMiss is nearMiss for names: on either part of a printed
+// "national / transliterated" pair, as the MRZ spells them, spaces aside.
+func nameNearMiss(printed, mrzName string) bool {
+	norm := func(s string) string {
+		return strings.NewReplacer("<", "", " ", "").Replace(skeleton(mrz.Transliterate(singleLetter(s))))
+	}
+	want := norm(mrzName)
+	cands := []string{printed}
+	if strings.Contains(printed, "/") {
+		cands = append(cands, strings.Split(printed, "/")...)
+	}
+	for _, c := range cands {
+		if nearMiss(norm(c), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// dateDigits writes a date as DDMMYY.
+func dateDigits(d mrz.Date) string {
+	return fmt.Sprintf("%02d%02d%02d", d.Day, d.Month, d.Year%100)
 }
 
 // CompareReading reports whether a reading agrees with the MRZ, whether
@@ -233,9 +295,9 @@ func nameMatches(printed, mrzName string, truncated bool) bool {
 }
 
 // skeleton folds the two-letter spellings of national characters (AE,
-// OE, UE, AA) to one letter.
+// OE, UE, AA) to one letter, and Q to O (an OCR reads Ø as Q).
 func skeleton(s string) string {
-	return strings.NewReplacer("AE", "A", "OE", "O", "UE", "U", "AA", "A").Replace(s)
+	return strings.NewReplacer("AE", "A", "OE", "O", "UE", "U", "AA", "A", "Q", "O").Replace(s)
 }
 
 // singleLetter writes the national characters that ICAO also allows as a

@@ -25,7 +25,7 @@ type VIZReader interface {
 	ReadPage(ctx context.Context, page PageImage) ([]Reading, error)
 }
 
-// FieldImage is one printed field cut out of the white image, upright.
+// FieldImage is one printed field cut out of the page, upright.
 type FieldImage struct {
 	// Name is the field's name (the profile region's name without
 	// "field.").
@@ -34,6 +34,10 @@ type FieldImage struct {
 	Image image.Image
 	// PxPerMM is the image's resolution.
 	PxPerMM float64
+	// Image is taken under white light; IR, when not nil, is the field
+	// under IR (printed in IR-absorbing ink, the art vanished there): a
+	// second view when the first reads badly.
+	IR image.Image
 }
 
 // PageImage is a page of unknown layout, upright, for ReadPage.
@@ -71,10 +75,12 @@ func ComparedField(name string) bool { return comparedFields[name] }
 const (
 	fieldMinPxPerMM = 8
 	fieldMaxPxPerMM = 12
-	// fieldMarginMM grows a profile's field box on every side (its box is
-	// the ink of the values it was learned from).
-	fieldMarginXMM = 0.8
-	fieldMarginYMM = 0.5
+	// fieldMargin grows a profile's field box on every side (its box is
+	// the ink of the values it was learned from, and registration is off
+	// by up to a millimetre on degraded captures); the reader whitens a
+	// caption caught above or below the value.
+	fieldMarginXMM = 1.5
+	fieldMarginYMM = 1.0
 	pagePxPerMM    = 8
 )
 
@@ -101,7 +107,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	var hidden []string
 	for _, ps := range cp.p.Sides {
 		rg := regs[ps.Name]
-		if rg == nil || rg.img == nil || rg.img.White == nil {
+		if rg == nil || rg.img == nil || rg.img.White == nil && rg.img.IR == nil {
 			continue
 		}
 		for _, r := range ps.Regions {
@@ -115,11 +121,24 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 				continue
 			}
 			scale := math.Min(fieldMaxPxPerMM, math.Max(fieldMinPxPerMM, rg.a.s.pxPerMM))
+			// A field printed in IR-absorbing ink can also be read under
+			// IR, where the background art vanishes.
 			im := rectifyGray(rg.img.White, rg.a.s.toImage, box, scale)
+			var alt *image.Gray
+			if r.IRDark && rg.img.IR != nil {
+				alt = rectifyGray(rg.img.IR, rg.a.s.toImage, box, scale)
+			}
+			if im == nil {
+				im, alt = alt, nil
+			}
 			if im == nil {
 				continue
 			}
-			fields = append(fields, FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale})
+			f := FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale}
+			if alt != nil {
+				f.IR = alt
+			}
+			fields = append(fields, f)
 		}
 	}
 	if len(fields) == 0 && len(hidden) == 0 {
@@ -221,10 +240,10 @@ func (j *vizJob) finish(in Input, res *Result) {
 // field box is the ink of the values it was learned from; a longer value
 // runs on to the right.
 func fieldRight(regions []profile.Region, r profile.Region, W float64) float64 {
-	// At most half the box's width or 8 mm more: a longer line costs
+	// At most the box's width or 10 mm more: a longer line costs
 	// Tesseract time, and a value longer still is seen cut off at the
 	// crop's edge (not compared).
-	right := math.Min(W-2, r.Box[2]*W+math.Max(0.5*(r.Box[2]-r.Box[0])*W, 8))
+	right := math.Min(W-2, r.Box[2]*W+math.Max((r.Box[2]-r.Box[0])*W, 10))
 	for _, o := range regions {
 		if o.Name == r.Name || o.Kind == profile.KindUVFeature || o.Kind == profile.KindOther {
 			continue
@@ -256,10 +275,24 @@ func hiddenFraction(a *analysis, box [4]float64) float64 {
 	return float64(bad) / float64(n)
 }
 
+// reflectNil tells a typed nil image (a side's missing light).
+func reflectNil(img image.Image) bool {
+	switch m := img.(type) {
+	case *image.RGBA:
+		return m == nil
+	case *image.Gray:
+		return m == nil
+	}
+	return false
+}
+
 // rectifyGray cuts box (page millimetres x0, y0, x1, y1) out of a side's
-// white image through toImage, upright, at scale pixels per millimetre,
+// image through toImage, upright, at scale pixels per millimetre,
 // bilinear, as grey. It returns nil when the box is empty or too large.
-func rectifyGray(img *image.RGBA, toImage homography, box [4]float64, scale float64) *image.Gray {
+func rectifyGray(img image.Image, toImage homography, box [4]float64, scale float64) *image.Gray {
+	if img == nil || reflectNil(img) {
+		return nil
+	}
 	w := int(math.Round((box[2] - box[0]) * scale))
 	h := int(math.Round((box[3] - box[1]) * scale))
 	if w < 4 || h < 4 || w*h > 8<<20 {
@@ -270,8 +303,15 @@ func rectifyGray(img *image.RGBA, toImage homography, box [4]float64, scale floa
 	lum := func(x, y int) float64 {
 		x = min(max(x, b.Min.X), b.Max.X-1)
 		y = min(max(y, b.Min.Y), b.Max.Y-1)
-		p := img.Pix[img.PixOffset(x, y):]
-		return 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+		switch m := img.(type) {
+		case *image.RGBA:
+			p := m.Pix[m.PixOffset(x, y):]
+			return 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+		case *image.Gray:
+			return float64(m.Pix[m.PixOffset(x, y)])
+		}
+		r, g, bb, _ := img.At(x, y).RGBA()
+		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bb)) / 257
 	}
 	for j := 0; j < h; j++ {
 		my := box[1] + (float64(j)+0.5)/scale

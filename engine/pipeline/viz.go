@@ -87,7 +87,7 @@ func (v *vizRun) reader() docauth.VIZReader {
 func (v *vizRun) ReadFields(ctx context.Context, fields []docauth.FieldImage) ([]docauth.Reading, error) {
 	in := make([]viz.Field, len(fields))
 	for i, f := range fields {
-		in[i] = viz.Field{Name: f.Name, Image: f.Image}
+		in[i] = viz.Field{Name: f.Name, Image: f.Image, Alt: f.IR}
 	}
 	return v.run(ctx, "viz", v.cfg.Limit, func(ctx context.Context) ([]viz.Reading, error) {
 		return v.cfg.Reader.ReadFields(ctx, in)

@@ -20,7 +20,7 @@ func prepare(im image.Image) (*image.Gray, error) {
 	g := toGray(im)
 	stretch(g)
 	band := trimRows(g)
-	trimLeft(g)
+	trimLeft(g, band)
 	scale := 1
 	for b.Dy()*scale < minHeight || band*scale < minText {
 		scale++
@@ -98,11 +98,13 @@ func trimRows(g *image.Gray) (band int) {
 // followed by a blank gap: the end of something printed before the field
 // (a caption's last letter, a frame), never the value, which starts after
 // the crop's margin.
-func trimLeft(g *image.Gray) {
+func trimLeft(g *image.Gray, band int) {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	// Columns are judged on the middle half of the rows, the value's.
+	// Columns are judged on every row (those outside the value's band
+	// are white by now), so that the strokes of one letter (U, H, M)
+	// join.
 	inked := func(x int) bool {
-		for y := h / 4; y < h*3/4; y++ {
+		for y := 0; y < h; y++ {
 			if g.Pix[y*g.Stride+x] < 128 {
 				return true
 			}
@@ -113,7 +115,7 @@ func trimLeft(g *image.Gray) {
 	for start < w && start < h/3 && !inked(start) {
 		start++
 	}
-	if start >= h/3 || w < 8 {
+	if start >= h/3 || w < 8 || band == 0 {
 		return
 	}
 	end := start
@@ -124,7 +126,9 @@ func trimLeft(g *image.Gray) {
 	for end+gap < w && !inked(end+gap) {
 		gap++
 	}
-	if (end-start)*3 >= h || gap < 2 || end+gap >= w {
+	// The gap must be wider than a space between letters ("I" of
+	// "IONESCU" stays).
+	if (end-start)*3 >= band || gap < max(2, band*3/10) || end+gap >= w {
 		return
 	}
 	// With half the gap: the mark's grey rim goes too.
@@ -164,6 +168,9 @@ func toGray(im image.Image) *image.Gray {
 	return g
 }
 
+// whiteAbove is the stretched grey level above which a pixel is paper.
+const whiteAbove = 150
+
 // stretch maps the ink level (2nd percentile) to black and the paper
 // level (90th percentile) to white.
 func stretch(g *image.Gray) {
@@ -186,9 +193,14 @@ func stretch(g *image.Gray) {
 	if hi-lo < 24 { // no contrast: a blank field
 		return
 	}
+	// Paper and the lighter half of the art become white: the values are
+	// printed in dark ink, the background art in light tints.
 	var lut [256]uint8
 	for v := range lut {
 		x := (v - lo) * 255 / (hi - lo)
+		if x > whiteAbove {
+			x = 255
+		}
 		lut[v] = uint8(min(255, max(0, x)))
 	}
 	for i, v := range g.Pix {

@@ -23,7 +23,14 @@ import (
 type Field struct {
 	Name  string
 	Image image.Image
+	// Alt, when not nil, is a second view of the field (under IR, where
+	// background art vanishes), read when Image reads with a confidence
+	// below AltBelow; the more confident reading is kept.
+	Alt image.Image
 }
+
+// AltBelow is the confidence under which a field's second view is read.
+const AltBelow = 0.5
 
 // Reading is a field as read.
 type Reading struct {
@@ -252,14 +259,29 @@ func priority(name string) int {
 var errTooSmall = errors.New("viz: field image too small")
 
 func (r *Reader) readField(ctx context.Context, f Field) (Reading, bool, error) {
-	if f.Image == nil {
+	rd, ok, err := r.readView(ctx, f.Name, f.Image)
+	if err != nil || f.Alt == nil || ok && rd.Confidence >= AltBelow {
+		return rd, ok, err
+	}
+	alt, aok, err := r.readView(ctx, f.Name, f.Alt)
+	if err != nil || !aok {
+		return rd, ok, nil
+	}
+	if !ok || alt.Confidence > rd.Confidence {
+		return alt, true, nil
+	}
+	return rd, ok, nil
+}
+
+func (r *Reader) readView(ctx context.Context, name string, view image.Image) (Reading, bool, error) {
+	if view == nil {
 		return Reading{}, false, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return Reading{}, false, context.Cause(ctx)
 	}
-	cls := classOf(f.Name)
-	im, err := prepare(f.Image)
+	cls := classOf(name)
+	im, err := prepare(view)
 	if err != nil {
 		if errors.Is(err, errTooSmall) {
 			return Reading{}, false, nil
@@ -268,11 +290,17 @@ func (r *Reader) readField(ctx context.Context, f Field) (Reading, bool, error) 
 	}
 	words, err := r.pool.run(ctx, call{psm: gosseract.PSM_SINGLE_LINE, whitelist: cls.whitelist()}, im)
 	if err != nil {
-		return Reading{}, false, fmt.Errorf("viz: %s: %w", f.Name, err)
+		return Reading{}, false, fmt.Errorf("viz: %s: %w", name, err)
 	}
 	words = valueWords(words)
 	text, conf := joinWords(cls, words)
 	text = clean(cls, text)
+	if cls == classDate && validDate(text) {
+		// The form checks a date: its confidence is its words' mean,
+		// not the least sure word's (Tesseract is unsure of a day's
+		// leading 0 in many fonts).
+		conf = meanConf(words)
+	}
 	if cutOff(words, im.Bounds(), border) {
 		// Ink at the image's edge: the value may run on beyond it.
 		conf = 0
@@ -280,7 +308,28 @@ func (r *Reader) readField(ctx context.Context, f Field) (Reading, bool, error) 
 	if text == "" {
 		return Reading{}, false, nil
 	}
-	return Reading{Field: f.Name, Text: text, Confidence: conf}, true, nil
+	return Reading{Field: name, Text: text, Confidence: conf}, true, nil
+}
+
+// validDate tells a date of the form "DD MON YYYY" or "DD.MM.YYYY" with a
+// day, a month and a four-digit year in range.
+func validDate(s string) bool {
+	k, ok := dateKey(s)
+	return ok && k/10000 >= 1900 && k/10000 <= 2100
+}
+
+func meanConf(words []gosseract.BoundingBox) float64 {
+	sum, n := 0.0, 0
+	for _, w := range words {
+		if strings.TrimSpace(w.Word) != "" {
+			sum += max(0, w.Confidence) / 100
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // valueWords keeps the value's words: from the first, left to right, up
