@@ -134,12 +134,12 @@ func TestQueueEventStream(t *testing.T) {
 	if res, _ := open(anon.c, "v=0", ""); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("stream without a session: %d", res.StatusCode)
 	}
+	t.Run("shutdown", func(t *testing.T) { shutdownEndsQueueStreams(t, e) })
 }
 
 // An open queue page does not hold the server's shutdown: its stream ends
 // at once (the server's wait for requests in flight is up to 30 s).
-func TestShutdownEndsQueueStreams(t *testing.T) {
-	e := newEnv(t)
+func shutdownEndsQueueStreams(t *testing.T, e *env) {
 	s := server.New(server.Config{Vault: e.vault, Verifier: e.verifier}, e.db, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

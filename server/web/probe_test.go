@@ -13,11 +13,18 @@ import (
 	"checkpost/biometric/native"
 )
 
+// How the probe finger is shown (one environment: its accounts cost a
+// memory-hard hash each).
+func TestProbeFinger(t *testing.T) {
+	e := newEnv(t)
+	t.Run("template drawn", func(t *testing.T) { probeTemplateIsDrawn(t, e) })
+	t.Run("rings scaled", func(t *testing.T) { probeRingsScaledToTheImage(t, e) })
+}
+
 // A finger sent as a template (no image) is drawn on the case page from
 // its minutiae, labelled as a drawing, with the report's matched minutiae
 // ringed and numbered.
-func TestProbeTemplateIsDrawn(t *testing.T) {
-	e := newEnv(t)
+func probeTemplateIsDrawn(t *testing.T, e *env) {
 	tpl := biometric.Template{Width: 320, Height: 400, ResolutionPPI: 500, Position: biometric.RightIndex}
 	for i := range 25 {
 		a := float64(i) * 0.9
@@ -50,13 +57,12 @@ func TestProbeTemplateIsDrawn(t *testing.T) {
 
 // The pairs are at 500 ppi: on a probe image of another resolution (a
 // PNG stating 1000 ppi) the rings are scaled onto the image as submitted.
-func TestProbeRingsScaledToTheImage(t *testing.T) {
+func probeRingsScaledToTheImage(t *testing.T, e *env) {
 	data := withPPI(t, fingerImage(), 1000)
 	fi, err := biometric.DecodeImageBytes(data, biometric.ImageOptions{})
 	if err != nil || math.Abs(fi.PPI-1000) > 1 {
 		t.Fatalf("test image: %v ppi, %v", fi.PPI, err)
 	}
-	e := newEnv(t)
 	e.finger = data
 	id := e.submit(e.counter, "C7", "REFER LH123", "exit")
 	sup := e.browser()
