@@ -1,0 +1,296 @@
+package viz
+
+import (
+	"context"
+	"errors"
+	"image"
+	"strings"
+	"testing"
+	"time"
+
+	"checkpost/devices/sim"
+
+	"github.com/otiai10/gosseract/v2"
+)
+
+// newReader returns a Reader, or skips where Tesseract's English data is
+// not installed.
+func newReader(t *testing.T) *Reader {
+	t.Helper()
+	r := New(Options{})
+	t.Cleanup(func() { r.Close() })
+	if err := r.Available(); err != nil {
+		t.Skipf("Tesseract: %v", err)
+	}
+	return r
+}
+
+// simFields cuts the printed fields of a simulator capture out of its
+// white image by the ground truth's boxes (grown by 1 mm).
+func simFields(t *testing.T, s *sim.Simulator, model string, seed uint64) ([]Field, map[string]string) {
+	t.Helper()
+	c, err := s.Render(sim.Spec{Model: model, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := int(c.PPI / 25.4)
+	var fs []Field
+	want := map[string]string{}
+	for _, reg := range c.Truth.Regions {
+		name := strings.TrimPrefix(reg.Name, "field.")
+		if name == reg.Name || reg.Side != "front" || name == "type" {
+			continue
+		}
+		f, _ := c.Truth.Field(name)
+		want[name] = f.Value
+		box := image.Rect(reg.X-pad, reg.Y-pad, reg.X+reg.W+pad, reg.Y+reg.H+pad)
+		fs = append(fs, Field{Name: name, Image: c.Side.White.SubImage(box)})
+	}
+	return fs, want
+}
+
+// TestReadSimulatorFields reads clean simulator captures of every model:
+// the dates, the codes and the Latin-script names exactly; every reading
+// that differs from the print is unsure (below 0.5) or one character off.
+func TestReadSimulatorFields(t *testing.T) {
+	r := newReader(t)
+	s, err := sim.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, total := map[string]int{}, map[string]int{}
+	for seed := uint64(900); seed < 909; seed++ {
+		model := sim.Models()[seed%3].Name
+		fs, want := simFields(t, s, model, seed)
+		rds, err := r.ReadFields(context.Background(), fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]Reading{}
+		for _, rd := range rds {
+			got[rd.Field] = rd
+		}
+		for name, w := range want {
+			if strings.ContainsFunc(w, func(r rune) bool { return r > 127 }) {
+				continue // marks and other scripts: not in the English model
+			}
+			total[name]++
+			rd := got[name]
+			if rd.Text == w {
+				exact[name]++
+				continue
+			}
+			t.Logf("%s seed %d %s: read %q (%.2f), printed %q", model, seed, name, rd.Text, rd.Confidence, w)
+		}
+	}
+	for _, name := range []string{"birth_date", "expiry_date", "surname", "code", "sex"} {
+		if total[name] > 0 && exact[name]*10 < total[name]*8 {
+			t.Errorf("%s: %d of %d read exactly", name, exact[name], total[name])
+		}
+	}
+	t.Logf("exact per field: %v of %v", exact, total)
+}
+
+func TestReadFieldsTimeLimit(t *testing.T) {
+	r := newReader(t)
+	s, err := sim.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := simFields(t, s, "uto-passport", 910)
+	ctx, cancel := context.WithTimeoutCause(context.Background(), time.Millisecond, ErrTimeLimit)
+	defer cancel()
+	start := time.Now()
+	_, err = r.ReadFields(ctx, fs)
+	if !errors.Is(err, ErrTimeLimit) {
+		t.Errorf("error %v, want the time limit", err)
+	}
+	// One Tesseract run cannot be stopped; the call does not wait for it.
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("returned after %s", d)
+	}
+}
+
+func TestClosedReader(t *testing.T) {
+	r := newReader(t)
+	r.Close()
+	im := image.NewGray(image.Rect(0, 0, 100, 30))
+	if _, err := r.ReadFields(context.Background(), []Field{{Name: "surname", Image: im}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("read after Close: %v", err)
+	}
+}
+
+func TestNoLanguage(t *testing.T) {
+	r := New(Options{Language: "xx-none", TessdataPrefix: t.TempDir()})
+	defer r.Close()
+	if err := r.Available(); !errors.Is(err, ErrNoTesseract) {
+		t.Errorf("missing language: %v", err)
+	}
+	im := image.NewGray(image.Rect(0, 0, 100, 30))
+	if _, err := r.ReadFields(context.Background(), []Field{{Name: "surname", Image: im}}); !errors.Is(err, ErrNoTesseract) {
+		t.Errorf("read without the language: %v", err)
+	}
+}
+
+func TestRepairDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"Q7 JUN 1957":  "07 JUN 1957",
+		"I1 MAY 1971":  "11 MAY 1971",
+		"07 FEB.1990":  "07 FEB 1990",
+		"12.O8.1964":   "12.08.1964",
+		"O3 JUL 1972":  "03 JUL 1972",
+		"14 MAR 2O03":  "14 MAR 2003",
+		"15 0CT 1999":  "15 OCT 1999",
+		"MINISTRY":     "MINISTRY",
+		"":             "",
+		"1 2 3 4":      "1 2 3 4",
+		"28 SEP 1998":  "28 SEP 1998",
+	} {
+		if got := repairDate(in); got != want {
+			t.Errorf("repairDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func box(x0, y0, x1, y1 int) image.Rectangle { return image.Rect(x0, y0, x1, y1) }
+
+func TestValueWordsAndCutOff(t *testing.T) {
+	ws := []gosseract.BoundingBox{
+		{Word: "DE", Box: box(20, 10, 60, 40), Confidence: 90},
+		{Word: "SOUSA", Box: box(72, 10, 170, 40), Confidence: 80},
+		{Word: "EA", Box: box(400, 10, 455, 40), Confidence: 20}, // art past a wide gap, at the edge
+	}
+	v := valueWords(ws)
+	if len(v) != 2 {
+		t.Fatalf("value words %v", v)
+	}
+	text, conf := joinWords(className, v)
+	if text != "DE SOUSA" || conf != 0.8 {
+		t.Errorf("joined %q %.2f", text, conf)
+	}
+	b := image.Rect(0, 0, 460, 50)
+	if cutOff(v, b, border) {
+		t.Error("words inside the image reported cut off")
+	}
+	if !cutOff(ws, b, border) {
+		t.Error("a word at the image's edge not reported")
+	}
+	// A name in two scripts: the confidence is the Latin part's.
+	two := []gosseract.BoundingBox{{Word: "UBAHOBA", Box: box(20, 10, 120, 40), Confidence: 5},
+		{Word: "/", Box: box(130, 10, 140, 40), Confidence: 60}, {Word: "IVANOVA", Box: box(150, 10, 250, 40), Confidence: 93}}
+	if text, conf := joinWords(className, two); text != "UBAHOBA / IVANOVA" || conf != 0.93 {
+		t.Errorf("two scripts: %q %.2f", text, conf)
+	}
+}
+
+func TestPrepare(t *testing.T) {
+	if _, err := prepare(image.NewGray(image.Rect(0, 0, 4, 4))); !errors.Is(err, errTooSmall) {
+		t.Errorf("tiny image: %v", err)
+	}
+	// A dim field: paper at 170, ink at 60, a stray mark at the left edge.
+	g := image.NewGray(image.Rect(0, 0, 200, 40))
+	for i := range g.Pix {
+		g.Pix[i] = 170
+	}
+	for y := 10; y < 30; y++ {
+		g.Pix[y*g.Stride+1] = 60 // the mark
+		for x := 20; x < 180; x += 6 {
+			g.Pix[y*g.Stride+x], g.Pix[y*g.Stride+x+1] = 60, 60 // "letters"
+		}
+	}
+	for x := 20; x < 180; x++ {
+		g.Pix[10*g.Stride+x] = 60
+	}
+	out, err := prepare(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The band of text (20 rows) is under minText: enlarged twice.
+	if out.Rect.Dx() != 400+2*border {
+		t.Fatalf("prepared %v, want twice the size", out.Rect)
+	}
+	at := func(x, y int) uint8 { return out.Pix[(2*y+border)*out.Stride+2*x+border] }
+	if at(1, 20) != 255 {
+		t.Errorf("mark at the left edge kept: %d", at(1, 20))
+	}
+	if at(20, 20) > 10 || at(100, 2) != 255 {
+		t.Errorf("ink %d, paper %d: want black and white", at(20, 20), at(100, 2))
+	}
+}
+
+func TestFindFieldsByCaption(t *testing.T) {
+	words := []gosseract.BoundingBox{
+		{Word: "Surname", Box: box(100, 100, 170, 112), Confidence: 90},
+		{Word: "MUSTERMANN", Box: box(100, 120, 260, 145), Confidence: 92},
+		{Word: "Date", Box: box(100, 200, 130, 212), Confidence: 90},
+		{Word: "of", Box: box(134, 200, 150, 212), Confidence: 90},
+		{Word: "birth", Box: box(154, 200, 190, 212), Confidence: 90},
+		{Word: "12.08.1964", Box: box(100, 220, 250, 245), Confidence: 85},
+		{Word: "Place", Box: box(400, 200, 440, 212), Confidence: 90},
+		{Word: "of", Box: box(444, 200, 460, 212), Confidence: 90},
+		{Word: "birth", Box: box(464, 200, 500, 212), Confidence: 90},
+		{Word: "BERLIN", Box: box(400, 220, 500, 245), Confidence: 85},
+		{Word: "28.02.2027", Box: box(100, 300, 250, 325), Confidence: 88},
+		{Word: "C01X00T47", Box: box(600, 40, 760, 65), Confidence: 70},
+	}
+	got := map[string]string{}
+	for _, rd := range findFields(layoutWords(words), map[string]string{"document_number": "C01X00T47"}) {
+		got[rd.Field] = rd.Text
+	}
+	want := map[string]string{"surname": "MUSTERMANN", "birth_date": "12.08.1964", "expiry_date": "28.02.2027", "document_number": "C01X00T47"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q (all %v)", k, got[k], v, got)
+		}
+	}
+}
+
+// TestReadPage reads a simulator passport's page without its layout.
+func TestReadPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole page takes Tesseract about a second")
+	}
+	r := newReader(t)
+	s, err := sim.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Render(sim.Spec{Model: "uto-passport", Seed: 920})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rds, err := r.ReadPage(context.Background(), Page{Image: c.Side.White})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, rd := range rds {
+		got[rd.Field] = rd.Text
+	}
+	t.Logf("page readings: %+v", rds)
+	for _, name := range []string{"birth_date", "expiry_date"} {
+		f, _ := c.Truth.Field(name)
+		if got[name] != f.Value {
+			t.Errorf("%s: %q, printed %q", name, got[name], f.Value)
+		}
+	}
+}
+
+// FuzzFindFields feeds findFields words made of arbitrary text and boxes
+// (Tesseract's output is outside bytes): it must not panic.
+func FuzzFindFields(f *testing.F) {
+	f.Add([]byte("Surname\x00MUSTERMANN\x00Date of birth\x0012.08.1964"), int16(10), int16(30))
+	f.Add([]byte("\xff\xfe/ / .."), int16(-5), int16(0))
+	f.Fuzz(func(t *testing.T, data []byte, dx, dy int16) {
+		var ws []gosseract.BoundingBox
+		for i, part := range strings.Split(string(data), "\x00") {
+			x, y := int(dx)*i, int(dy)*i
+			ws = append(ws, gosseract.BoundingBox{Word: part, Box: image.Rect(x, y, x+len(part)*8+int(dx), y+20+int(dy)%7), Confidence: float64(dx)})
+		}
+		for _, rd := range findFields(layoutWords(ws), map[string]string{"surname": string(data)}) {
+			_ = repairDate(rd.Text)
+		}
+		_ = repairDate(string(data))
+		_, _ = dateKey(string(data))
+	})
+}
