@@ -134,17 +134,17 @@ func TestNoLanguage(t *testing.T) {
 
 func TestRepairDate(t *testing.T) {
 	for in, want := range map[string]string{
-		"Q7 JUN 1957":  "07 JUN 1957",
-		"I1 MAY 1971":  "11 MAY 1971",
-		"07 FEB.1990":  "07 FEB 1990",
-		"12.O8.1964":   "12.08.1964",
-		"O3 JUL 1972":  "03 JUL 1972",
-		"14 MAR 2O03":  "14 MAR 2003",
-		"15 0CT 1999":  "15 OCT 1999",
-		"MINISTRY":     "MINISTRY",
-		"":             "",
-		"1 2 3 4":      "1 2 3 4",
-		"28 SEP 1998":  "28 SEP 1998",
+		"Q7 JUN 1957": "07 JUN 1957",
+		"I1 MAY 1971": "11 MAY 1971",
+		"07 FEB.1990": "07 FEB 1990",
+		"12.O8.1964":  "12.08.1964",
+		"O3 JUL 1972": "03 JUL 1972",
+		"14 MAR 2O03": "14 MAR 2003",
+		"15 0CT 1999": "15 OCT 1999",
+		"MINISTRY":    "MINISTRY",
+		"":            "",
+		"1 2 3 4":     "1 2 3 4",
+		"28 SEP 1998": "28 SEP 1998",
 	} {
 		if got := repairDate(in); got != want {
 			t.Errorf("repairDate(%q) = %q, want %q", in, got, want)
