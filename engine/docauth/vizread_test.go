@@ -1,0 +1,163 @@
+package docauth
+
+import (
+	"context"
+	"errors"
+	"image"
+	"strings"
+	"sync"
+	"testing"
+
+	"checkpost/devices"
+	"checkpost/engine"
+	"checkpost/mrz"
+)
+
+// truthReader "reads" a field crop by returning the capture's printed
+// value, after checking the crop is upright and holds ink: the hook is
+// tested without OCR.
+type truthReader struct {
+	t      *testing.T
+	c      *devices.Capture
+	err    error
+	mu     sync.Mutex
+	fields []string
+}
+
+func (r *truthReader) ReadFields(ctx context.Context, fs []FieldImage) ([]Reading, error) {
+	var out []Reading
+	for _, f := range fs {
+		r.mu.Lock()
+		r.fields = append(r.fields, f.Name)
+		r.mu.Unlock()
+		if f.Image == nil || f.Image.Bounds().Dx() < f.Image.Bounds().Dy() {
+			r.t.Errorf("%s: crop %v is not a line", f.Name, f.Image.Bounds())
+			continue
+		}
+		if !hasInk(f.Image) {
+			r.t.Errorf("%s: crop holds no ink", f.Name)
+		}
+		v, _ := r.c.Truth.Field(f.Name)
+		out = append(out, Reading{Field: f.Name, Text: v.Value, Confidence: 0.9})
+	}
+	return out, r.err
+}
+
+func (r *truthReader) ReadPage(ctx context.Context, p PageImage) ([]Reading, error) {
+	return nil, errors.New("no page reading here")
+}
+
+func hasInk(im image.Image) bool {
+	g, ok := im.(*image.Gray)
+	if !ok {
+		return true
+	}
+	dark := 0
+	for _, v := range g.Pix {
+		if v < 140 {
+			dark++
+		}
+	}
+	return dark*50 > len(g.Pix)
+}
+
+func TestVIZReaderIsCalledWithTheProfilesFields(t *testing.T) {
+	ck, err := NewChecker(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := learnSim(t, "uto-passport")
+	if ck, err = NewChecker(append(ck.Profiles(), p)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		forgery, degrade string
+		want             engine.Status
+	}{
+		{"none", "none", engine.Pass},
+		{"none", "rotate:180,perspective:0.4", engine.Pass},
+		{"field-altered", "none", engine.Fail},
+	} {
+		c := render(t, "uto-passport", 77, tc.forgery, tc.degrade)
+		r, err := mrz.ParseLines(c.Truth.MRZ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &truthReader{t: t, c: c}
+		res, err := ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: tr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := findCheck(res, CheckVIZ)
+		if v.Status != tc.want {
+			t.Errorf("%s %s: %s %s", tc.forgery, tc.degrade, v.Status, v.Reason)
+		}
+		if len(res.VIZ) == 0 {
+			t.Errorf("%s: Result.VIZ empty", tc.forgery)
+		}
+		got := strings.Join(tr.fields, ",")
+		for _, f := range []string{"surname", "given_names", "document_number", "birth_date", "expiry_date"} {
+			if !strings.Contains(got, f) {
+				t.Errorf("field %s not given to the reader (%s)", f, got)
+			}
+		}
+		if strings.Contains(got, "type") || strings.Contains(got, "authority") {
+			t.Errorf("fields not compared were read: %s", got)
+		}
+	}
+	// A reader that ran out of time with nothing read: NOT_PERFORMED with
+	// the reason, never a FAIL.
+	c := render(t, "uto-passport", 78, "field-altered", "none")
+	r, _ := mrz.ParseLines(c.Truth.MRZ)
+	res, err := ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: failingReader{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := findCheck(res, CheckVIZ); v.Status != engine.NotPerformed || !strings.Contains(v.Reason, "time limit") {
+		t.Errorf("reader out of time: %s %s", v.Status, v.Reason)
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) ReadFields(context.Context, []FieldImage) ([]Reading, error) {
+	return nil, errors.New("time limit of 1ms reached")
+}
+func (failingReader) ReadPage(context.Context, PageImage) ([]Reading, error) {
+	return nil, errors.New("time limit of 1ms reached")
+}
+
+func findCheck(res *Result, name string) engine.Check {
+	for _, c := range res.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	return engine.Check{}
+}
+
+func TestNearMissIsNotCompared(t *testing.T) {
+	r, err := mrz.ParseLines([]string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "U2TUPVE030UTO7408122F3501014<<<<<<<<<<<<<<06"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		rd             Reading
+		ok, comparable bool
+	}{
+		{Reading{Field: "birth_date", Text: "18 AUG 1974", Confidence: 0.9}, false, false}, // one digit: a misread
+		{Reading{Field: "birth_date", Text: "18 AUG 1974"}, false, true},                   // typed: strict
+		{Reading{Field: "birth_date", Text: "12 AUG 1986", Confidence: 0.9}, false, true},
+		{Reading{Field: "surname", Text: "ERIKSON", Confidence: 0.9}, false, false},
+		{Reading{Field: "surname", Text: "NOWAK", Confidence: 0.9}, false, true},
+		{Reading{Field: "given_names", Text: "ANNAMARIA", Confidence: 0.9}, true, true},
+		{Reading{Field: "document_number", Text: "U2TUPVEQ3", Confidence: 0.9}, false, false},
+		{Reading{Field: "document_number", Text: "U2TUPVE03", Confidence: 0.9}, true, true},
+		{Reading{Field: "document_number", Text: "X9KLMNB77", Confidence: 0.9}, false, true},
+	} {
+		ok, comparable, want := compareField(r, tc.rd)
+		if ok != tc.ok || comparable != tc.comparable {
+			t.Errorf("%+v vs %q: ok %v comparable %v, want %v %v", tc.rd, want, ok, comparable, tc.ok, tc.comparable)
+		}
+	}
+}
