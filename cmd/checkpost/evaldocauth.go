@@ -93,7 +93,7 @@ Examples:
 			case "ocr":
 				r := viz.New(viz.Options{})
 				defer r.Close()
-				if err := r.Available(); err != nil {
+				if err := r.Warm(ctx); err != nil {
 					return err
 				}
 				cfg.VIZReader = pipeline.DocauthVIZReader(pipeline.VIZ{Reader: r, Limit: vizLimit})
