@@ -22,14 +22,14 @@ import "math"
 // ThresholdFMR1e2 and ThresholdFMR1e3 are empirical quantiles (at most 136
 // and 13 impostor scores lie at or above them, rounded to 5 decimals). An FMR of 0.01% is beyond what
 // 13,600 comparisons can show (1.4 scores): ThresholdFMR1e4 is the larger
-// of the empirical quantile (0.00773) and the quantile of an exponential
-// fitted to the top 1% of the impostor scores (0.00701): an estimate.
-// Measured again when the consolidation began to refit its alignment to
-// the pairs it found (the same 13,600 pairs).
+// of the empirical quantile (0.00622) and the quantile of an exponential
+// fitted to the top 1% of the impostor scores (0.00665): an estimate.
+// Measured again when the extractor began to clamp dark specks before its
+// filter (the same 13,600 pairs).
 const (
-	ThresholdFMR1e2 = 0.00312
-	ThresholdFMR1e3 = 0.00540
-	ThresholdFMR1e4 = 0.00773
+	ThresholdFMR1e2 = 0.00317
+	ThresholdFMR1e3 = 0.00503
+	ThresholdFMR1e4 = 0.00665
 )
 
 // FMRAt estimates the false-match rate of accepting at score s, from the
