@@ -294,3 +294,48 @@ func FuzzFindFields(f *testing.F) {
 		_, _ = dateKey(string(data))
 	})
 }
+
+// BenchmarkReadPassportFields reads the six fields docauth gives a reader of a 300-ppi
+// simulator passport (cut by the ground truth's boxes), per capture:
+// Engines=1 is one core's cost, the default reads on GOMAXPROCS engines.
+func BenchmarkReadPassportFields(b *testing.B) {
+	for _, engines := range []int{1, 0} {
+		name := "engines=1"
+		if engines == 0 {
+			name = "engines=GOMAXPROCS"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := New(Options{Engines: engines})
+			defer r.Close()
+			if err := r.Warm(context.Background()); err != nil {
+				b.Skip(err)
+			}
+			s, err := sim.New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			t := &testing.T{}
+			var all [][]Field
+			for seed := uint64(930); seed < 934; seed++ {
+				fs, _ := simFields(t, s, "uto-passport", seed)
+				var keep []Field
+				for _, f := range fs {
+					if readable[f.Name] {
+						keep = append(keep, f)
+					}
+				}
+				all = append(all, keep)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := r.ReadFields(context.Background(), all[i%len(all)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// readable are the fields docauth gives a reader.
+var readable = map[string]bool{"surname": true, "given_names": true, "document_number": true, "birth_date": true,
+	"expiry_date": true, "sex": true}
