@@ -229,7 +229,7 @@ func CompareReading(r *mrz.Result, rd Reading) (ok, comparable bool, want string
 
 // lookAlikes are the classes of characters an OCR of printed capitals
 // confuses.
-var lookAlikes = []string{"0OQD", "1IL", "2Z", "5S", "8B", "6G", "4A"}
+var lookAlikes = []string{"0OQDU", "1IJLT", "2Z", "5S", "8B", "6G", "4A"}
 
 // lookAlike reports whether a and b have the same length and differ only
 // by characters of one look-alike class.
