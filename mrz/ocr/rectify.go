@@ -36,6 +36,8 @@ type rectZone struct {
 	pitch float64
 	// startX is where the located first character's centre lies.
 	startX float64
+	// spacing is the distance between the lines' centres.
+	spacing float64
 }
 
 // hmat is a 3x3 homography, row-major.
@@ -232,7 +234,14 @@ func rectifyCells(src gocv.Mat, z *zoneGeom, cs []correspondence, kmax int, scal
 	spacing := (z.rows[nl-1].off - z.rows[0].off) / float64(max(1, nl-1)) / z.pitch
 	sp := spacing * P
 	x0 := (rectMargin + 0.5) * P
-	y0 := float64(rectMarginY)
+	// A zone of two located lines may be a TD1 whose third line the
+	// locator missed (characters merged at low resolution): keep room
+	// for a line above and below.
+	marginY := rectMarginY
+	if nl == 2 {
+		marginY = max(marginY, int(math.Ceil(sp))+rectMarginY*3/4)
+	}
+	y0 := float64(marginY)
 	from := make([][2]float64, 0, len(cs))
 	to := make([][2]float64, 0, len(cs))
 	for _, c := range cs {
@@ -246,7 +255,7 @@ func rectifyCells(src gocv.Mat, z *zoneGeom, cs []correspondence, kmax int, scal
 	span := float64(kmax)
 	pitch := z.pitch / scale
 	w := int(math.Ceil((span + 1 + 2*rectMargin) * P))
-	ht := int(math.Ceil(float64(nl-1)*sp)) + 2*rectMarginY
+	ht := int(math.Ceil(float64(nl-1)*sp)) + 2*marginY
 	if w <= 0 || ht <= 0 || w > 200*ocrb.Pitch || ht > 40*ocrb.Pitch {
 		return nil, errors.New("zone out of proportion")
 	}
@@ -295,7 +304,7 @@ func rectifyCells(src gocv.Mat, z *zoneGeom, cs []correspondence, kmax int, scal
 	if err != nil {
 		return nil, err
 	}
-	rz := &rectZone{img: g, toImage: inv, pitch: pitch, span: span, startX: x0}
+	rz := &rectZone{img: g, toImage: inv, pitch: pitch, span: span, startX: x0, spacing: sp}
 	for i := 0; i < nl; i++ {
 		rz.lineY = append(rz.lineY, y0+float64(i)*sp)
 	}

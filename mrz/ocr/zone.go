@@ -59,6 +59,39 @@ func (r *Reader) readZone(src gocv.Mat, z *zoneGeom, blobs []blob, scale float64
 	t = time.Now()
 	defer func() { tm.Classify += time.Since(t) }()
 	n := lineLength(len(z.rows), rz.span)
+	cr := r.readRect(rz, n)
+	if len(z.rows) == 2 && !cr.valid {
+		// Perhaps a TD1 whose third line was not located: read three
+		// lines of 30, with a line added above or below, and take that
+		// when it is valid, or reads more like OCR-B while neither is.
+		for _, add := range []float64{-rz.spacing, rz.spacing} {
+			y := rz.lineY[0] + add
+			if add > 0 {
+				y = rz.lineY[1] + add
+			}
+			if y < ocrb.Pitch/2 || y > float64(rz.img.Rect.Dy())-ocrb.Pitch/2 {
+				continue
+			}
+			rz3 := *rz
+			rz3.lineY = append([]float64{y}, rz.lineY...)
+			if add > 0 {
+				rz3.lineY = append(append([]float64(nil), rz.lineY...), y)
+			}
+			c3 := r.readRect(&rz3, 30)
+			if c3.valid || c3.rd.logLik > cr.rd.logLik {
+				cr = c3
+			}
+			if cr.valid {
+				break
+			}
+		}
+	}
+	return cr, nil
+}
+
+// readRect reads a rectified zone both ways up, n characters a line, and
+// keeps the way that reads more like OCR-B.
+func (r *Reader) readRect(rz *rectZone, n int) *candidateReading {
 	up := rz.read(r.model, false, n)
 	down := rz.read(r.model, true, n)
 	rd := up
@@ -83,7 +116,7 @@ func (r *Reader) readZone(src gocv.Mat, z *zoneGeom, blobs []blob, scale float64
 	if p, err := mrz.NewParser(r.opts.Parse...).ParseLines(cr.lines); err == nil {
 		cr.valid = p.Valid
 	}
-	return cr, nil
+	return cr
 }
 
 // fill writes the located and classified zone into res.

@@ -40,8 +40,11 @@ func (s *sampler) sample(i uint64, cls int, sc *scratch, c *Cell) {
 	p := math.Exp(math.Log(7) + r.Float64()*(math.Log(40)-math.Log(7)))
 	// Font size relative to the pitch (issuers' printers differ) and
 	// aspect.
-	size := p * (0.92 + 0.16*r.Float64())
-	aspect := 0.94 + 0.12*r.Float64()
+	// The wider ranges also cover what a rectification of a zone seen in
+	// perspective leaves (the cells' height is measured to within a few
+	// per cent).
+	size := p * (0.88 + 0.24*r.Float64())
+	aspect := 0.9 + 0.2*r.Float64()
 	capH := s.font.CapHeight(size)
 	// Canvas: three characters on the line, and part of the lines above
 	// and below.
@@ -65,9 +68,12 @@ func (s *sampler) sample(i uint64, cls int, sc *scratch, c *Cell) {
 		return rune(Charset[r.IntN(NumClasses)])
 	}
 	draw := func(ch rune, col int, baseline float64) {
+		// Printers' OCR-B differ a little glyph by glyph ('<' and the
+		// digits most).
+		gs := size * (0.94 + 0.12*r.Float64())
 		jit := (r.Float64() - 0.5) * 0.06 * p
-		pen := cx + float64(col)*p - size/2 + jit
-		s.font.Draw(a, ch, size, pen, baseline+(r.Float64()-0.5)*0.04*p)
+		pen := cx + float64(col)*p - gs/2 + jit
+		s.font.Draw(a, ch, gs, pen, baseline+(r.Float64()-0.5)*0.04*p)
 	}
 	draw(rune(Charset[cls]), 0, base)
 	for _, col := range []int{-2, -1, 1, 2} {
@@ -129,6 +135,11 @@ func (s *sampler) sample(i uint64, cls int, sc *scratch, c *Cell) {
 			f[y*w+x] = float32(bg*(1-float64(v)) + ink*float64(v))
 		}
 	}
+	// The card's edge (or a photo's corner, a fold's shadow) near the
+	// cell: beyond a line a little past the character, another grey.
+	if r.IntN(8) == 0 {
+		edge(f, w, h, r, cx, cy, p, capH, paper)
+	}
 	// Optics and sensor: blur, noise, 8-bit quantisation, sometimes JPEG.
 	if sig := r.Float64() * 0.11 * p; sig > 0.3 {
 		gaussBlur(f, sc.tmp[:n], w, h, sig)
@@ -158,12 +169,51 @@ func (s *sampler) sample(i uint64, cls int, sc *scratch, c *Cell) {
 	}
 	k := p / Pitch * (0.97 + 0.06*r.Float64()) // native pixels per rectified pixel
 	ang := (r.Float64() - 0.5) * 2 * 1.5 * math.Pi / 180
-	shear := (r.Float64() - 0.5) * 0.12
+	shear := (r.Float64() - 0.5) * 0.2
 	resampleAffine(sc.rect, g, k, k*aspect, ang, shear, cx, cy)
 	// The reader's cell centre is off by a fraction of a pixel or two.
 	dx := (r.Float64() - 0.5) * 0.22 * Pitch
 	dy := (r.Float64() - 0.5) * 0.18 * Pitch
 	ExtractCell(sc.rect, rectSize/2+dx, rectSize/2+dy, c)
+}
+
+// edge replaces what lies beyond a line near one side of the cell centred
+// at (cx, cy) with a flat or graded grey: the surroundings of a card whose
+// zone runs to its edge, on the left or right of a line's end character,
+// above the first line or below the last.
+func edge(f []float32, w, h int, r *rand.Rand, cx, cy, p, capH, paper float64) {
+	side := r.IntN(4)
+	var d float64
+	if side < 2 {
+		d = p * (0.5 + 0.7*r.Float64())
+	} else {
+		d = capH/2 + p*(0.15+0.7*r.Float64())
+	}
+	tilt := (r.Float64() - 0.5) * 0.16
+	outside := 255 * r.Float64()
+	if r.IntN(2) == 0 {
+		outside = paper * 0.5 * r.Float64() // a dark table or scanner lid
+	}
+	grad := (r.Float64() - 0.5) * 40 / p
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			u, v := float64(x)-cx, float64(y)-cy
+			var beyond float64
+			switch side {
+			case 0:
+				beyond = -u - d - tilt*v
+			case 1:
+				beyond = u - d - tilt*v
+			case 2:
+				beyond = -v - d - tilt*u
+			default:
+				beyond = v - d - tilt*u
+			}
+			if beyond > 0 {
+				f[y*w+x] = float32(math.Max(0, math.Min(255, outside+grad*beyond)))
+			}
+		}
+	}
 }
 
 func clamp01(v float32) float32 {

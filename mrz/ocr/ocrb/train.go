@@ -34,7 +34,7 @@ var DefaultTrainConfig = TrainConfig{Seed: 1, PerClass: 1500, ValidationPerClass
 // generatorVersion changes whenever the rendering or augmentation of the
 // training cells changes, so that cached models trained by older code are
 // not reused.
-const generatorVersion = 1
+const generatorVersion = 2
 
 // Limits that keep a config from asking for hours of work or gigabytes.
 const (
