@@ -1,6 +1,8 @@
 package ocr
 
 import (
+	"math"
+
 	"checkpost/mrz"
 )
 
@@ -12,13 +14,27 @@ const (
 	// digits on purpose; a forged zone may too).
 	keepAbove   = 0.9
 	rejectBelow = 0.002
-	// decideMargin: an ambiguity is settled by the scores when its best
-	// option beats the next by at least this much (sum over the changed
-	// cells of p(new) - p(old)), and the best option does not go against
-	// a confident reading (its score at least -decideFloor).
-	decideMargin = 0.25
-	decideFloor  = 0.5
+	// An ambiguity is settled by the classifier when its best option is
+	// decideOdds times as likely as the next (the product over the
+	// changed cells of p(new)/p(old), a probability below probFloor
+	// counting as probFloor: a character the classifier did not offer is
+	// unlikely, not impossible) and at least decideFloorOdds as likely as
+	// the reading as it stands.
+	decideOdds      = 4.0
+	decideFloorOdds = 0.05
+	probFloor       = 0.001
 )
+
+// logOdds is how much likelier the classifier finds the option's changes
+// than the characters they replace (natural log).
+func logOdds(chars [][]Char, o mrz.RepairOption) float64 {
+	var s float64
+	for _, ch := range o.Changes {
+		s += math.Log(max(prob(chars, ch.Line, ch.Column, ch.To), probFloor)) -
+			math.Log(max(prob(chars, ch.Line, ch.Column, ch.From), probFloor))
+	}
+	return s
+}
 
 // alternatives turns the classifier's readings into repair alternatives:
 // the read character first, then the runners-up.
@@ -86,20 +102,33 @@ func (r *Reader) repairInto(res *Result, cr *candidateReading) {
 		if len(a.Options) == 0 {
 			continue
 		}
-		margin := a.Options[0].Score
-		if len(a.Options) > 1 {
-			margin -= a.Options[1].Score
-		} else {
-			margin = 1
+		// The options ranked by the classifier's odds.
+		opts := append([]mrz.RepairOption(nil), a.Options...)
+		odds := make([]float64, len(opts))
+		for i, o := range opts {
+			odds[i] = logOdds(res.Chars, o)
 		}
-		if margin >= decideMargin && a.Options[0].Score >= -decideFloor {
-			for _, ch := range a.Options[0].Changes {
+		best := 0
+		for i := range opts {
+			if odds[i] > odds[best] {
+				best = i
+			}
+		}
+		margin := math.Inf(1)
+		for i := range opts {
+			if i != best {
+				margin = math.Min(margin, odds[best]-odds[i])
+			}
+		}
+		if margin >= math.Log(decideOdds) && odds[best] >= math.Log(decideFloorOdds) {
+			chosen := opts[best]
+			for _, ch := range chosen.Changes {
 				b := []byte(lines[ch.Line])
 				b[ch.Column] = ch.To
 				lines[ch.Line] = string(b)
 				kept = append(kept, ch)
 			}
-			res.Decided = append(res.Decided, Decision{Field: a.Field, Name: a.Field.String(), Chosen: a.Options[0], Margin: margin})
+			res.Decided = append(res.Decided, Decision{Field: a.Field, Name: a.Field.String(), Chosen: chosen, Margin: margin})
 			undone = true
 			continue
 		}

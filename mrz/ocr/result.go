@@ -86,7 +86,8 @@ func (c Char) MarshalJSON() ([]byte, error) {
 func round4(v float64) float64 { return float64(int64(v*1e4+0.5)) / 1e4 }
 
 // Decision is an ambiguity of the repair that the classifier's scores
-// settled: the option taken and the margin by which it won.
+// settled: the option taken and the margin by which it won (natural
+// log of its odds over the runner-up's, from the classifier).
 type Decision struct {
 	Field  mrz.FieldName    `json:"-"`
 	Name   string           `json:"field"`
