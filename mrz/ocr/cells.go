@@ -174,15 +174,25 @@ func fitComb(cols [][]float64, n int, start float64) (x0, p float64) {
 	P := float64(ocrb.Pitch)
 	best := math.Inf(-1)
 	x0, p = start, P
-	for pp := 0.94 * P; pp <= 1.06*P+1e-9; pp += 0.05 {
-		for xs := start - rectMargin*P - 4; xs <= start+rectMargin*P+4; xs += 0.5 {
-			if xs-0.5*pp < 0 || xs+float64(n)*pp > float64(w)+0.5*pp {
-				continue
-			}
-			if s := combScore(xs, pp); s > best {
-				best, x0, p = s, xs, pp
+	search := func(p0, p1, dp, xa, xb, dx float64) {
+		for pp := p0; pp <= p1+1e-9; pp += dp {
+			for xs := xa; xs <= xb+1e-9; xs += dx {
+				if xs-0.5*pp < 0 || xs+float64(n)*pp > float64(w)+0.5*pp {
+					continue
+				}
+				if s := combScore(xs, pp); s > best {
+					best, x0, p = s, xs, pp
+				}
 			}
 		}
+	}
+	// Coarse to fine: the score's windows are several pixels wide, so a
+	// grid of a pixel and 0.1 pixel of pitch finds the peak's
+	// neighbourhood, which the fine grid then searches.
+	search(0.94*P, 1.06*P, 0.1, start-rectMargin*P-4, start+rectMargin*P+4, 1)
+	if !math.IsInf(best, -1) {
+		cx, cp := x0, p
+		search(math.Max(0.94*P, cp-0.1), math.Min(1.06*P, cp+0.1), 0.05, cx-1, cx+1, 0.5)
 	}
 	return x0, p
 }
