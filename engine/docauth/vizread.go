@@ -61,8 +61,12 @@ var comparedFields = map[string]bool{"surname": true, "given_names": true, "docu
 // letter on 7.7% of genuine tuning captures), nor the nationality (most
 // often printed in words, which are not compared): each field read costs
 // Tesseract 10 to 45 ms of CPU.
+//
+// Nor the sex: Tesseract 5.3 did not return (minutes, in cgo) on a lone
+// letter "F" (uto-passport seed 931, PSM 7), and an engine stuck so is
+// lost to the pool for good.
 var readFields = map[string]bool{"surname": true, "given_names": true, "document_number": true, "birth_date": true,
-	"expiry_date": true, "sex": true}
+	"expiry_date": true}
 
 // maxHiddenFraction is the share of a field's cells under glare or a
 // thumb above which the field is not read.

@@ -27,7 +27,7 @@ func newReader(t *testing.T) *Reader {
 
 // simFields cuts the printed fields of a simulator capture out of its
 // white image by the ground truth's boxes (grown by 1 mm).
-func simFields(t *testing.T, s *sim.Simulator, model string, seed uint64) ([]Field, map[string]string) {
+func simFields(t testing.TB, s *sim.Simulator, model string, seed uint64) ([]Field, map[string]string) {
 	t.Helper()
 	c, err := s.Render(sim.Spec{Model: model, Seed: seed})
 	if err != nil {
@@ -38,7 +38,7 @@ func simFields(t *testing.T, s *sim.Simulator, model string, seed uint64) ([]Fie
 	want := map[string]string{}
 	for _, reg := range c.Truth.Regions {
 		name := strings.TrimPrefix(reg.Name, "field.")
-		if name == reg.Name || reg.Side != "front" || name == "type" {
+		if name == reg.Name || reg.Side != "front" || name == "type" || name == "sex" {
 			continue
 		}
 		f, _ := c.Truth.Field(name)
@@ -83,7 +83,7 @@ func TestReadSimulatorFields(t *testing.T) {
 			t.Logf("%s seed %d %s: read %q (%.2f), printed %q", model, seed, name, rd.Text, rd.Confidence, w)
 		}
 	}
-	for _, name := range []string{"birth_date", "expiry_date", "surname", "code", "sex"} {
+	for _, name := range []string{"birth_date", "expiry_date", "surname", "code"} {
 		if total[name] > 0 && exact[name]*10 < total[name]*8 {
 			t.Errorf("%s: %d of %d read exactly", name, exact[name], total[name])
 		}
@@ -295,7 +295,7 @@ func FuzzFindFields(f *testing.F) {
 	})
 }
 
-// BenchmarkReadPassportFields reads the six fields docauth gives a reader of a 300-ppi
+// BenchmarkReadPassportFields reads the five fields docauth gives a reader of a 300-ppi
 // simulator passport (cut by the ground truth's boxes), per capture:
 // Engines=1 is one core's cost, the default reads on GOMAXPROCS engines.
 func BenchmarkReadPassportFields(b *testing.B) {
@@ -304,20 +304,19 @@ func BenchmarkReadPassportFields(b *testing.B) {
 		if engines == 0 {
 			name = "engines=GOMAXPROCS"
 		}
+		r := New(Options{Engines: engines})
+		defer r.Close()
+		if err := r.Warm(context.Background()); err != nil {
+			b.Skip(err)
+		}
+		s, err := sim.New()
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.Run(name, func(b *testing.B) {
-			r := New(Options{Engines: engines})
-			defer r.Close()
-			if err := r.Warm(context.Background()); err != nil {
-				b.Skip(err)
-			}
-			s, err := sim.New()
-			if err != nil {
-				b.Fatal(err)
-			}
-			t := &testing.T{}
 			var all [][]Field
 			for seed := uint64(930); seed < 934; seed++ {
-				fs, _ := simFields(t, s, "uto-passport", seed)
+				fs, _ := simFields(b, s, "uto-passport", seed)
 				var keep []Field
 				for _, f := range fs {
 					if readable[f.Name] {
@@ -338,4 +337,4 @@ func BenchmarkReadPassportFields(b *testing.B) {
 
 // readable are the fields docauth gives a reader.
 var readable = map[string]bool{"surname": true, "given_names": true, "document_number": true, "birth_date": true,
-	"expiry_date": true, "sex": true}
+	"expiry_date": true}
