@@ -185,22 +185,32 @@ func (g *Gallery) Has(id string) bool {
 
 // Fingers returns the positions of a subject's enrolled templates.
 func (g *Gallery) Fingers(id string) ([]biometric.Position, error) {
-	g.mu.Lock()
-	s := g.snap.Load()
-	idx, ok := g.ids.find(id, s)
-	g.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
-	}
-	sub := s.subject(idx)
-	if sub == nil {
-		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
+	s, sub, err := g.lookup(id)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]biometric.Position, len(sub.refs))
 	for i, r := range sub.refs {
 		out[i] = s.slabs[r/slabSize].s.pos[r%slabSize]
 	}
 	return out, nil
+}
+
+// lookup finds a subject by id in the current snapshot; ErrNoSubject when
+// it is not enrolled.
+func (g *Gallery) lookup(id string) (*snapshot, *subject, error) {
+	g.mu.Lock()
+	s := g.snap.Load()
+	idx, ok := g.ids.find(id, s)
+	g.mu.Unlock()
+	var sub *subject
+	if ok {
+		sub = s.subject(idx)
+	}
+	if sub == nil {
+		return nil, nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
+	}
+	return s, sub, nil
 }
 
 // CheckSubjectID reports whether id can name a subject: 1 to

@@ -1,26 +1,15 @@
 package watchlist
 
-import (
-	"fmt"
-
-	"checkpost/biometric/match"
-)
+import "checkpost/biometric/match"
 
 // Templates returns a copy of a subject's enrolled templates with their
 // positions, in the form searches compare (for showing a candidate's
 // matched minutiae: match.Matcher.Pairs). It allocates one Template per
 // finger.
 func (g *Gallery) Templates(id string) ([]Finger, error) {
-	g.mu.Lock()
-	s := g.snap.Load()
-	idx, ok := g.ids.find(id, s)
-	g.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
-	}
-	sub := s.subject(idx)
-	if sub == nil {
-		return nil, fmt.Errorf("%w: %q", ErrNoSubject, id)
+	s, sub, err := g.lookup(id)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Finger, len(sub.refs))
 	for i, r := range sub.refs {
