@@ -99,3 +99,102 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		m.Screen(a, &x)
 	})
 }
+
+// tiedRef is galleryRef with many minutiae sharing a direction and some
+// sharing an x: the ties Prepare's sorts must settle the same way as the
+// stored forms' readers.
+func tiedRef() biometric.Template {
+	t := galleryRef()
+	for i := range t.Minutiae {
+		m := &t.Minutiae[i]
+		m.Angle = float64(i%4) * 1.5
+		if i%3 == 0 {
+			m.X = 100 + i%2
+		}
+		m.Quality = uint8(50 + i%2)
+	}
+	return t
+}
+
+func TestCompareDoesNotDependOnHowATemplateWasLoaded(t *testing.T) {
+	src := tiedRef()
+	other := galleryRef()
+	for i := range other.Minutiae {
+		other.Minutiae[i].X += 7
+		other.Minutiae[i].Y -= 4
+		other.Minutiae[i].Angle = src.Minutiae[i].Angle
+	}
+	b, err := Prepare(&other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Prepare(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same minutiae listed in other orders.
+	var loaded []*Template
+	for _, perm := range []func(i, n int) int{
+		func(i, n int) int { return n - 1 - i },
+		func(i, n int) int { return (i*7 + 3) % n },
+	} {
+		s := src
+		s.Minutiae = make([]biometric.Minutia, len(src.Minutiae))
+		for i := range s.Minutiae {
+			s.Minutiae[perm(i, len(s.Minutiae))] = src.Minutiae[i]
+		}
+		p, err := Prepare(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded = append(loaded, p)
+	}
+	stored, _ := a.MarshalBinary()
+	var read Template
+	if err := read.UnmarshalBinary(stored); err != nil {
+		t.Fatal(err)
+	}
+	var packed Packed
+	packed.Pack(a, 16)
+	var unpacked Template
+	packed.Unpack(&unpacked)
+	loaded = append(loaded, &read, &unpacked)
+
+	var m Matcher
+	ab, ba := m.Compare(a, b), m.Compare(b, a)
+	if ab == 0 || ba == 0 {
+		t.Fatalf("the shifted copy does not match: %v %v", ab, ba)
+	}
+	for k, l := range loaded {
+		if *l != *a {
+			t.Errorf("load %d: the template differs from the one prepared", k)
+		}
+		if got := m.Compare(l, b); got != ab {
+			t.Errorf("load %d: Compare(a, b) = %v, prepared %v", k, got, ab)
+		}
+		if got := m.Compare(b, l); got != ba {
+			t.Errorf("load %d: Compare(b, a) = %v, prepared %v", k, got, ba)
+		}
+	}
+	// More minutiae than kept, with equal qualities: the kept set does
+	// not depend on the source's order either.
+	big := src
+	big.Minutiae = nil
+	for i := 0; i < 2*MaxMinutiae; i++ {
+		big.Minutiae = append(big.Minutiae, biometric.Minutia{X: 10 + (i*37)%250, Y: 10 + (i*53)%250,
+			Angle: float64(i%5) * 1.2, Type: biometric.MinutiaEnding, Quality: uint8(40 + i%2)})
+	}
+	rev := big
+	rev.Minutiae = make([]biometric.Minutia, len(big.Minutiae))
+	for i, mi := range big.Minutiae {
+		rev.Minutiae[len(big.Minutiae)-1-i] = mi
+	}
+	x, err1 := Prepare(&big)
+	y, err2 := Prepare(&rev)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if *x != *y {
+		t.Error("the minutiae kept depend on the source's order")
+	}
+}

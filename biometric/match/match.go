@@ -85,7 +85,15 @@ func (t *Template) Prepare(src *biometric.Template) error {
 	ms := make([]biometric.Minutia, len(src.Minutiae))
 	copy(ms, src.Minutiae)
 	if len(ms) > MaxMinutiae {
-		sort.SliceStable(ms, func(i, j int) bool { return ms[i].Quality > ms[j].Quality })
+		// Highest quality first; among equals, a fixed order of the
+		// minutiae themselves, so the kept set does not depend on the
+		// order the source listed them in.
+		sort.Slice(ms, func(i, j int) bool {
+			if ms[i].Quality != ms[j].Quality {
+				return ms[i].Quality > ms[j].Quality
+			}
+			return minutiaLess(&ms[i], &ms[j])
+		})
 		ms = ms[:MaxMinutiae]
 	}
 	for i, m := range ms {
@@ -106,14 +114,45 @@ func (t *Template) Prepare(src *biometric.Template) error {
 		}
 	}
 	t.n = uint8(len(ms))
-	// Sorted by x, so that pairing can scan a window of the other print.
-	sort.Slice(t.m[:t.n], func(i, j int) bool { return t.m[i].x < t.m[j].x })
-	for i := range t.n {
-		t.byAngle[i] = i
-	}
-	sort.Slice(t.byAngle[:t.n], func(i, j int) bool { return t.m[t.byAngle[i]].a < t.m[t.byAngle[j]].a })
+	// Sorted by x, so that pairing can scan a window of the other print;
+	// ties broken by y, direction and flags so that the order (which
+	// Compare's tie-breaks follow) depends on the minutiae only, not on
+	// the source's order or the sort algorithm.
+	sort.Slice(t.m[:t.n], func(i, j int) bool {
+		p, q := &t.m[i], &t.m[j]
+		if p.x != q.x {
+			return p.x < q.x
+		}
+		if p.y != q.y {
+			return p.y < q.y
+		}
+		if p.a != q.a {
+			return p.a < q.a
+		}
+		return p.flags < q.flags
+	})
+	// The order by direction, equal directions by index: the same
+	// stable order UnmarshalBinary and Unpack rebuild, so a template
+	// compares the same however it was loaded.
+	sortByAngle(t)
 	t.buildCylinders()
 	return nil
+}
+
+// minutiaLess is a total order of source minutiae (position, direction,
+// type, quality) for tie-breaks.
+func minutiaLess(p, q *biometric.Minutia) bool {
+	switch {
+	case p.Y != q.Y:
+		return p.Y < q.Y
+	case p.X != q.X:
+		return p.X < q.X
+	case p.Angle != q.Angle:
+		return p.Angle < q.Angle
+	case p.Type != q.Type:
+		return p.Type < q.Type
+	}
+	return p.Quality < q.Quality
 }
 
 // Matcher holds the scratch space of comparisons. It is not safe for
