@@ -145,6 +145,11 @@ type Input struct {
 	// Evidence asks for image crops of every region a check looked at;
 	// nothing is cropped when false.
 	Evidence bool
+	// EvidenceNotPassed, with Evidence, crops only the regions of checks
+	// that did not pass (what a reviewer looks at): cropping every
+	// region of every check costs copies of a page's worth of pixels
+	// that a counter's verification then throws away.
+	EvidenceNotPassed bool
 }
 
 // Result is the outcome of Check.
@@ -371,7 +376,7 @@ func (c *Checker) withProfile(in Input, cp *compiled, regs map[string]*registere
 	}
 	var out []engine.Check
 	for _, n := range CheckNames[:9] {
-		out = append(out, c.merge(n, byName[n], regs, in.Evidence, res, len(sideNames) > 1))
+		out = append(out, c.merge(n, byName[n], regs, in, res, len(sideNames) > 1))
 	}
 	out = append(out, checkVIZ(in.MRZ, in.VIZ), checkMRZPlausibility(in.MRZ))
 	return out
@@ -380,7 +385,7 @@ func (c *Checker) withProfile(in Input, cp *compiled, regs map[string]*registere
 // merge combines a check's verdicts on each side: the most telling status
 // wins, its reason names the side on two-sided documents, and evidence
 // is cropped on request.
-func (c *Checker) merge(name string, cks []sideCheck, regs map[string]*registered, evidence bool, res *Result, twoSided bool) engine.Check {
+func (c *Checker) merge(name string, cks []sideCheck, regs map[string]*registered, in Input, res *Result, twoSided bool) engine.Check {
 	if len(cks) == 0 {
 		return engine.Check{Name: name, Status: engine.NotPerformed, Reason: "the profile describes nothing this check measures"}
 	}
@@ -397,6 +402,7 @@ func (c *Checker) merge(name string, cks []sideCheck, regs map[string]*registere
 		}
 		out.Reason = strings.Join(parts, "; ")
 	}
+	evidence := in.Evidence && !(in.EvidenceNotPassed && out.Status == engine.Pass)
 	rg := regs[w.side]
 	if rg != nil {
 		for _, r := range w.regions {
@@ -418,7 +424,8 @@ func (c *Checker) merge(name string, cks []sideCheck, regs map[string]*registere
 	return out
 }
 
-// crop copies a box of one light's image of a side.
+// crop copies a box of one light's image of a side, row by row (the
+// evidence images are gray or RGBA, as the capture's).
 func crop(regs map[string]*registered, side string, l devices.Light, box image.Rectangle) image.Image {
 	rg := regs[side]
 	if rg == nil || rg.img == nil {
@@ -435,12 +442,23 @@ func crop(regs map[string]*registered, side string, l devices.Light, box image.R
 	switch m := im.(type) {
 	case *image.Gray:
 		out := image.NewGray(image.Rect(0, 0, box.Dx(), box.Dy()))
-		draw.Draw(out, out.Bounds(), m, box.Min, draw.Src)
+		copyRows(out.Pix, out.Stride, m.Pix[m.PixOffset(box.Min.X, box.Min.Y):], m.Stride, box.Dx(), box.Dy())
+		return out
+	case *image.RGBA:
+		out := image.NewRGBA(image.Rect(0, 0, box.Dx(), box.Dy()))
+		copyRows(out.Pix, out.Stride, m.Pix[m.PixOffset(box.Min.X, box.Min.Y):], m.Stride, 4*box.Dx(), box.Dy())
 		return out
 	default:
 		out := image.NewRGBA(image.Rect(0, 0, box.Dx(), box.Dy()))
 		draw.Draw(out, out.Bounds(), m, box.Min, draw.Src)
 		return out
+	}
+}
+
+// copyRows copies h rows of n bytes between two strided buffers.
+func copyRows(dst []byte, dstStride int, src []byte, srcStride, n, h int) {
+	for y := 0; y < h; y++ {
+		copy(dst[y*dstStride:y*dstStride+n], src[y*srcStride:y*srcStride+n])
 	}
 }
 

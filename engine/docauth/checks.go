@@ -303,7 +303,7 @@ func (c *Checker) profileFree(ctx context.Context, in Input, why string, res *Re
 			out = append(out, engine.Check{Name: n, Status: engine.NotPerformed, Reason: r})
 			continue
 		}
-		out = append(out, c.merge(n, cks, regs, in.Evidence, res, cap.Back != nil))
+		out = append(out, c.merge(n, cks, regs, in, res, cap.Back != nil))
 	}
 	out = append(out, checkVIZ(in.MRZ, in.VIZ), checkMRZPlausibility(in.MRZ))
 	return out

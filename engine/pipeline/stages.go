@@ -118,7 +118,8 @@ func (p *Pipeline) checkDocument(ctx context.Context, req Request, docs *Documen
 		addStage(Stage{Name: "document", Status: StageSkipped})
 		return all(engine.NotPerformed, "no document image submitted"), nil, nil
 	}
-	in := docauth.Input{Capture: req.Capture, MRZ: read.parsed(), Evidence: req.Evidence != NoEvidence}
+	in := docauth.Input{Capture: req.Capture, MRZ: read.parsed(), Evidence: req.Evidence != NoEvidence,
+		EvidenceNotPassed: req.Evidence == FailedEvidence}
 	if in.MRZ != nil {
 		q := read.res.Quad
 		in.MRZQuad, in.MRZSide = &q, read.res.Side
