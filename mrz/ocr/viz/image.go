@@ -22,7 +22,10 @@ func prepare(im image.Image) (*image.Gray, error) {
 	band := trimRows(g)
 	trimLeft(g, band)
 	scale := 1
-	for b.Dy()*scale < minHeight || band*scale < minText {
+	// band is 0 when no line of text was found (a lone letter whose
+	// middle row is blank on the left): only the image's height counts
+	// then (this loop never ended on such a field).
+	for b.Dy()*scale < minHeight || band > 0 && band*scale < minText {
 		scale++
 	}
 	out := image.NewGray(image.Rect(0, 0, b.Dx()*scale+2*border, b.Dy()*scale+2*border))
