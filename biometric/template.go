@@ -32,11 +32,19 @@ func (t MinutiaType) String() string {
 // ridge runs away from its end into the print; for a bifurcation, the
 // direction of the valley that ends at the fork. Quality is 0..100, 0 when
 // unknown.
+//
+// Orientation describes the ridge flow around the minutia (checkpost's own
+// extension, kept by the native template format only; 0 when unknown):
+// eight 4-bit codes, code k in bits 4k..4k+3, each the ridge orientation at
+// one sampling point fixed in the minutia's frame relative to its
+// direction, 1..15 for 0..180° in 12° steps, 0 where the point lies
+// outside the print. biometric/extract documents the points.
 type Minutia struct {
-	X, Y    int
-	Angle   float64
-	Type    MinutiaType
-	Quality uint8
+	X, Y        int
+	Angle       float64
+	Type        MinutiaType
+	Quality     uint8
+	Orientation uint32
 }
 
 // Position is a finger position code (ISO/IEC 19794-2, ANSI/NIST-ITL):

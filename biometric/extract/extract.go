@@ -129,6 +129,7 @@ func (e *Extractor) Extract(img *image.Gray) (biometric.Template, error) {
 		}
 		t.Minutiae = append(t.Minutiae, biometric.Minutia{
 			X: int(n.x + 0.5), Y: int(n.y + 0.5), Angle: a, Type: typ, Quality: e.minutiaQuality(n),
+			Orientation: e.orientationCode(float32(int(n.x+0.5)), float32(int(n.y+0.5)), a),
 		})
 	}
 	sort.Slice(t.Minutiae, func(i, j int) bool {

@@ -84,7 +84,12 @@ func angleDiff(a, b float64) float64 {
 // buildCylinders computes the cylinders of t's minutiae (their positions
 // and angles already in t.m) into t.cyl, and marks the minutiae whose
 // cylinder is unusable.
-func (t *Template) buildCylinders() {
+//
+// The validity word holds the valid cells in its low lane and the
+// minutia's orientation descriptor (biometric.Minutia.Orientation, given
+// in descs) in its high lane; comparable doubles the common cells into
+// both lanes.
+func (t *Template) buildCylinders(descs []uint32) {
 	n := int(t.n)
 	xs := make([]float64, n)
 	ys := make([]float64, n)
@@ -147,7 +152,7 @@ func (t *Template) buildCylinders() {
 		}
 		row := t.cyl[i*cylStride : (i+1)*cylStride]
 		copy(row, words[:])
-		row[cylWords] = valid | valid<<cellLane
+		row[cylWords] = valid | uint64(descs[i])<<cellLane
 		if usable {
 			t.m[i].flags |= flagCylinder
 		}
@@ -233,4 +238,15 @@ func segmentDistance(px, py float64, a, b [2]float64) float64 {
 		t = math.Max(0, math.Min(1, ((px-a[0])*dx+(py-a[1])*dy)/l2))
 	}
 	return math.Hypot(px-a[0]-t*dx, py-a[1]-t*dy)
+}
+
+// validCells is the number of cells of minutia i's cylinder inside the
+// print.
+func validCells(t *Template, i int) int {
+	return bits.OnesCount32(uint32(t.cyl[i*cylStride+cylWords]))
+}
+
+// descriptor is minutia i's orientation descriptor (0: none).
+func (t *Template) descriptor(i int) uint32 {
+	return uint32(t.cyl[i*cylStride+cylWords] >> cellLane)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"unsafe"
 
 	"checkpost/biometric"
 )
@@ -196,5 +197,13 @@ func TestCompareDoesNotDependOnHowATemplateWasLoaded(t *testing.T) {
 	}
 	if *x != *y {
 		t.Error("the minutiae kept depend on the source's order")
+	}
+}
+
+func TestPackedSize(t *testing.T) {
+	// The 1:N gallery's memory budget is 2 KB per template with its
+	// bookkeeping: the packed form may not grow past 1,888 bytes.
+	if s := unsafe.Sizeof(Packed{}); s > 1888 {
+		t.Errorf("Packed is %d bytes, over 1,888", s)
 	}
 }

@@ -233,7 +233,7 @@ func (m *Matcher) countUnder(a, b *Template, al alignment) (float64, int) {
 			m.usedB[bestJ] = true
 			m.pairA[matched], m.pairB[matched] = uint8(i), uint8(bestJ)
 			matched++
-			wmatched += typeAgreement(a.m[i].flags, b.m[bestJ].flags)
+			wmatched += typeAgreement(a.m[i].flags, b.m[bestJ].flags) * descWeight(a.descriptor(i), b.descriptor(bestJ))
 		}
 	}
 	overBn := 0

@@ -96,6 +96,7 @@ func (t *Template) Prepare(src *biometric.Template) error {
 		})
 		ms = ms[:MaxMinutiae]
 	}
+	var descs [MaxMinutiae]uint32
 	for i, m := range ms {
 		x, y := math.Round(float64(m.X)*scale), math.Round(float64(m.Y)*scale)
 		if x < -16000 || x > 16000 || y < -16000 || y > 16000 || math.IsNaN(m.Angle) || math.IsInf(m.Angle, 0) {
@@ -106,6 +107,7 @@ func (t *Template) Prepare(src *biometric.Template) error {
 			a += 2 * math.Pi
 		}
 		t.m[i] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff)}
+		descs[i] = m.Orientation
 		switch m.Type {
 		case biometric.MinutiaEnding:
 			t.m[i].flags |= flagEnding
@@ -118,25 +120,40 @@ func (t *Template) Prepare(src *biometric.Template) error {
 	// ties broken by y, direction and flags so that the order (which
 	// Compare's tie-breaks follow) depends on the minutiae only, not on
 	// the source's order or the sort algorithm.
-	sort.Slice(t.m[:t.n], func(i, j int) bool {
-		p, q := &t.m[i], &t.m[j]
-		if p.x != q.x {
-			return p.x < q.x
-		}
-		if p.y != q.y {
-			return p.y < q.y
-		}
-		if p.a != q.a {
-			return p.a < q.a
-		}
-		return p.flags < q.flags
-	})
+	sort.Sort(byPosition{t.m[:t.n], descs[:t.n]})
 	// The order by direction, equal directions by index: the same
 	// stable order UnmarshalBinary and Unpack rebuild, so a template
 	// compares the same however it was loaded.
 	sortByAngle(t)
-	t.buildCylinders()
+	t.buildCylinders(descs[:t.n])
 	return nil
+}
+
+// byPosition sorts minutiae with their descriptors by x, then y,
+// direction, flags and descriptor.
+type byPosition struct {
+	m []minutia
+	d []uint32
+}
+
+func (s byPosition) Len() int { return len(s.m) }
+func (s byPosition) Swap(i, j int) {
+	s.m[i], s.m[j] = s.m[j], s.m[i]
+	s.d[i], s.d[j] = s.d[j], s.d[i]
+}
+func (s byPosition) Less(i, j int) bool {
+	p, q := &s.m[i], &s.m[j]
+	switch {
+	case p.x != q.x:
+		return p.x < q.x
+	case p.y != q.y:
+		return p.y < q.y
+	case p.a != q.a:
+		return p.a < q.a
+	case p.flags != q.flags:
+		return p.flags < q.flags
+	}
+	return s.d[i] < s.d[j]
 }
 
 // minutiaLess is a total order of source minutiae (position, direction,
@@ -151,8 +168,10 @@ func minutiaLess(p, q *biometric.Minutia) bool {
 		return p.Angle < q.Angle
 	case p.Type != q.Type:
 		return p.Type < q.Type
+	case p.Quality != q.Quality:
+		return p.Quality < q.Quality
 	}
-	return p.Quality < q.Quality
+	return p.Orientation < q.Orientation
 }
 
 // Matcher holds the scratch space of comparisons. It is not safe for
@@ -293,8 +312,8 @@ func (m *Matcher) localPairs(a, b *Template, k int) int {
 				continue
 			}
 			cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
-			common := ca[cylWords] & cb[cylWords]
-			if bits.OnesCount64(common) < minCommonBits {
+			common, ok := comparable((*[cylStride]uint64)(ca), (*[cylStride]uint64)(cb))
+			if !ok {
 				continue
 			}
 			var ca1, cb1, nd int

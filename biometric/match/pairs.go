@@ -16,11 +16,12 @@ type Pair struct {
 
 // Minutia returns minutia i of the prepared template in the source's
 // image frame at 500 ppi (origin top-left, y down, angle counter-clockwise
-// as in biometric.Minutia; quality is not kept). For a source template at
+// as in biometric.Minutia, with its orientation descriptor; quality is
+// not kept). For a source template at
 // 500 ppi the position is the source minutia's own.
 func (t *Template) Minutia(i int) biometric.Minutia {
 	m := &t.m[i]
-	out := biometric.Minutia{X: int(m.x), Y: -int(m.y), Angle: m.angle()}
+	out := biometric.Minutia{X: int(m.x), Y: -int(m.y), Angle: m.angle(), Orientation: t.descriptor(i)}
 	switch {
 	case m.flags&flagEnding != 0:
 		out.Type = biometric.MinutiaEnding

@@ -36,7 +36,7 @@ func NewScreenProbe(t *Template, k int) *ScreenProbe {
 		if t.m[i].flags&flagCylinder == 0 {
 			continue
 		}
-		cs = append(cs, cand{i, bits.OnesCount64(t.cyl[i*cylStride+cylWords])})
+		cs = append(cs, cand{i, validCells(t, i)})
 	}
 	sort.SliceStable(cs, func(x, y int) bool { return cs[x].valid > cs[y].valid })
 	if k > 0 && len(cs) > k {
@@ -62,7 +62,8 @@ func NewScreenProbe(t *Template, k int) *ScreenProbe {
 // comparable returns the cells valid in both cylinders, ok when there are
 // enough of them for a similarity.
 func comparable(ca, cb *[cylStride]uint64) (common uint64, ok bool) {
-	common = ca[cylWords] & cb[cylWords]
+	c := uint32(ca[cylWords]) & uint32(cb[cylWords])
+	common = uint64(c) * (1 | 1<<cellLane)
 	return common, bits.OnesCount64(common) >= minCommonBits
 }
 
@@ -146,7 +147,7 @@ func ScreenMask(t *Template, k int) uint64 {
 	n := 0
 	for i := 0; i < int(t.n); i++ {
 		if t.m[i].flags&flagCylinder != 0 {
-			valid[i] = uint8(bits.OnesCount64(t.cyl[i*cylStride+cylWords]))
+			valid[i] = uint8(validCells(t, i))
 			hist[valid[i]]++
 			all |= 1 << i
 			n++

@@ -62,7 +62,7 @@ func TestScreenMask(t *testing.T) {
 			// No cylinder left out is more complete than one kept.
 			minIn, maxOut := 65, -1
 			for j := 0; j < int(tm.n); j++ {
-				c := bits.OnesCount64(tm.cyl[j*cylStride+cylWords])
+				c := validCells(tm, j)
 				if m>>j&1 != 0 {
 					minIn = min(minIn, c)
 				} else if all>>j&1 != 0 {

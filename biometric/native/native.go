@@ -23,6 +23,12 @@
 // the magic, version, length, checksum and every field's range; a later
 // version will keep the first six bytes so that old readers fail with
 // ErrVersion rather than misreading.
+//
+// Version 2 is version 1 with 12-byte minutiae: the 8 bytes above, then
+// the minutia's orientation descriptor (4, biometric.Minutia.Orientation).
+// Encode writes version 2 when some minutia has a descriptor and version 1
+// otherwise (so that templates without them stay readable by version-1
+// readers); Decode reads both, version 1 with no descriptors.
 package native
 
 import (
@@ -35,8 +41,9 @@ import (
 	"checkpost/biometric"
 )
 
-// Version is the format version Encode writes.
-const Version = 1
+// Version is the newest format version, the one Encode writes for
+// templates with orientation descriptors.
+const Version = 2
 
 // MaxMinutiae bounds the minutiae of one template (ISO/IEC 19794-2 allows
 // 255 per view).
@@ -46,9 +53,10 @@ const MaxMinutiae = 255
 const Magic = "CPFT"
 
 const (
-	headerSize  = 16
-	minutiaSize = 8
-	crcSize     = 4
+	headerSize    = 16
+	minutiaSizeV1 = 8
+	minutiaSizeV2 = 12
+	crcSize       = 4
 )
 
 // Errors that callers branch on; decoding errors wrap one of them.
@@ -63,9 +71,16 @@ func Encode(t *biometric.Template) ([]byte, error) {
 	if err := check(t); err != nil {
 		return nil, err
 	}
-	b := make([]byte, headerSize, headerSize+minutiaSize*len(t.Minutiae)+crcSize)
+	version, size := byte(1), minutiaSizeV1
+	for _, m := range t.Minutiae {
+		if m.Orientation != 0 {
+			version, size = 2, minutiaSizeV2
+			break
+		}
+	}
+	b := make([]byte, headerSize, headerSize+size*len(t.Minutiae)+crcSize)
 	copy(b, Magic)
-	b[4] = Version
+	b[4] = version
 	b[5] = 0
 	binary.BigEndian.PutUint16(b[6:], uint16(t.Width))
 	binary.BigEndian.PutUint16(b[8:], uint16(t.Height))
@@ -74,13 +89,14 @@ func Encode(t *biometric.Template) ([]byte, error) {
 	b[13] = uint8(t.Quality)
 	binary.BigEndian.PutUint16(b[14:], uint16(len(t.Minutiae)))
 	for _, m := range t.Minutiae {
-		var r [minutiaSize]byte
+		var r [minutiaSizeV2]byte
 		binary.BigEndian.PutUint16(r[0:], uint16(m.X))
 		binary.BigEndian.PutUint16(r[2:], uint16(m.Y))
 		binary.BigEndian.PutUint16(r[4:], angleToUnits(m.Angle))
 		r[6] = uint8(m.Type)
 		r[7] = m.Quality
-		b = append(b, r[:]...)
+		binary.BigEndian.PutUint32(r[8:], m.Orientation)
+		b = append(b, r[:size]...)
 	}
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b)), nil
 }
@@ -129,11 +145,17 @@ func Decode(b []byte) (biometric.Template, error) {
 	if string(b[:4]) != Magic {
 		return t, fmt.Errorf("%w: magic %q, want %q", ErrFormat, b[:4], Magic)
 	}
-	if b[4] != Version {
-		return t, fmt.Errorf("%w: version %d (this reader knows %d)", ErrVersion, b[4], Version)
+	var minutiaSize int
+	switch b[4] {
+	case 1:
+		minutiaSize = minutiaSizeV1
+	case 2:
+		minutiaSize = minutiaSizeV2
+	default:
+		return t, fmt.Errorf("%w: version %d (this reader knows 1 and %d)", ErrVersion, b[4], Version)
 	}
 	if b[5] != 0 {
-		return t, fmt.Errorf("%w: flags %#02x set (version 1 has none)", ErrFormat, b[5])
+		return t, fmt.Errorf("%w: flags %#02x set (versions 1 and 2 have none)", ErrFormat, b[5])
 	}
 	n := int(binary.BigEndian.Uint16(b[14:]))
 	if want := headerSize + minutiaSize*n + crcSize; len(b) != want {
@@ -166,6 +188,9 @@ func Decode(b []byte) (biometric.Template, error) {
 			Angle:   float64(binary.BigEndian.Uint16(r[4:])) * (2 * math.Pi / 65536),
 			Type:    biometric.MinutiaType(r[6]),
 			Quality: r[7],
+		}
+		if minutiaSize == minutiaSizeV2 {
+			m.Orientation = binary.BigEndian.Uint32(r[8:])
 		}
 		if m.Type > biometric.MinutiaBifurcation {
 			return t, fmt.Errorf("%w: minutia %d: type %d unknown", ErrFormat, i, m.Type)

@@ -69,7 +69,8 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		{"empty", nil, ErrFormat},
 		{"magic", mutate(func(b []byte) []byte { b[0] = 'X'; return b }), ErrFormat},
-		{"version", mutate(func(b []byte) []byte { b[4] = 2; return b }), ErrVersion},
+		{"version", mutate(func(b []byte) []byte { b[4] = 3; return b }), ErrVersion},
+		{"version 2 length", mutate(func(b []byte) []byte { b[4] = 2; return b }), ErrFormat},
 		{"truncated", good[:len(good)-3], ErrFormat},
 		{"extra byte", append(append([]byte(nil), good...), 0), ErrFormat},
 		{"flipped bit", mutate(func(b []byte) []byte { b[17] ^= 1; return b }), ErrChecksum},
@@ -112,13 +113,74 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// What decodes must encode back to the same bytes.
+		// What decodes must encode back to the same bytes (a version 2
+		// template without descriptors is written as version 1), and
+		// those decode to the same template.
 		out, err := Encode(&tp)
 		if err != nil {
 			t.Fatalf("decoded template does not encode: %v", err)
 		}
-		if string(out) != string(b) {
-			t.Fatalf("round trip changed the bytes")
+		if b[4] == 1 || hasOrientation(&tp) {
+			if string(out) != string(b) {
+				t.Fatalf("round trip changed the bytes")
+			}
+		}
+		tp2, err := Decode(out)
+		if err != nil || !sameTemplate(&tp, &tp2) {
+			t.Fatalf("re-encoded template decodes differently (%v)", err)
 		}
 	})
+}
+
+func hasOrientation(t *biometric.Template) bool {
+	for _, m := range t.Minutiae {
+		if m.Orientation != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func sameTemplate(a, b *biometric.Template) bool {
+	if a.Width != b.Width || a.Height != b.Height || a.ResolutionPPI != b.ResolutionPPI ||
+		a.Position != b.Position || a.Quality != b.Quality || len(a.Minutiae) != len(b.Minutiae) {
+		return false
+	}
+	for i := range a.Minutiae {
+		if a.Minutiae[i] != b.Minutiae[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestVersion2Descriptors(t *testing.T) {
+	in := sample()
+	in.Minutiae[0].Orientation = 0x12345678
+	in.Minutiae[2].Orientation = 0xf0000001
+	b, err := Encode(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[4] != 2 || len(b) != 20+12*len(in.Minutiae) {
+		t.Fatalf("version %d, %d bytes; want version 2, %d bytes", b[4], len(b), 20+12*len(in.Minutiae))
+	}
+	out, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range in.Minutiae {
+		if out.Minutiae[i].Orientation != m.Orientation {
+			t.Errorf("minutia %d: orientation %#x -> %#x", i, m.Orientation, out.Minutiae[i].Orientation)
+		}
+	}
+	// Without descriptors: version 1, readable as before.
+	plain := sample()
+	b1, _ := Encode(&plain)
+	if b1[4] != 1 {
+		t.Errorf("a template without descriptors is written as version %d", b1[4])
+	}
+	if _, err := Decode(b1); err != nil {
+		t.Error(err)
+	}
 }
