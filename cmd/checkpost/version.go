@@ -6,8 +6,9 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"checkpost/internal/tesseract"
+
 	"github.com/gen2brain/go-fitz"
-	"github.com/otiai10/gosseract/v2"
 	"gocv.io/x/gocv"
 )
 
@@ -35,7 +36,7 @@ func init() {
 			}
 			fmt.Fprintf(cli.Stdout, "checkpost  %s (revision %s, %s %s/%s)\n", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			fmt.Fprintf(cli.Stdout, "OpenCV     %s (gocv %s)\n", gocv.OpenCVVersion(), gocv.Version())
-			fmt.Fprintf(cli.Stdout, "Tesseract  %s\n", gosseract.Version())
+			fmt.Fprintf(cli.Stdout, "Tesseract  %s\n", tesseract.Version())
 			fmt.Fprintf(cli.Stdout, "MuPDF      %s\n", fitz.FzVersion)
 			return nil
 		},

@@ -1,0 +1,437 @@
+// Package tesseract is checkpost's binding of Tesseract's C API (capi.h,
+// Debian's libtesseract-dev): an Engine reads a grey image and returns its
+// words with their boxes and confidences.
+//
+// It replaces gosseract v2.4.1, which leaks on every reading (its C++
+// bridge never deletes the ResultIterator it walks, nor the word strings
+// and page text Tesseract allocates for it) and has no way to bound a
+// reading in time. Here every string Tesseract returns is freed with
+// TessDeleteText, every iterator with TessResultIteratorDelete, the page's
+// results are cleared after each reading, and each reading runs under a
+// monitor (ETEXT_DESC) with a deadline and a cancel flag that a context
+// raises.
+//
+// Tesseract runs in this process: a crash there kills it. So an Engine
+// always sets its language (Init fails cleanly on a missing model rather
+// than guessing one), checks every image's geometry before C reads it,
+// and hands Tesseract no bytes from outside: only the pixels of an
+// image.Gray whose size and stride were checked.
+package tesseract
+
+/*
+#cgo pkg-config: tesseract lept
+#include <stdlib.h>
+#include <stdbool.h>
+#include <tesseract/capi.h>
+
+// cp_cancel is the flag a Go context raises to stop a reading; Tesseract
+// polls it (through cp_cancel_func) before each word it recognises.
+typedef struct { int stop; } cp_cancel;
+
+static bool cp_cancel_func(void *p, int words) {
+	(void)words;
+	return __atomic_load_n(&((cp_cancel *)p)->stop, __ATOMIC_RELAXED) != 0;
+}
+
+static void cp_cancel_set(cp_cancel *c, int v) {
+	__atomic_store_n(&c->stop, v, __ATOMIC_RELAXED);
+}
+
+static void cp_monitor_arm(ETEXT_DESC *m, cp_cancel *c, int msecs) {
+	TessMonitorSetCancelFunc(m, cp_cancel_func);
+	TessMonitorSetCancelThis(m, c);
+	TessMonitorSetDeadlineMSecs(m, msecs);
+}
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// PageSegMode is Tesseract's page segmentation mode (the values of its
+// TessPageSegMode).
+type PageSegMode int
+
+// The page segmentation modes checkpost uses.
+const (
+	PSMAuto        PageSegMode = 3  // automatic page segmentation, no orientation detection
+	PSMSingleBlock PageSegMode = 6  // one uniform block of text
+	PSMSingleLine  PageSegMode = 7  // one line of text
+	PSMSingleWord  PageSegMode = 8  // one word
+	PSMSingleChar  PageSegMode = 10 // one character
+	PSMSparseText  PageSegMode = 11 // as much text as possible, in no order
+	PSMRawLine     PageSegMode = 13 // one line, bypassing Tesseract's own line finding
+)
+
+// Errors an Engine returns; callers branch on them with errors.Is.
+var (
+	// ErrInit says Tesseract could not start with the language (the model
+	// is missing or unreadable).
+	ErrInit = errors.New("tesseract: cannot start")
+	// ErrDeadline says a reading ran past its deadline; the engine
+	// stopped it and is usable again.
+	ErrDeadline = errors.New("tesseract: reading deadline passed")
+	// ErrClosed says the engine was closed.
+	ErrClosed = errors.New("tesseract: engine closed")
+	// ErrImage says the image cannot be handed to Tesseract.
+	ErrImage = errors.New("tesseract: bad image")
+)
+
+// MaxPixels bounds the images an Engine reads (a 600-ppi passport page is
+// about 3,000 x 2,100).
+const MaxPixels = 32 << 20
+
+// Config says how to start an Engine.
+type Config struct {
+	// Language is the model ("eng", "eng+deu"); required: Tesseract is
+	// never left to pick one.
+	Language string
+	// Datapath is the folder holding <Language>.traineddata ("":
+	// $TESSDATA_PREFIX or Tesseract's built-in folder).
+	Datapath string
+	// Variables are set after the model is loaded (name -> value); an
+	// unknown name is an error.
+	Variables map[string]string
+}
+
+// Options are one reading's settings.
+type Options struct {
+	// PSM is the page segmentation mode (0 means PSMSingleLine).
+	PSM PageSegMode
+	// Whitelist is the characters Tesseract may answer ("" : any).
+	Whitelist string
+	// Deadline bounds the reading (0: 10 s). Tesseract checks it before
+	// each word, so a reading stops within one word's time of it.
+	Deadline time.Duration
+	// PPI is the image's resolution (0: 70, what gosseract reported for
+	// images without one; Tesseract's layout thresholds scale with it).
+	PPI int
+}
+
+// Word is a word Tesseract read, in the image's coordinates.
+type Word struct {
+	Text string
+	Box  image.Rectangle
+	// Confidence is Tesseract's, 0..100.
+	Confidence float64
+	// Block, Para, Line and Word number the word on the page, from 1.
+	Block, Para, Line, Word int
+}
+
+// Engine is one Tesseract instance with its model loaded (about 15 MB for
+// the fast English model). It reads one image at a time: not safe for
+// concurrent use.
+type Engine struct {
+	api     *C.TessBaseAPI
+	monitor *C.ETEXT_DESC
+	cancel  *C.cp_cancel
+	lang    string
+
+	psm       PageSegMode
+	whitelist string
+}
+
+// New starts an Engine with cfg's language.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Language == "" {
+		return nil, fmt.Errorf("%w: no language given", ErrInit)
+	}
+	if strings.ContainsAny(cfg.Language, "/\\\x00") || strings.Contains(cfg.Datapath, "\x00") {
+		return nil, fmt.Errorf("%w: bad language %q or datapath %q", ErrInit, cfg.Language, cfg.Datapath)
+	}
+	if cfg.Datapath != "" {
+		if _, err := os.Stat(filepath.Join(cfg.Datapath, firstLanguage(cfg.Language)+".traineddata")); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInit, err)
+		}
+	}
+	api := C.TessBaseAPICreate()
+	if api == nil {
+		return nil, fmt.Errorf("%w: TessBaseAPICreate failed", ErrInit)
+	}
+	e := &Engine{api: api, lang: cfg.Language, psm: -1}
+	lang := C.CString(cfg.Language)
+	defer C.free(unsafe.Pointer(lang))
+	var dp *C.char
+	if cfg.Datapath != "" {
+		dp = C.CString(cfg.Datapath)
+		defer C.free(unsafe.Pointer(dp))
+	}
+	// OEM_LSTM_ONLY: the Debian models carry the LSTM; the legacy engine
+	// is neither needed nor always in the model.
+	if rc := C.TessBaseAPIInit2(api, dp, lang, C.OEM_LSTM_ONLY); rc != 0 {
+		C.TessBaseAPIDelete(api)
+		return nil, fmt.Errorf("%w: language %q in %q (code %d)", ErrInit, cfg.Language, cfg.Datapath, int(rc))
+	}
+	e.monitor = C.TessMonitorCreate()
+	e.cancel = (*C.cp_cancel)(C.calloc(1, C.size_t(unsafe.Sizeof(C.cp_cancel{}))))
+	if e.monitor == nil || e.cancel == nil {
+		e.Close()
+		return nil, fmt.Errorf("%w: out of memory", ErrInit)
+	}
+	// Debug output to nowhere: Tesseract must not write on our stdout.
+	vars := map[string]string{"debug_file": "/dev/null"}
+	for k, v := range cfg.Variables {
+		vars[k] = v
+	}
+	for _, k := range sortedKeys(vars) {
+		if err := e.SetVariable(k, vars[k]); err != nil {
+			e.Close()
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+func firstLanguage(l string) string {
+	if i := strings.IndexByte(l, '+'); i >= 0 {
+		return l[:i]
+	}
+	return l
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Language is the model the engine was started with.
+func (e *Engine) Language() string { return e.lang }
+
+// SetVariable sets one of Tesseract's variables; an unknown name or a
+// value Tesseract refuses is an error.
+func (e *Engine) SetVariable(name, value string) error {
+	if e.api == nil {
+		return ErrClosed
+	}
+	if strings.Contains(name, "\x00") || strings.Contains(value, "\x00") {
+		return fmt.Errorf("tesseract: variable %q: NUL byte", name)
+	}
+	n, v := C.CString(name), C.CString(value)
+	defer C.free(unsafe.Pointer(n))
+	defer C.free(unsafe.Pointer(v))
+	if C.TessBaseAPISetVariable(e.api, n, v) == 0 {
+		return fmt.Errorf("tesseract: variable %q = %q refused", name, value)
+	}
+	return nil
+}
+
+// Read reads im and returns its words, left to right within lines. The
+// reading stops at opts.Deadline (ErrDeadline) or when ctx ends (its
+// cause); the engine is usable again in both cases.
+func (e *Engine) Read(ctx context.Context, im *image.Gray, opts Options) ([]Word, error) {
+	var words []Word
+	err := e.recognize(ctx, im, opts, func(it *C.TessResultIterator) {
+		words = collectWords(it)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sanitize(words, im.Rect), nil
+}
+
+// Text reads im and returns Tesseract's text, lines ended by "\n".
+func (e *Engine) Text(ctx context.Context, im *image.Gray, opts Options) (string, error) {
+	var text string
+	err := e.recognize(ctx, im, opts, func(*C.TessResultIterator) {
+		p := C.TessBaseAPIGetUTF8Text(e.api)
+		if p != nil {
+			text = C.GoString(p)
+			C.TessDeleteText(p)
+		}
+	})
+	return strings.ToValidUTF8(text, "\uFFFD"), err
+}
+
+func (e *Engine) recognize(ctx context.Context, im *image.Gray, opts Options, results func(*C.TessResultIterator)) error {
+	if e.api == nil {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	off, err := checkGray(im)
+	if err != nil {
+		return err
+	}
+	psm := opts.PSM
+	if psm == 0 {
+		psm = PSMSingleLine
+	}
+	if psm < 0 || psm > PSMRawLine {
+		return fmt.Errorf("tesseract: page segmentation mode %d", psm)
+	}
+	if psm != e.psm {
+		C.TessBaseAPISetPageSegMode(e.api, C.TessPageSegMode(psm))
+		e.psm = psm
+	}
+	if opts.Whitelist != e.whitelist {
+		if err := e.SetVariable("tessedit_char_whitelist", opts.Whitelist); err != nil {
+			return err
+		}
+		e.whitelist = opts.Whitelist
+	}
+	deadline := opts.Deadline
+	if deadline <= 0 {
+		deadline = 10 * time.Second
+	}
+	ppi := opts.PPI
+	if ppi <= 0 {
+		ppi = 70
+	}
+	w, h := im.Rect.Dx(), im.Rect.Dy()
+	// Tesseract copies the pixels into its own image during the call.
+	C.TessBaseAPISetImage(e.api, (*C.uchar)(unsafe.Pointer(&im.Pix[off])), C.int(w), C.int(h), 1, C.int(im.Stride))
+	runtime.KeepAlive(im)
+	C.TessBaseAPISetSourceResolution(e.api, C.int(min(ppi, 2400)))
+	defer C.TessBaseAPIClear(e.api) // the page's results, not the model
+
+	C.cp_cancel_set(e.cancel, 0)
+	ms := max(1, min(deadline.Milliseconds(), math.MaxInt32))
+	C.cp_monitor_arm(e.monitor, e.cancel, C.int(ms))
+	stopWatch := context.AfterFunc(ctx, func() { C.cp_cancel_set(e.cancel, 1) })
+	start := time.Now()
+	rc := C.TessBaseAPIRecognize(e.api, e.monitor)
+	took := time.Since(start)
+	if !stopWatch() && ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if took > deadline {
+		return fmt.Errorf("%w (%s, stopped after %s)", ErrDeadline, deadline, took.Round(time.Millisecond))
+	}
+	if rc != 0 {
+		return fmt.Errorf("tesseract: recognition failed (code %d)", int(rc))
+	}
+	it := C.TessBaseAPIGetIterator(e.api)
+	if it != nil {
+		defer C.TessResultIteratorDelete(it)
+	}
+	results(it)
+	return nil
+}
+
+// collectWords walks the result iterator word by word, freeing each
+// string Tesseract allocates.
+func collectWords(it *C.TessResultIterator) []Word {
+	if it == nil {
+		return nil
+	}
+	pit := C.TessResultIteratorGetPageIteratorConst(it)
+	var out []Word
+	block, para, line, word := 0, 0, 0, 0
+	for {
+		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_BLOCK) != 0 {
+			block, para, line, word = block+1, 0, 0, 0
+		}
+		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_PARA) != 0 {
+			para, line, word = para+1, 0, 0
+		}
+		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_TEXTLINE) != 0 {
+			line, word = line+1, 0
+		}
+		p := C.TessResultIteratorGetUTF8Text(it, C.RIL_WORD)
+		if p != nil {
+			text := C.GoString(p)
+			C.TessDeleteText(p)
+			var l, t, r, b C.int
+			if C.TessPageIteratorBoundingBox(pit, C.RIL_WORD, &l, &t, &r, &b) != 0 {
+				word++
+				out = append(out, Word{
+					Text:       text,
+					Box:        image.Rect(int(l), int(t), int(r), int(b)),
+					Confidence: float64(C.TessResultIteratorConfidence(it, C.RIL_WORD)),
+					Block:      block, Para: para, Line: line, Word: word,
+				})
+			}
+		}
+		if C.TessResultIteratorNext(it, C.RIL_WORD) == 0 {
+			return out
+		}
+	}
+}
+
+// checkGray returns the offset of im's first pixel in im.Pix, or an error
+// when C could read outside im.Pix or the image is too small or large.
+func checkGray(im *image.Gray) (int, error) {
+	if im == nil {
+		return 0, fmt.Errorf("%w: nil", ErrImage)
+	}
+	r := im.Rect
+	w, h := r.Dx(), r.Dy()
+	if w < 3 || h < 3 || w > 1<<15 || h > 1<<15 || w*h > MaxPixels {
+		return 0, fmt.Errorf("%w: %dx%d pixels", ErrImage, w, h)
+	}
+	if im.Stride < w || im.Stride > 1<<20 {
+		return 0, fmt.Errorf("%w: stride %d for width %d", ErrImage, im.Stride, w)
+	}
+	// The pixels sit at im.Pix[(y-Rect.Min.Y)*Stride + (x-Rect.Min.X)].
+	last := (h-1)*im.Stride + w
+	if last > len(im.Pix) {
+		return 0, fmt.Errorf("%w: %d bytes of pixels for %dx%d at stride %d", ErrImage, len(im.Pix), w, h, im.Stride)
+	}
+	return 0, nil
+}
+
+// sanitize makes Tesseract's words safe to use: valid UTF-8, boxes inside
+// the image (shifted to its coordinates), confidences in 0..100.
+func sanitize(words []Word, r image.Rectangle) []Word {
+	out := words[:0]
+	for _, w := range words {
+		if !utf8.ValidString(w.Text) {
+			w.Text = strings.ToValidUTF8(w.Text, "\uFFFD")
+		}
+		if strings.TrimSpace(w.Text) == "" {
+			continue
+		}
+		w.Box = w.Box.Canon().Add(r.Min).Intersect(r)
+		if w.Box.Empty() {
+			continue
+		}
+		if math.IsNaN(w.Confidence) {
+			w.Confidence = 0
+		}
+		w.Confidence = max(0, min(100, w.Confidence))
+		out = append(out, w)
+	}
+	return out
+}
+
+// Close frees the engine (its model and buffers). Closing twice is fine.
+func (e *Engine) Close() error {
+	if e.api != nil {
+		C.TessBaseAPIEnd(e.api)
+		C.TessBaseAPIDelete(e.api)
+		e.api = nil
+	}
+	if e.monitor != nil {
+		C.TessMonitorDelete(e.monitor)
+		e.monitor = nil
+	}
+	if e.cancel != nil {
+		C.free(unsafe.Pointer(e.cancel))
+		e.cancel = nil
+	}
+	return nil
+}
+
+var version = sync.OnceValue(func() string { return C.GoString(C.TessVersion()) })
+
+// Version is the Tesseract library's version ("5.3.0").
+func Version() string { return version() }
