@@ -20,9 +20,33 @@ package tesseract
 
 /*
 #cgo pkg-config: tesseract lept
+#cgo LDFLAGS: -ldl -lpthread
 #include <stdlib.h>
 #include <stdbool.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <tesseract/capi.h>
+
+// cp_recognize runs Tesseract with OpenMP kept to the calling thread:
+// max-active-levels 0 makes every parallel region of this thread's
+// reading run on it alone. The setting is per thread (OpenMP 5), so it is
+// made here, on the thread that recognises. libgomp is looked up, not
+// linked: a Tesseract built without OpenMP has none.
+typedef void (*cp_set_levels_fn)(int);
+static cp_set_levels_fn cp_set_levels;
+static pthread_once_t cp_set_levels_once = PTHREAD_ONCE_INIT;
+
+static void cp_find_set_levels(void) {
+	cp_set_levels = (cp_set_levels_fn)dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
+}
+
+static int cp_recognize(TessBaseAPI *api, ETEXT_DESC *monitor) {
+	pthread_once(&cp_set_levels_once, cp_find_set_levels);
+	if (cp_set_levels) {
+		cp_set_levels(0);
+	}
+	return TessBaseAPIRecognize(api, monitor);
+}
 
 // cp_cancel is the flag a Go context raises to stop a reading; Tesseract
 // polls it (through cp_cancel_func) before each word it recognises.
@@ -308,7 +332,7 @@ func (e *Engine) recognize(ctx context.Context, im *image.Gray, opts Options, re
 	C.cp_monitor_arm(e.monitor, e.cancel, C.int(ms))
 	stopWatch := context.AfterFunc(ctx, func() { C.cp_cancel_set(e.cancel, 1) })
 	start := time.Now()
-	rc := C.TessBaseAPIRecognize(e.api, e.monitor)
+	rc := C.cp_recognize(e.api, e.monitor)
 	took := time.Since(start)
 	if !stopWatch() && ctx.Err() != nil {
 		return context.Cause(ctx)

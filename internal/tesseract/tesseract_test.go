@@ -316,3 +316,17 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkReadLine reads one printed line (a name field's size at 300
+// ppi) on one engine.
+func BenchmarkReadLine(b *testing.B) {
+	e := newEngine(b, nil)
+	im := render(b, 40, "DE SOUSA MARIA")
+	opts := Options{Whitelist: "ABCDEFGHIJKLMNOPQRSTUVWXYZ -'/"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Read(context.Background(), im, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
