@@ -61,9 +61,14 @@ func Generate(d Document) ([]string, error) {
 	if code == "" {
 		code = map[Format]string{TD1: "I", TD2: "I", TD3: "P", MRVA: "V", MRVB: "V", FrenchID: "ID"}[f]
 	}
-	code, err := mrzText("document code", code, 2, classAlpha)
+	// The second character may be a digit, as some issuers print it (a
+	// warning when parsed); the first is a letter.
+	code, err := mrzText("document code", code, 2, classAlnum)
 	if err != nil {
 		return nil, err
+	}
+	if code == "" || !classAlpha.allows(code[0]) || code[0] == '<' {
+		return nil, fmt.Errorf("mrz: generate: document code %q: its first character must be a letter", d.DocumentCode)
 	}
 	put(lay.code, code)
 	state, err := mrzText("issuing state", d.IssuingState, 3, classAlpha)

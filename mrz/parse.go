@@ -409,11 +409,24 @@ func (v *validator) run() {
 }
 
 func (v *validator) documentCode() {
-	f := v.field(DocumentCode, v.lay.code, classAlpha)
+	f := v.field(DocumentCode, v.lay.code, classAlnum)
 	if !f.Valid {
 		return
 	}
 	c0, c1 := f.Raw[0], f.Raw[1]
+	if !classAlpha.allows(c0) {
+		f.fail(ErrInvalidCharacter, classMessage[classAlpha], Span{f.Span.Line, f.Span.Start, f.Span.Start + 1})
+		return
+	}
+	if isDigit(c1) {
+		if v.r.Format == FrenchID {
+			f.fail(ErrDocumentCode, "the French identity card's code is ID", f.Span)
+			return
+		}
+		// Doc 9303 defines letters, but issuers print digits there (the
+		// US permanent resident card's C1): a warning, not a failure.
+		v.r.Warnings.add(WarnDigitInDocumentCode)
+	}
 	sp := Span{f.Span.Line, f.Span.Start, f.Span.Start + 1}
 	switch v.r.Format {
 	case TD1, TD2:

@@ -46,6 +46,11 @@ const (
 	ReasonFiller CorrectionReason = "filler"
 	// ReasonCode: the only look-alike that makes a valid state code.
 	ReasonCode CorrectionReason = "state_code"
+	// ReasonDocumentCode: a first character of the document code that
+	// the format does not allow (TD1 and TD2 cards start with A, C or I,
+	// passports with P, visas with V), replaced by the engine's best
+	// allowed alternative or a look-alike.
+	ReasonDocumentCode CorrectionReason = "document_code"
 	// ReasonCheckDigit: the only substitution (among look-alikes and the
 	// OCR engine's alternatives) that satisfies the check digit.
 	ReasonCheckDigit CorrectionReason = "check_digit"
@@ -144,6 +149,7 @@ func Repair(lines []string, alts Alternatives, opts ...Option) (*Repaired, error
 		return nil, err
 	}
 	rp.classes()
+	rp.documentCode()
 	rp.fillers()
 	rp.codes()
 	lay := &layouts[rp.format]
@@ -408,6 +414,9 @@ func (rp *repairer) classes() {
 			if fc.c.allows(ch) {
 				continue
 			}
+			if fc.name == DocumentCode && col == fc.p.start+1 && rp.digitAsPrinted(cell{fc.p.line, col}) {
+				continue
+			}
 			if to, ok := rp.inClass(cell{fc.p.line, col}, ch, fc.c); ok {
 				name := fc.name
 				if fc.p == layouts[rp.format].names {
@@ -418,6 +427,63 @@ func (rp *repairer) classes() {
 		}
 	}
 	rp.reparse()
+}
+
+// codeFirst are the first characters of the document code each format
+// allows (Doc 9303 Parts 4 to 7).
+var codeFirst = [...]string{TD1: "IAC", TD2: "IAC", TD3: "P", MRVA: "V", MRVB: "V", FrenchID: "I"}
+
+// documentCode replaces a first character of the document code that the
+// format does not allow (a letter overprinted by a specimen stamp, a
+// card's edge across it) by the engine's most likely allowed reading, or
+// else an allowed look-alike; when neither exists it stays, for the
+// parse to report.
+func (rp *repairer) documentCode() {
+	if int(rp.format) >= len(codeFirst) || codeFirst[rp.format] == "" {
+		return
+	}
+	allowed := codeFirst[rp.format]
+	p := layouts[rp.format].code
+	at := cell{p.line, p.start}
+	ch := rp.grid[at.line][at.col]
+	if strings.IndexByte(allowed, ch) >= 0 {
+		return
+	}
+	for _, a := range rp.alts.at(at.line, at.col) {
+		if strings.IndexByte(allowed, a.Char) >= 0 {
+			rp.set(at, a.Char, DocumentCode, ReasonDocumentCode)
+			rp.reparse()
+			return
+		}
+	}
+	for _, l := range []byte(confusable[ch]) {
+		if strings.IndexByte(allowed, l) >= 0 {
+			rp.set(at, l, DocumentCode, ReasonDocumentCode)
+			rp.reparse()
+			return
+		}
+	}
+}
+
+// digitAsPrinted tells whether a digit read as the document code's second
+// character is kept: some issuers print one there (the US permanent
+// resident card's C1) although Doc 9303 defines letters. No check digit
+// covers the code, so only the engine can tell a printed digit from a
+// letter misread: the digit stays when the engine read it and offered no
+// letter for the cell. Without alternatives (plain text) the code is
+// put into the letters, as Doc 9303 has it.
+func (rp *repairer) digitAsPrinted(at cell) bool {
+	ch := rp.grid[at.line][at.col]
+	alts := rp.alts.at(at.line, at.col)
+	if !isDigit(ch) || len(alts) == 0 || rp.format == FrenchID || alts[0].Char != ch {
+		return false
+	}
+	for _, a := range alts {
+		if isLetter(a.Char) {
+			return false
+		}
+	}
+	return true
 }
 
 // inClass returns the most likely reading of a cell inside class c: the

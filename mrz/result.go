@@ -209,13 +209,14 @@ const (
 	WarnLongNumberFillerIncluded                     // the long document number's check digit includes the < at the check position (not ICAO 8th edition)
 	WarnBirthAfterExpiry                             // the birth date is not before the expiry date
 	WarnBirthUnknownParts                            // the birth date has unknown parts (<)
+	WarnDigitInDocumentCode                          // a digit as the document code's second character (issuer practice, not Doc 9303)
 	numWarnings                  = iota
 )
 
 var warningNames = [...]string{
 	"expired", "specimen", "non_standard_sex", "truncated_name",
 	"unspecified_nationality", "long_number_filler_included",
-	"birth_after_expiry", "birth_unknown_parts",
+	"birth_after_expiry", "birth_unknown_parts", "digit_in_document_code",
 }
 
 var warningMessages = [...]string{
@@ -227,6 +228,7 @@ var warningMessages = [...]string{
 	"the long document number's check digit includes the filler at the check-digit position (issuer practice, not ICAO 8th edition)",
 	"the birth date is not before the expiry date",
 	"the birth date has unknown parts",
+	"the document code's second character is a digit (issuer practice, e.g. the US permanent resident card's C1; Doc 9303 defines letters)",
 }
 
 // String returns the warning's code, e.g. "expired".
