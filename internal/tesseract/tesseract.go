@@ -127,8 +127,9 @@ type Config struct {
 	// Datapath is the folder holding <Language>.traineddata ("":
 	// $TESSDATA_PREFIX or Tesseract's built-in folder).
 	Datapath string
-	// Variables are set after the model is loaded (name -> value); an
-	// unknown name is an error.
+	// Variables are set as the model loads (name -> value), so that those
+	// read only then (load_system_dawg, ...) take effect too; an unknown
+	// name is an error.
 	Variables map[string]string
 }
 
@@ -194,11 +195,39 @@ func New(cfg Config) (*Engine, error) {
 		dp = C.CString(cfg.Datapath)
 		defer C.free(unsafe.Pointer(dp))
 	}
+	// Debug output to nowhere: Tesseract must not write on our stdout.
+	vars := map[string]string{"debug_file": "/dev/null"}
+	for k, v := range cfg.Variables {
+		if strings.Contains(k, "\x00") || strings.Contains(v, "\x00") {
+			C.TessBaseAPIDelete(api)
+			return nil, fmt.Errorf("%w: variable %q: NUL byte", ErrInit, k)
+		}
+		vars[k] = v
+	}
+	names := sortedKeys(vars)
+	cs := C.calloc(C.size_t(2*len(names)), C.size_t(unsafe.Sizeof((*C.char)(nil))))
+	cv := unsafe.Slice((**C.char)(cs), 2*len(names))
+	for i, k := range names {
+		cv[i], cv[len(names)+i] = C.CString(k), C.CString(vars[k])
+	}
+	defer func() {
+		for _, p := range cv {
+			C.free(unsafe.Pointer(p))
+		}
+		C.free(cs)
+	}()
 	// OEM_LSTM_ONLY: the Debian models carry the LSTM; the legacy engine
 	// is neither needed nor always in the model.
-	if rc := C.TessBaseAPIInit2(api, dp, lang, C.OEM_LSTM_ONLY); rc != 0 {
+	rc := C.TessBaseAPIInit4(api, dp, lang, C.OEM_LSTM_ONLY, nil, 0, &cv[0], &cv[len(names)], C.size_t(len(names)), 0)
+	if rc != 0 {
 		C.TessBaseAPIDelete(api)
 		return nil, fmt.Errorf("%w: language %q in %q (code %d)", ErrInit, cfg.Language, cfg.Datapath, int(rc))
+	}
+	for i, k := range names {
+		if !e.known(cv[i]) {
+			e.Close()
+			return nil, fmt.Errorf("%w: unknown variable %q", ErrInit, k)
+		}
 	}
 	e.monitor = C.TessMonitorCreate()
 	e.cancel = (*C.cp_cancel)(C.calloc(1, C.size_t(unsafe.Sizeof(C.cp_cancel{}))))
@@ -206,18 +235,16 @@ func New(cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, fmt.Errorf("%w: out of memory", ErrInit)
 	}
-	// Debug output to nowhere: Tesseract must not write on our stdout.
-	vars := map[string]string{"debug_file": "/dev/null"}
-	for k, v := range cfg.Variables {
-		vars[k] = v
-	}
-	for _, k := range sortedKeys(vars) {
-		if err := e.SetVariable(k, vars[k]); err != nil {
-			e.Close()
-			return nil, err
-		}
-	}
 	return e, nil
+}
+
+// known tells whether Tesseract has a variable of that name.
+func (e *Engine) known(name *C.char) bool {
+	var i C.int
+	var b C.BOOL
+	var d C.double
+	return C.TessBaseAPIGetIntVariable(e.api, name, &i) != 0 || C.TessBaseAPIGetBoolVariable(e.api, name, &b) != 0 ||
+		C.TessBaseAPIGetDoubleVariable(e.api, name, &d) != 0 || C.TessBaseAPIGetStringVariable(e.api, name) != nil
 }
 
 func firstLanguage(l string) string {
@@ -459,3 +486,17 @@ var version = sync.OnceValue(func() string { return C.GoString(C.TessVersion()) 
 
 // Version is the Tesseract library's version ("5.3.0").
 func Version() string { return version() }
+
+// boolVariable returns one of Tesseract's boolean variables.
+func (e *Engine) boolVariable(name string) (v, ok bool) {
+	if e.api == nil {
+		return false, false
+	}
+	n := C.CString(name)
+	defer C.free(unsafe.Pointer(n))
+	var b C.BOOL
+	if C.TessBaseAPIGetBoolVariable(e.api, n, &b) == 0 {
+		return false, false
+	}
+	return b != 0, true
+}

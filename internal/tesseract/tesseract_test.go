@@ -148,6 +148,19 @@ func TestInitErrors(t *testing.T) {
 	e.Close()
 }
 
+// TestVariables: variables read only when the model loads take effect.
+func TestVariables(t *testing.T) {
+	e := newEngine(t, map[string]string{"load_system_dawg": "0", "tessedit_do_invert": "0"})
+	for _, name := range []string{"load_system_dawg", "tessedit_do_invert"} {
+		if v, ok := e.boolVariable(name); !ok || v {
+			t.Errorf("%s = %v (known %v), want false", name, v, ok)
+		}
+	}
+	if v, ok := newEngine(t, nil).boolVariable("load_system_dawg"); !ok || !v {
+		t.Errorf("default load_system_dawg = %v (known %v)", v, ok)
+	}
+}
+
 func TestBadImages(t *testing.T) {
 	e := newEngine(t, nil)
 	for _, im := range []*image.Gray{
