@@ -275,75 +275,115 @@ func capturePPI(c *devices.Capture) float64 {
 
 // requestOf passes the fingers on, and how to decode the submitted images
 // (or render the PDF's pages) into a capture: the pipeline does that while
-// the fingers are already searched.
+// the fingers are already searched, and reads the MRZ from the IR image as
+// soon as that one is decoded.
 func requestOf(sub *server.Submission) (pipeline.Request, error) {
 	var req pipeline.Request
 	for _, f := range sub.Fingers {
 		req.Fingers = append(req.Fingers, pipeline.Finger{Position: f.Position, Data: f.Data})
 	}
-	if len(sub.Images) > 0 || len(sub.PDF) > 0 {
-		req.Decode = func(context.Context) (*devices.Capture, error) { return captureOf(sub) }
+	switch {
+	case len(sub.Images) > 0:
+		d := newLightsDecoder(sub)
+		req.Decode = d.capture
+		req.EarlyIR = d.frontIR
+	case len(sub.PDF) > 0:
+		req.Decode = func(context.Context) (*devices.Capture, error) {
+			return captureFromPDF(sub.PDF, "counter "+sub.Counter)
+		}
 	}
 	return req, nil
 }
 
-// captureOf decodes the submitted images (or renders the PDF's pages) into
-// a capture.
-func captureOf(sub *server.Submission) (*devices.Capture, error) {
-	var out *devices.Capture
-	switch {
-	case len(sub.Images) > 0:
-		c := &devices.Capture{Source: devices.SourceDevice, Origin: "counter " + sub.Counter}
-		// The lights are decoded side by side: three PNGs of a 300-ppi
-		// page take tens of milliseconds each.
-		imgs := make([]image.Image, len(sub.Images))
-		errs := make([]error, len(sub.Images))
-		var wg sync.WaitGroup
-		for i, im := range sub.Images {
-			wg.Add(1)
+// lightsDecoder decodes the submitted images of one capture, each light
+// in a goroutine of its own (three PNGs of a 300-ppi page take tens of
+// milliseconds each, the IR one the least), started by the first of its
+// methods called.
+type lightsDecoder struct {
+	sub   *server.Submission
+	start sync.Once
+	imgs  []image.Image
+	errs  []error
+	done  []chan struct{}
+}
+
+func newLightsDecoder(sub *server.Submission) *lightsDecoder {
+	d := &lightsDecoder{sub: sub, imgs: make([]image.Image, len(sub.Images)), errs: make([]error, len(sub.Images)),
+		done: make([]chan struct{}, len(sub.Images))}
+	for i := range d.done {
+		d.done[i] = make(chan struct{})
+	}
+	return d
+}
+
+func (d *lightsDecoder) run() {
+	d.start.Do(func() {
+		for i, im := range d.sub.Images {
 			go func() {
-				defer wg.Done()
+				defer close(d.done[i])
 				img, err := devices.DecodeImage(im.Data)
 				if err != nil {
-					errs[i] = fmt.Errorf("image %s: %w", im.Light, err)
+					d.errs[i] = fmt.Errorf("image %s: %w", im.Light, err)
 					return
 				}
 				switch im.Light {
 				case "white", "uv":
-					imgs[i] = devices.ToRGBA(img)
+					d.imgs[i] = devices.ToRGBA(img)
 				case "ir":
-					imgs[i] = devices.ToGray(img)
+					d.imgs[i] = devices.ToGray(img)
 				default:
-					errs[i] = fmt.Errorf("image of unknown light %q", im.Light)
+					d.errs[i] = fmt.Errorf("image of unknown light %q", im.Light)
 				}
 			}()
 		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return nil, err
+	})
+}
+
+// frontIR waits for the IR image alone (nil when none was submitted or it
+// cannot be decoded: capture says why).
+func (d *lightsDecoder) frontIR(ctx context.Context) (*image.Gray, error) {
+	d.run()
+	for i := len(d.sub.Images) - 1; i >= 0; i-- { // the last wins, as in capture
+		if d.sub.Images[i].Light != "ir" {
+			continue
 		}
-		for i, im := range sub.Images {
-			switch im.Light {
-			case "white":
-				c.White = imgs[i].(*image.RGBA)
-			case "ir":
-				c.IR = imgs[i].(*image.Gray)
-			case "uv":
-				c.UV = imgs[i].(*image.RGBA)
-			}
-			if c.PPI == 0 {
-				c.PPI = devices.Resolution(im.Data)
-			}
+		select {
+		case <-d.done[i]:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		out = c
-	case len(sub.PDF) > 0:
-		c, err := captureFromPDF(sub.PDF, "counter "+sub.Counter)
-		if err != nil {
-			return nil, err
+		if d.errs[i] != nil {
+			return nil, d.errs[i]
 		}
-		out = c
+		return d.imgs[i].(*image.Gray), nil
 	}
-	return out, nil
+	return nil, nil
+}
+
+// capture waits for every image and makes the capture.
+func (d *lightsDecoder) capture(context.Context) (*devices.Capture, error) {
+	d.run()
+	for _, ch := range d.done {
+		<-ch
+	}
+	if err := errors.Join(d.errs...); err != nil {
+		return nil, err
+	}
+	c := &devices.Capture{Source: devices.SourceDevice, Origin: "counter " + d.sub.Counter}
+	for i, im := range d.sub.Images {
+		switch im.Light {
+		case "white":
+			c.White = d.imgs[i].(*image.RGBA)
+		case "ir":
+			c.IR = d.imgs[i].(*image.Gray)
+		case "uv":
+			c.UV = d.imgs[i].(*image.RGBA)
+		}
+		if c.PPI == 0 {
+			c.PPI = devices.Resolution(im.Data)
+		}
+	}
+	return c, nil
 }
 
 // captureFromPDF renders a document reader's PDF export: page 1 is the

@@ -48,7 +48,48 @@ func (m *mrzRead) report() *MRZReport {
 	return &MRZReport{Result: &r, Parsed: m.parsed()}
 }
 
-func (p *Pipeline) readMRZ(ctx context.Context, req Request, addStage func(Stage)) (engine.Check, *mrzRead) {
+// earlyMRZ is the MRZ read from the front's IR image alone while the
+// rest of the capture was decoded (Request.EarlyIR).
+type earlyMRZ struct {
+	res *ocr.Result
+	st  Stage
+	err error
+}
+
+// final says whether the early reading is what ReadCapture of the whole
+// capture would give: ReadCapture returns a valid front IR reading, or
+// the error of that first read, at once.
+func (e *earlyMRZ) final() bool {
+	return e != nil && (e.err != nil || e.res.Found && e.res.Valid)
+}
+
+func (p *Pipeline) mrzOptions(req Request) []ocr.ReadOption {
+	var opts []ocr.ReadOption
+	if req.Evidence != NoEvidence {
+		opts = append(opts, ocr.WithEvidence())
+	}
+	return opts
+}
+
+// readEarlyMRZ reads the MRZ from Request.EarlyIR's image (nil when
+// there is none or no reader).
+func (p *Pipeline) readEarlyMRZ(ctx context.Context, req Request) *earlyMRZ {
+	if p.cfg.Reader == nil {
+		return nil
+	}
+	ir, err := req.EarlyIR(ctx)
+	if err != nil || ir == nil {
+		return nil // the whole capture tells what is wrong
+	}
+	c := &devices.Capture{Side: devices.Side{IR: ir}}
+	opts := p.mrzOptions(req)
+	res, st, err := runStage(ctx, p.slots, "mrz", p.cfg.Limits.MRZ, func(ctx context.Context) (*ocr.Result, error) {
+		return p.cfg.Reader.ReadCapture(ctx, c, opts...)
+	})
+	return &earlyMRZ{res: res, st: st, err: err}
+}
+
+func (p *Pipeline) readMRZ(ctx context.Context, req Request, early *earlyMRZ, addStage func(Stage)) (engine.Check, *mrzRead) {
 	read := &mrzRead{}
 	ck := engine.Check{Name: CheckMRZRead}
 	if req.Capture == nil {
@@ -61,13 +102,22 @@ func (p *Pipeline) readMRZ(ctx context.Context, req Request, addStage func(Stage
 		ck.Status, ck.Reason = engine.Aborted, "no MRZ reader configured"
 		return ck, read
 	}
-	var opts []ocr.ReadOption
-	if req.Evidence != NoEvidence {
-		opts = append(opts, ocr.WithEvidence())
+	var res *ocr.Result
+	var st Stage
+	var err error
+	if early.final() {
+		res, st, err = early.res, early.st, early.err
+	} else {
+		opts := p.mrzOptions(req)
+		res, st, err = runStage(ctx, p.slots, "mrz", p.cfg.Limits.MRZ, func(ctx context.Context) (*ocr.Result, error) {
+			return p.cfg.Reader.ReadCapture(ctx, req.Capture, opts...)
+		})
+		if early != nil {
+			// The early reading's time was spent too.
+			st.Duration += early.st.Duration
+			st.MS = ms(st.Duration)
+		}
 	}
-	res, st, err := runStage(ctx, p.slots, "mrz", p.cfg.Limits.MRZ, func(ctx context.Context) (*ocr.Result, error) {
-		return p.cfg.Reader.ReadCapture(ctx, req.Capture, opts...)
-	})
 	addStage(st)
 	if err != nil {
 		return aborted(CheckMRZRead, st), read
