@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ func init() {
 		models, classes, dir          string
 		vizMode                       string
 		vizLimit                      time.Duration
+		cases                         string
 	)
 	register(&command{
 		Path:    "eval docauth",
@@ -63,6 +65,7 @@ Examples:
 			fs.IntVar(&workers, "workers", 0, "parallel workers (default: one per core)")
 			fs.StringVar(&dir, "profiles", "", "use the profiles of this folder instead of learning them")
 			fs.StringVar(&vizMode, "viz", "truth", "printed fields: truth (as printed) or ocr (read by Tesseract)")
+			fs.StringVar(&cases, "cases", "", "write one line per capture to this file (class, model, seed, degradations, failed checks, viz.mrz.consistency, fields printed/read)")
 			fs.DurationVar(&vizLimit, "viz-limit", pipeline.DefaultVIZLimit, "time limit of the printed-field reading per capture (with --viz ocr)")
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
@@ -110,6 +113,14 @@ Examples:
 					return err
 				}
 				cfg.Profiles = ps
+			}
+			if cases != "" {
+				f, err := os.Create(cases)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				cfg.Cases = f
 			}
 			bar := (*progress)(nil)
 			cfg.Progress = func(done, total int) {

@@ -21,6 +21,10 @@ type Reading struct {
 	// Confidence is the reader's confidence in 0..1; 0 means unknown.
 	// Readings below MinConfidence are not compared.
 	Confidence float64 `json:"confidence,omitempty"`
+	// Part is "" when the whole value was seen; "start" when only its
+	// beginning was (the rest under a thumb or glare: the last character
+	// read may be cut), "end" when only its end was.
+	Part string `json:"part,omitempty"`
 }
 
 // MinConfidence is the confidence below which a reading is too uncertain
@@ -44,18 +48,20 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 		return c
 	}
 	var diffs, same []string
+	var order []string
+	byField := map[string][]Reading{}
 	for _, rd := range viz {
-		if rd.Confidence > 0 && rd.Confidence < MinConfidence {
-			continue
+		if byField[rd.Field] == nil {
+			order = append(order, rd.Field)
 		}
-		ok, comparable, want := compareField(r, rd)
-		if !comparable {
-			continue
-		}
-		if ok {
-			same = append(same, rd.Field)
-		} else {
-			diffs = append(diffs, fmt.Sprintf("%s printed %q, MRZ %q", rd.Field, rd.Text, want))
+		byField[rd.Field] = append(byField[rd.Field], rd)
+	}
+	for _, name := range order {
+		switch verdict, rd, want := judgeField(r, byField[name]); verdict {
+		case fieldAgrees:
+			same = append(same, name)
+		case fieldDiffers:
+			diffs = append(diffs, fmt.Sprintf("%s printed %q, MRZ %q", name, rd.Text, want))
 		}
 	}
 	c.Value = engine.Measured(float64(len(diffs)))
@@ -68,6 +74,52 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 		c.Status, c.Reason = engine.Pass, fmt.Sprintf("%d printed fields agree with the MRZ (%s)", len(same), strings.Join(same, ", "))
 	}
 	return c
+}
+
+type fieldVerdict int
+
+const (
+	fieldUncompared fieldVerdict = iota
+	fieldAgrees
+	fieldDiffers
+)
+
+// judgeField decides a field from its readings (a reader may read a
+// doubtful field twice): it agrees when a reading agrees with the MRZ (a
+// misread does not spell out the MRZ's value); it differs when a confident
+// reading (or one typed in) differs and none is unsure of the difference
+// (look-alikes, one character). Otherwise the reading cannot decide: two
+// unsure readings that agree with each other do not either (a second
+// reading of the same print repeats the first one's misreads: T4T8PU52N
+// read T4TEPUSIN twice, a name cut off at the crop's edge twice). It
+// returns the reading that decided and the MRZ's value.
+func judgeField(r *mrz.Result, rds []Reading) (fieldVerdict, Reading, string) {
+	var differ []Reading
+	unsure := false
+	want := ""
+	for _, rd := range rds {
+		ok, comparable, w := compareField(r, rd)
+		if w != "" {
+			want = w
+		}
+		switch {
+		case ok && comparable:
+			return fieldAgrees, rd, w
+		case comparable:
+			differ = append(differ, rd)
+		case strings.TrimSpace(rd.Text) != "" && w != "":
+			unsure = true
+		}
+	}
+	if unsure || len(differ) == 0 {
+		return fieldUncompared, Reading{}, want
+	}
+	for _, rd := range differ {
+		if rd.Confidence == 0 || rd.Confidence >= MinConfidence {
+			return fieldDiffers, rd, want
+		}
+	}
+	return fieldUncompared, Reading{}, want
 }
 
 // compareField reports whether a reading agrees with the MRZ, whether it
@@ -88,6 +140,9 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			return false, false, ""
 		}
 		truncated := r.Warnings.Has(mrz.WarnTruncatedName)
+		if rd.Part != "" {
+			return comparePartName(text, f.Value, rd.Part, rd.Confidence > 0)
+		}
 		if nameMatches(text, f.Value, truncated) {
 			return true, true, f.Value
 		}
@@ -99,19 +154,27 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 				return true, true, f.Value
 			}
 		}
-		if rd.Confidence > 0 && nameNearMiss(text, f.Value) {
+		if rd.Confidence > 0 && nameHardEdits(text, f.Value) <= 1 {
 			return false, false, f.Value
 		}
 		return false, true, f.Value
 	case "document_number":
 		want = r.Value(mrz.DocumentNumber)
 		got := strings.ReplaceAll(strings.ToUpper(text), " ", "")
-		if got != want && (lookAlike(got, want) || rd.Confidence > 0 && nearMiss(got, want)) {
-			// Differing only in characters OCR confuses (0/O, 1/I, ...):
-			// the reading cannot tell, so it decides nothing.
+		if rd.Part != "" {
+			return comparePart(got, want, rd.Part, rd.Confidence > 0)
+		}
+		if got == want {
+			return true, true, want
+		}
+		hard, _ := editCounts(got, want, "")
+		if hard == 0 || rd.Confidence > 0 && hard == 1 {
+			// Differing only in characters OCR confuses (0/O, 1/I, ...),
+			// and for a machine reading in one more character: the
+			// reading cannot tell, so it decides nothing.
 			return false, false, want
 		}
-		return got == want, want != "", want
+		return false, want != "", want
 	case "birth_date", "expiry_date":
 		fn := mrz.BirthDate
 		if rd.Field == "expiry_date" {
@@ -120,6 +183,9 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		f := r.Field(fn)
 		if f == nil || f.Date.IsZero() {
 			return false, false, ""
+		}
+		if rd.Part != "" {
+			return comparePartDate(text, f.Date, rd.Part)
 		}
 		d, ok := parsePrintedDate(text)
 		if !ok {
@@ -196,19 +262,256 @@ func nearMiss(a, b string) bool {
 	return true
 }
 
-// nameNearMiss is nearMiss for names: on either part of a printed
-// "national / transliterated" pair, as the MRZ spells them, spaces aside.
-func nameNearMiss(printed, mrzName string) bool {
-	norm := func(s string) string {
-		return strings.NewReplacer("<", "", " ", "").Replace(skeleton(mrz.Transliterate(singleLetter(s))))
+// nameHardEdits counts the edits other than look-alike substitutions
+// between a printed name (either part of a "national / transliterated"
+// pair) and the MRZ's, both as the MRZ spells them, spaces aside: the
+// least over the parts.
+func nameHardEdits(printed, mrzName string) int {
+	want := normName(mrzName)
+	best := -1
+	for _, c := range nameParts(printed) {
+		if h, _ := editCounts(normName(c), want, ""); best < 0 || h < best {
+			best = h
+		}
 	}
-	want := norm(mrzName)
+	return best
+}
+
+// normName writes a name as the MRZ spells it, in one word.
+func normName(s string) string {
+	return strings.NewReplacer("<", "", " ", "", "-", "", "'", "").Replace(skeleton(mrz.Transliterate(singleLetter(strings.ToUpper(s)))))
+}
+
+// nameParts are the printed name and, for a "national / transliterated"
+// pair, each part.
+func nameParts(printed string) []string {
 	cands := []string{printed}
 	if strings.Contains(printed, "/") {
 		cands = append(cands, strings.Split(printed, "/")...)
 	}
-	for _, c := range cands {
-		if nearMiss(norm(c), want) {
+	return cands
+}
+
+// partMinChars is the least number of characters a partly seen value
+// must show to be compared.
+const partMinChars = 3
+
+// comparePart compares the visible part of a value (Reading.Part) with
+// the MRZ's value: the character at the cut is dropped, the rest must
+// agree with the value's beginning ("start") or end ("end"). Look-alikes
+// decide nothing; a machine reading needs at least two other edits, and
+// one for every three characters seen, to differ.
+func comparePart(got, want, part string, machine bool) (ok, comparable bool, _ string) {
+	got = cutPart(got, part)
+	if len(got) < partMinChars || want == "" {
+		return false, false, want
+	}
+	hard, soft := editCounts(got, want, part)
+	switch {
+	case hard == 0 && soft == 0:
+		return true, true, want
+	case hard == 0, machine && (hard < 2 || 3*hard < len(got)):
+		return false, false, want
+	}
+	return false, true, want
+}
+
+// cutPart drops the character at the cut of a partly seen value.
+func cutPart(s, part string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return ""
+	}
+	if part == "start" {
+		return string(r[:len(r)-1])
+	}
+	return string(r[1:])
+}
+
+// comparePartName compares the visible part of a printed name with the
+// MRZ's. The Latin part of a "national / transliterated" pair is printed
+// last: with its slash in view it is compared alone; a beginning seen
+// without the slash may be the national script, which the English OCR
+// reads as Latin look-alikes (ИВАНОВА as UBAHOBA): when the MRZ's name
+// rendered back so could be what was read, nothing is decided.
+func comparePartName(printed, mrzName, part string, machine bool) (ok, comparable bool, want string) {
+	want = normName(mrzName)
+	if i := strings.LastIndexByte(printed, '/'); i >= 0 {
+		latin := normName(printed[i+1:])
+		if part == "end" {
+			if latin == want {
+				return true, true, mrzName
+			}
+			if h, _ := editCounts(latin, want, ""); machine && h <= 1 {
+				return false, false, mrzName
+			}
+			return false, latin != "", mrzName
+		}
+		ok, comparable, _ = comparePart(latin, want, "start", machine)
+		return ok, comparable, mrzName
+	}
+	got := normName(printed)
+	ok, comparable, _ = comparePart(got, want, part, machine)
+	if comparable && !ok && part == "start" && machine {
+		seen := cutPart(got, part)
+		if h, _ := editCounts(seen, cyrillicLook(want), "start"); 3*h <= len(seen) {
+			return false, false, mrzName
+		}
+	}
+	return ok, comparable, mrzName
+}
+
+// cyrillicLook writes a name the MRZ transliterated from Cyrillic
+// (Doc 9303 Part 3, Table B) back in Cyrillic, each letter as the Latin
+// capitals an English OCR reads it as (В as B, Н as H, Л as JI).
+func cyrillicLook(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		n := 1
+		look := ""
+		for _, p := range cyrillicLooks {
+			if strings.HasPrefix(s, p[0]) {
+				n, look = len(p[0]), p[1]
+				break
+			}
+		}
+		if look == "" {
+			look = s[:1]
+		}
+		b.WriteString(look)
+		s = s[n:]
+	}
+	return b.String()
+}
+
+// cyrillicLooks maps transliterations (longest first) to the looks of
+// their Cyrillic letters.
+var cyrillicLooks = [][2]string{
+	{"SHCH", "L"}, {"SH", "LW"}, {"ZH", "X"}, {"KH", "X"}, {"TS", "U"}, {"CH", "Y"}, {"IU", "IO"}, {"IA", "R"},
+	{"V", "B"}, {"G", "F"}, {"D", "A"}, {"Z", "E"}, {"I", "U"}, {"L", "JI"}, {"N", "H"}, {"P", "N"}, {"R", "P"},
+	{"S", "C"}, {"U", "Y"}, {"F", "O"}, {"Y", "BI"},
+}
+
+// comparePartDate compares the visible tokens of a partly seen printed
+// date (day, month, year; the token at the cut left out) with the MRZ's.
+func comparePartDate(text string, want mrz.Date, part string) (ok, comparable bool, _ string) {
+	toks := strings.FieldsFunc(strings.ToUpper(text), func(r rune) bool { return r == ' ' || r == '.' || r == '/' || r == '-' })
+	if len(toks) < 2 {
+		return false, false, want.String()
+	}
+	same, differ := 0, 0
+	judge := func(eq bool) {
+		if eq {
+			same++
+		} else {
+			differ++
+		}
+	}
+	if part == "start" {
+		// Day, then month (by name or number) when it is not at the cut.
+		if d, err := strconv.Atoi(toks[0]); err == nil && len(toks[0]) == 2 {
+			judge(d == want.Day)
+		}
+		if len(toks) >= 3 {
+			if m := monthOf(toks[1]); m > 0 {
+				judge(m == want.Month)
+			}
+		}
+	} else {
+		last := toks[len(toks)-1]
+		if y, err := strconv.Atoi(last); err == nil && len(last) == 4 {
+			judge(y%100 == want.Year%100)
+		}
+		if len(toks) >= 3 {
+			if m := monthOf(toks[len(toks)-2]); m > 0 {
+				judge(m == want.Month)
+			}
+		}
+	}
+	switch {
+	case differ > 0:
+		return false, true, want.String()
+	case same > 0:
+		return true, true, want.String()
+	}
+	return false, false, want.String()
+}
+
+// monthOf reads a month by name or number (0 when neither).
+func monthOf(t string) int {
+	if n, err := strconv.Atoi(t); err == nil {
+		if n >= 1 && n <= 12 && len(t) == 2 {
+			return n
+		}
+		return 0
+	}
+	return monthNames[t]
+}
+
+// editCounts aligns a reading with a value at the least cost (a
+// look-alike substitution costs 0.3, any other edit 1) and counts the
+// alignment's edits: hard ones (another character, one added or lost)
+// and look-alike substitutions. With part "start" the reading is of the
+// value's beginning only (what follows in the value is free), with "end"
+// of its end only.
+func editCounts(got, want, part string) (hard, soft int) {
+	a, b := []rune(got), []rune(want)
+	type cell struct {
+		cost       float64
+		hard, soft int
+	}
+	n, m := len(a), len(b)
+	dp := make([][]cell, n+1)
+	for i := range dp {
+		dp[i] = make([]cell, m+1)
+	}
+	for j := 1; j <= m; j++ {
+		dp[0][j] = cell{float64(j), j, 0}
+		if part == "end" {
+			dp[0][j] = cell{}
+		}
+	}
+	for i := 1; i <= n; i++ {
+		dp[i][0] = cell{float64(i), i, 0}
+		for j := 1; j <= m; j++ {
+			best := dp[i-1][j-1]
+			switch {
+			case a[i-1] == b[j-1]:
+			case lookAlikeRunes(a[i-1], b[j-1]):
+				best.cost += 0.3
+				best.soft++
+			default:
+				best.cost++
+				best.hard++
+			}
+			for _, c := range []cell{dp[i-1][j], dp[i][j-1]} {
+				c.cost++
+				c.hard++
+				if c.cost < best.cost {
+					best = c
+				}
+			}
+			dp[i][j] = best
+		}
+	}
+	end := dp[n][m]
+	if part == "start" {
+		for j := 0; j < m; j++ {
+			if dp[n][j].cost < end.cost {
+				end = dp[n][j]
+			}
+		}
+	}
+	return end.hard, end.soft
+}
+
+// lookAlikeRunes tells two characters of one look-alike class.
+func lookAlikeRunes(a, b rune) bool {
+	if a >= 128 || b >= 128 {
+		return false
+	}
+	for _, c := range lookAlikes {
+		if strings.IndexByte(c, byte(a)) >= 0 && strings.IndexByte(c, byte(b)) >= 0 {
 			return true
 		}
 	}
@@ -227,33 +530,17 @@ func CompareReading(r *mrz.Result, rd Reading) (ok, comparable bool, want string
 	return compareField(r, rd)
 }
 
+// JudgeReadings decides a field from its readings as viz.mrz.consistency
+// does (for evaluations of readers): whether they agree with the MRZ,
+// whether they could decide at all, and the MRZ's value.
+func JudgeReadings(r *mrz.Result, rds []Reading) (ok, decided bool, want string) {
+	v, _, want := judgeField(r, rds)
+	return v == fieldAgrees, v != fieldUncompared, want
+}
+
 // lookAlikes are the classes of characters an OCR of printed capitals
 // confuses.
-var lookAlikes = []string{"0OQDU", "1IJLT", "2Z", "5S", "8B", "6G", "4A"}
-
-// lookAlike reports whether a and b have the same length and differ only
-// by characters of one look-alike class.
-func lookAlike(a, b string) bool {
-	if len(a) != len(b) || a == b {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if a[i] == b[i] {
-			continue
-		}
-		same := false
-		for _, c := range lookAlikes {
-			if strings.IndexByte(c, a[i]) >= 0 && strings.IndexByte(c, b[i]) >= 0 {
-				same = true
-				break
-			}
-		}
-		if !same {
-			return false
-		}
-	}
-	return true
-}
+var lookAlikes = []string{"0OQDU", "1IJLT", "2Z", "5S", "8B", "6G", "4A", "EF"}
 
 // nameWidth is the width of the MRZ's name field of a format.
 func nameWidth(f mrz.Format) int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"sort"
 	"strings"
 
 	"checkpost/engine"
@@ -98,7 +99,9 @@ type vizJob struct {
 	err      error
 	fields   int
 	hidden   []string // fields not read: under glare or a thumb
-	page     bool
+	// parts are the fields partly hidden, read in part: Reading.Part.
+	parts map[string]string
+	page  bool
 }
 
 // startVIZ starts reading the profile's field regions on the registered
@@ -111,6 +114,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	W, H := cp.p.Page.WidthMM, cp.p.Page.HeightMM
 	var fields []FieldImage
 	var hidden []string
+	parts := map[string]string{}
 	for _, ps := range cp.p.Sides {
 		rg := regs[ps.Name]
 		if rg == nil || rg.img == nil || rg.img.White == nil && rg.img.IR == nil {
@@ -122,9 +126,16 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 				continue
 			}
 			box := [4]float64{r.Box[0]*W - fieldMarginXMM, r.Box[1]*H - fieldMarginYMM, fieldRight(ps.Regions, r, W), r.Box[3]*H + fieldMarginYMM}
+			part, span := "", [2]float64{}
 			if hiddenFraction(rg.a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
-				hidden = append(hidden, name)
-				continue
+				// Partly hidden: what is in view of the value's beginning
+				// or end is read alone, the rest whitened.
+				var ok bool
+				part, span, ok = visibleSpan(rg.a, box, r.Box[1]*H, r.Box[3]*H)
+				if !ok {
+					hidden = append(hidden, name)
+					continue
+				}
 			}
 			scale := math.Min(fieldMaxPxPerMM, math.Max(fieldMinPxPerMM, rg.a.s.pxPerMM))
 			// A field printed in IR-absorbing ink can also be read under
@@ -140,6 +151,13 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			if im == nil {
 				continue
 			}
+			if part != "" {
+				whitenHidden(im, rg.a, box, scale, span)
+				if alt != nil {
+					whitenHidden(alt, rg.a, box, scale, span)
+				}
+				parts[name] = part
+			}
 			f := FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale}
 			if alt != nil {
 				f.IR = alt
@@ -150,7 +168,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	if len(fields) == 0 && len(hidden) == 0 {
 		return nil
 	}
-	j := &vizJob{done: make(chan struct{}), fields: len(fields), hidden: hidden}
+	j := &vizJob{done: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts}
 	if len(fields) == 0 {
 		close(j.done)
 		return j
@@ -210,6 +228,15 @@ func startVIZPage(ctx context.Context, in Input) *vizJob {
 // read, the check is NOT_PERFORMED with the reason, never a FAIL.
 func (j *vizJob) finish(in Input, res *Result) {
 	<-j.done
+	var partly []string
+	for i := range j.readings {
+		if p := j.parts[j.readings[i].Field]; p != "" {
+			j.readings[i].Part = p
+		}
+	}
+	for _, name := range sortedKeys(j.parts) {
+		partly = append(partly, fmt.Sprintf("%s (%s seen)", name, j.parts[name]))
+	}
 	res.VIZ = j.readings
 	all := append(append([]Reading(nil), in.VIZ...), j.readings...)
 	var c engine.Check
@@ -232,6 +259,9 @@ func (j *vizJob) finish(in Input, res *Result) {
 	}
 	if len(j.hidden) > 0 {
 		c.Reason += fmt.Sprintf("; not read, under glare or a thumb: %s", strings.Join(j.hidden, ", "))
+	}
+	if len(partly) > 0 {
+		c.Reason += fmt.Sprintf("; read in part, partly under glare or a thumb: %s", strings.Join(partly, ", "))
 	}
 	for i := range res.Checks {
 		if res.Checks[i].Name == CheckVIZ {
@@ -260,6 +290,78 @@ func fieldRight(regions []profile.Region, r profile.Region, W float64) float64 {
 		}
 	}
 	return math.Max(right, r.Box[2]*W+fieldMarginXMM)
+}
+
+// partMinMM is the least width of a partly hidden field's value in view
+// for it to be read: about three characters and the one at the cut.
+const partMinMM = 8
+
+// visibleSpan finds, in a partly hidden field box (page mm), the columns
+// in view across the value's rows y0..y1: from the box's left edge to
+// the first hidden column (part "start": the value's beginning), or else
+// from the last hidden column to the box's right edge (part "end"). ok is
+// false when neither spans partMinMM.
+func visibleSpan(a *analysis, box [4]float64, y0, y1 float64) (part string, span [2]float64, ok bool) {
+	s := a.s
+	cx0, cx1 := int(math.Floor(box[0]/s.mm)), int(math.Ceil(box[2]/s.mm))
+	cy0, cy1 := int(math.Floor(y0/s.mm)), int(math.Ceil(y1/s.mm))
+	cx0, cy0 = max(cx0, 0), max(cy0, 0)
+	cx1, cy1 = min(cx1, s.w), min(cy1, s.h)
+	if cx1 <= cx0 || cy1 <= cy0 {
+		return "", span, false
+	}
+	hiddenCol := func(x int) bool {
+		for y := cy0; y < cy1; y++ {
+			if a.bad[y*s.w+x] {
+				return true
+			}
+		}
+		return false
+	}
+	x := cx0
+	for x < cx1 && !hiddenCol(x) {
+		x++
+	}
+	if end := float64(x) * s.mm; end-box[0] >= partMinMM+fieldMarginXMM {
+		return "start", [2]float64{box[0], end}, true
+	}
+	x = cx1 - 1
+	for x >= cx0 && !hiddenCol(x) {
+		x--
+	}
+	if start := float64(x+1) * s.mm; box[2]-start >= partMinMM {
+		return "end", [2]float64{start, box[2]}, true
+	}
+	return "", span, false
+}
+
+// whitenHidden whitens the pixels of a field crop (box in page mm, at
+// scale px per mm) outside the span in view or on a hidden cell.
+func whitenHidden(im *image.Gray, a *analysis, box [4]float64, scale float64, span [2]float64) {
+	s := a.s
+	w, h := im.Rect.Dx(), im.Rect.Dy()
+	for j := 0; j < h; j++ {
+		my := box[1] + (float64(j)+0.5)/scale
+		cy := min(max(int(my/s.mm), 0), s.h-1)
+		row := im.Pix[j*im.Stride:]
+		for i := 0; i < w; i++ {
+			mx := box[0] + (float64(i)+0.5)/scale
+			cx := min(max(int(mx/s.mm), 0), s.w-1)
+			if mx < span[0] || mx > span[1] || a.bad[cy*s.w+cx] {
+				row[i] = 255
+			}
+		}
+	}
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // hiddenFraction is the share of a normalised page box's cells that are

@@ -161,3 +161,55 @@ func TestNearMissIsNotCompared(t *testing.T) {
 		}
 	}
 }
+
+func TestPartlyHiddenFieldSpan(t *testing.T) {
+	// A 100 x 50 mm page in 1 mm cells; a field box from x=10 to 70 mm,
+	// its value's rows 20..25 mm.
+	s := &sheet{w: 100, h: 50, mm: 1}
+	a := &analysis{s: s, bad: make([]bool, 100*50)}
+	hide := func(x0, x1 int) {
+		clear(a.bad)
+		for y := 15; y < 30; y++ {
+			for x := x0; x < x1; x++ {
+				a.bad[y*100+x] = true
+			}
+		}
+	}
+	box := [4]float64{10, 19, 70, 26}
+	for _, tc := range []struct {
+		x0, x1 int
+		part   string
+		ok     bool
+	}{
+		{40, 100, "start", true}, // a thumb from the right: the value's beginning in view
+		{0, 35, "end", true},     // from the left
+		{0, 66, "", false},       // all but 4 mm hidden
+		{14, 64, "", false},      // the middle: neither end wide enough
+	} {
+		hide(tc.x0, tc.x1)
+		part, span, ok := visibleSpan(a, box, 20, 25)
+		if part != tc.part || ok != tc.ok {
+			t.Errorf("hidden %d..%d mm: part %q ok %v, want %q %v", tc.x0, tc.x1, part, ok, tc.part, tc.ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if part == "start" && (span[0] != box[0] || span[1] != float64(tc.x0)) || part == "end" && (span[0] != float64(tc.x1) || span[1] != box[2]) {
+			t.Errorf("hidden %d..%d mm: span %v", tc.x0, tc.x1, span)
+		}
+		// The crop: grey everywhere; what is out of view turns white.
+		im := image.NewGray(image.Rect(0, 0, 600, 70))
+		for i := range im.Pix {
+			im.Pix[i] = 100
+		}
+		whitenHidden(im, a, box, 10, span)
+		for x := 0; x < 600; x++ {
+			mx := box[0] + (float64(x)+0.5)/10
+			inView := mx >= span[0] && mx <= span[1] && (mx < float64(tc.x0) || mx >= float64(tc.x1))
+			if v := im.Pix[35*im.Stride+x]; (v == 100) != inView {
+				t.Fatalf("hidden %d..%d mm: pixel at %.2f mm is %d", tc.x0, tc.x1, mx, v)
+			}
+		}
+	}
+}

@@ -59,6 +59,12 @@ type Config struct {
 	// taking them as printed; the MRZ is still taken as printed, so that
 	// viz.mrz.consistency measures the printed-field reading alone.
 	VIZReader docauth.VIZReader
+	// Cases, when not nil, receives one line per capture (tab-separated):
+	// class, model, seed, degradations, whether any check failed, the
+	// failed checks, viz.mrz.consistency's status and reason, and each
+	// printed field read: name, text as printed, text as read and the
+	// reader's confidence (with Config.VIZReader).
+	Cases io.Writer
 }
 
 // FieldStats count one printed field's readings on genuine captures.
@@ -182,6 +188,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 					firstErr = fmt.Errorf("eval: %s seed %d: %w", j.spec.Model, j.spec.Seed, err)
 				}
 				if err == nil {
+					if cfg.Cases != nil {
+						writeCase(cfg.Cases, j.class, j.spec, out, c)
+					}
 					tally(byName[j.class], j.spec, out)
 					if cfg.VIZReader != nil && j.class == "none" {
 						tallyVIZ(rep.VIZ, c, out)
@@ -306,9 +315,9 @@ func tallyVIZ(stats map[string]*FieldStats, c *devices.Capture, res *docauth.Res
 	if err != nil {
 		return
 	}
-	read := map[string]docauth.Reading{}
+	read := map[string][]docauth.Reading{}
 	for _, rd := range res.VIZ {
-		read[rd.Field] = rd
+		read[rd.Field] = append(read[rd.Field], rd)
 	}
 	for _, f := range c.Truth.Fields {
 		if !docauth.ComparedField(f.Name) {
@@ -320,17 +329,20 @@ func tallyVIZ(stats map[string]*FieldStats, c *devices.Capture, res *docauth.Res
 			stats[f.Name] = st
 		}
 		st.Captures++
-		rd, ok := read[f.Name]
-		if !ok {
+		rds := read[f.Name]
+		if len(rds) == 0 {
 			continue
 		}
 		st.Read++
-		if strings.EqualFold(unmark(rd.Text), unmark(f.Value)) {
-			st.Exact++
+		for _, rd := range rds {
+			if strings.EqualFold(unmark(rd.Text), unmark(f.Value)) {
+				st.Exact++
+				break
+			}
 		}
-		agree, comparable, _ := docauth.CompareReading(r, rd)
+		agree, decided, _ := docauth.JudgeReadings(r, rds)
 		switch {
-		case rd.Confidence > 0 && rd.Confidence < docauth.MinConfidence, !comparable:
+		case !decided:
 			st.Uncompared++
 		case agree:
 			st.Agrees++
@@ -363,6 +375,33 @@ func init() {
 			baseLetter[m] = base
 		}
 	}
+}
+
+// writeCase writes a capture's line of Config.Cases.
+func writeCase(w io.Writer, class string, spec sim.Spec, res *docauth.Result, c *devices.Capture) {
+	var degr, failed []string
+	for _, d := range spec.Degradations {
+		degr = append(degr, d.String())
+	}
+	var viz engine.Check
+	for _, ck := range res.Checks {
+		if ck.Status == engine.Fail {
+			failed = append(failed, ck.Name)
+		}
+		if ck.Name == docauth.CheckVIZ {
+			viz = ck
+		}
+	}
+	printed := map[string]string{}
+	for _, f := range c.Truth.Fields {
+		printed[f.Name] = f.Value
+	}
+	var reads []string
+	for _, rd := range res.VIZ {
+		reads = append(reads, fmt.Sprintf("%s=%q/%q@%.2f%s", rd.Field, printed[rd.Field], rd.Text, rd.Confidence, map[bool]string{true: "~" + rd.Part}[rd.Part != ""]))
+	}
+	fmt.Fprintf(w, "%s\t%s\t%d\t%s\tfail=%t\t%s\t%s\t%s\t%s\n", class, spec.Model, spec.Seed, strings.Join(degr, ","),
+		len(failed) > 0, strings.Join(failed, ","), viz.Status, viz.Reason, strings.Join(reads, " "))
 }
 
 func tally(cl *Class, spec sim.Spec, res *docauth.Result) {

@@ -24,13 +24,19 @@ type Field struct {
 	Name  string
 	Image image.Image
 	// Alt, when not nil, is a second view of the field (under IR, where
-	// background art vanishes), read when Image reads with a confidence
-	// below AltBelow; the more confident reading is kept.
+	// background art vanishes), read when Image's reading is doubtful
+	// (see ReadFields).
 	Alt image.Image
 }
 
-// AltBelow is the confidence under which a field's second view is read.
+// AltBelow is the confidence under which a reading is doubtful and the
+// field is read a second time.
 const AltBelow = 0.5
+
+// coverMin is the least share of a line's ink (up to the value's end)
+// that the words read must cover: Tesseract sometimes answers a word or
+// two for a line it could not read ("AU" for ØDEGÅRD), with confidence.
+const coverMin = 0.6
 
 // Reading is a field as read.
 type Reading struct {
@@ -166,6 +172,14 @@ func (c fieldClass) whitelist() string {
 // an image too small) is left out. When ctx ends first, the readings done
 // by then are returned with the context's cause; otherwise the error is
 // that of the first field that failed.
+//
+// A doubtful reading (nothing read, a confidence below AltBelow, or words
+// covering less than coverMin of the line's ink, whose confidence is then
+// scaled down by the share covered) is followed by a second reading of
+// the field another way: its Alt view when it has one, else the same
+// image segmented as a raw line. Both readings are returned, in that
+// order, under the field's name: the caller compares each (two readings
+// that agree with each other are more telling than one).
 func (r *Reader) ReadFields(ctx context.Context, fields []Field) ([]Reading, error) {
 	order := make([]int, len(fields))
 	for i := range order {
@@ -174,8 +188,7 @@ func (r *Reader) ReadFields(ctx context.Context, fields []Field) ([]Reading, err
 	sort.SliceStable(order, func(a, b int) bool { return priority(fields[order[a]].Name) < priority(fields[order[b]].Name) })
 	type result struct {
 		i   int
-		rd  Reading
-		ok  bool
+		rds []Reading
 		err error
 	}
 	// Buffered: workers still inside Tesseract when ctx ends finish on
@@ -194,8 +207,8 @@ func (r *Reader) ReadFields(ctx context.Context, fields []Field) ([]Reading, err
 					results <- result{i: i, err: context.Cause(ctx)}
 					continue
 				}
-				rd, ok, err := r.readField(ctx, fields[i])
-				results <- result{i, rd, ok, err}
+				rds, err := r.readField(ctx, fields[i])
+				results <- result{i, rds, err}
 			}
 		}()
 	}
@@ -217,9 +230,8 @@ collect:
 		if g == nil {
 			continue
 		}
-		if g.ok {
-			out = append(out, g.rd)
-		} else if g.err != nil && firstErr == nil {
+		out = append(out, g.rds...)
+		if g.err != nil && firstErr == nil {
 			firstErr = g.err
 		}
 	}
@@ -258,22 +270,32 @@ func priority(name string) int {
 // errTooSmall marks a field image Tesseract is not given.
 var errTooSmall = errors.New("viz: field image too small")
 
-func (r *Reader) readField(ctx context.Context, f Field) (Reading, bool, error) {
-	rd, ok, err := r.readView(ctx, f.Name, f.Image)
-	if err != nil || f.Alt == nil || ok && rd.Confidence >= AltBelow {
-		return rd, ok, err
+func (r *Reader) readField(ctx context.Context, f Field) ([]Reading, error) {
+	rd, ok, err := r.readView(ctx, f.Name, f.Image, gosseract.PSM_SINGLE_LINE)
+	if err != nil || ok && rd.Confidence >= AltBelow {
+		return readings(rd, ok), err
 	}
-	alt, aok, err := r.readView(ctx, f.Name, f.Alt)
-	if err != nil || !aok {
-		return rd, ok, nil
+	view, psm := f.Alt, gosseract.PSM_SINGLE_LINE
+	if view == nil {
+		view, psm = f.Image, gosseract.PSM_RAW_LINE
 	}
-	if !ok || alt.Confidence > rd.Confidence {
-		return alt, true, nil
+	again, aok, err := r.readView(ctx, f.Name, view, psm)
+	if err != nil {
+		// The first reading stands; the second's error (the time
+		// limit) is not the field's.
+		return readings(rd, ok), nil
 	}
-	return rd, ok, nil
+	return append(readings(rd, ok), readings(again, aok)...), nil
 }
 
-func (r *Reader) readView(ctx context.Context, name string, view image.Image) (Reading, bool, error) {
+func readings(rd Reading, ok bool) []Reading {
+	if !ok {
+		return nil
+	}
+	return []Reading{rd}
+}
+
+func (r *Reader) readView(ctx context.Context, name string, view image.Image, psm gosseract.PageSegMode) (Reading, bool, error) {
 	if view == nil {
 		return Reading{}, false, nil
 	}
@@ -288,7 +310,7 @@ func (r *Reader) readView(ctx context.Context, name string, view image.Image) (R
 		}
 		return Reading{}, false, err
 	}
-	words, err := r.pool.run(ctx, call{psm: gosseract.PSM_SINGLE_LINE, whitelist: cls.whitelist()}, im)
+	words, err := r.pool.run(ctx, call{psm: psm, whitelist: cls.whitelist()}, im)
 	if err != nil {
 		return Reading{}, false, fmt.Errorf("viz: %s: %w", name, err)
 	}
@@ -305,10 +327,52 @@ func (r *Reader) readView(ctx context.Context, name string, view image.Image) (R
 		// Ink at the image's edge: the value may run on beyond it.
 		conf = 0
 	}
+	if c := coverage(im, words); c < coverMin {
+		conf *= c
+	}
 	if text == "" {
 		return Reading{}, false, nil
 	}
 	return Reading{Field: name, Text: text, Confidence: conf}, true, nil
+}
+
+// coverage is the share of the ink columns of a prepared field image, up
+// to the words' right end and a line's height beyond, that lie within
+// the words read (1 when there is no ink or no word).
+func coverage(im *image.Gray, words []gosseract.BoundingBox) float64 {
+	if len(words) == 0 {
+		return 1
+	}
+	right, h := 0, 0
+	for _, w := range words {
+		right, h = max(right, w.Box.Max.X), max(h, w.Box.Dy())
+	}
+	w := im.Rect.Dx()
+	right = min(w, right+h)
+	ink, covered := 0, 0
+	for x := 0; x < right; x++ {
+		inked := false
+		for y := 0; y < im.Rect.Dy(); y++ {
+			if im.Pix[y*im.Stride+x] < 128 {
+				inked = true
+				break
+			}
+		}
+		if !inked {
+			continue
+		}
+		ink++
+		for _, wd := range words {
+			if x >= wd.Box.Min.X-h/4 && x < wd.Box.Max.X+h/4 {
+				covered++
+				break
+			}
+		}
+	}
+	if ink == 0 {
+		return 1
+	}
+	return float64(covered) / float64(ink)
 }
 
 // validDate tells a date of the form "DD MON YYYY" or "DD.MM.YYYY" with a

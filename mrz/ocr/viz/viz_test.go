@@ -183,6 +183,37 @@ func TestValueWordsAndCutOff(t *testing.T) {
 	}
 }
 
+func TestCoverage(t *testing.T) {
+	// A line of ink from x=30 to 230 (gaps between letters), and art far
+	// to the right.
+	im := image.NewGray(image.Rect(0, 0, 600, 60))
+	for i := range im.Pix {
+		im.Pix[i] = 255
+	}
+	for x := 30; x < 230; x++ {
+		if x%25 > 20 {
+			continue
+		}
+		for y := 20; y < 45; y++ {
+			im.Pix[y*im.Stride+x] = 0
+		}
+	}
+	for x := 500; x < 560; x++ {
+		im.Pix[30*im.Stride+x] = 0
+	}
+	whole := []gosseract.BoundingBox{{Word: "ODEGARD", Box: box(30, 20, 230, 45)}}
+	if c := coverage(im, whole); c != 1 {
+		t.Errorf("the whole line read: coverage %.2f", c)
+	}
+	// Two letters read of seven: the rest of the line's ink was not.
+	if c := coverage(im, []gosseract.BoundingBox{{Word: "AU", Box: box(185, 20, 222, 45)}}); c >= coverMin {
+		t.Errorf("two letters of the line read: coverage %.2f", c)
+	}
+	if c := coverage(im, nil); c != 1 {
+		t.Errorf("no words: %.2f", c)
+	}
+}
+
 func TestPrepare(t *testing.T) {
 	if _, err := prepare(image.NewGray(image.Rect(0, 0, 4, 4))); !errors.Is(err, errTooSmall) {
 		t.Errorf("tiny image: %v", err)
