@@ -61,13 +61,11 @@ var comparedFields = map[string]bool{"surname": true, "given_names": true, "docu
 // print that identifies the model anyway; Tesseract misread the lone code
 // letter on 7.7% of genuine tuning captures), nor the nationality (most
 // often printed in words, which are not compared): each field read costs
-// Tesseract 10 to 45 ms of CPU.
-//
-// Nor the sex: Tesseract 5.3 did not return (minutes, in cgo) on a lone
-// letter "F" (uto-passport seed 931, PSM 7), and an engine stuck so is
-// lost to the pool for good.
+// Tesseract 10 to 45 ms of CPU. The sex is read (one letter; a lone
+// letter once never returned: the reader's preparation looped, fixed in
+// mrz/ocr/viz, and every Tesseract reading now has a deadline).
 var readFields = map[string]bool{"surname": true, "given_names": true, "document_number": true, "birth_date": true,
-	"expiry_date": true}
+	"expiry_date": true, "sex": true}
 
 // maxHiddenFraction is the share of a field's cells under glare or a
 // thumb above which the field is not read.
