@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"checkpost/internal/shareddata"
-
-	"github.com/otiai10/gosseract/v2"
 )
 
 // The accuracy evaluation runs only when CHECKPOST_MRZ_EVAL=1:
@@ -64,19 +62,8 @@ func envInt(name string, def int) int {
 // that look like a zone, as a PassportEye-style pipeline without a
 // locator would.
 func (r *Reader) tessBaseline(g image.Image, want int) ([]string, error) {
-	var lines []string
-	err := r.tess.do(tessMRZ, func(c *gosseract.Client) error {
-		if err := c.SetPageSegMode(gosseract.PSM_AUTO); err != nil {
-			return err
-		}
-		defer c.SetPageSegMode(gosseract.PSM_SINGLE_BLOCK)
-		if err := setImage(c, g); err != nil {
-			return err
-		}
-		txt, err := c.Text()
-		lines = mrzLinesFromText(txt)
-		return err
-	})
+	txt, err := r.tess.text(context.Background(), tessMRZPage, g)
+	lines := mrzLinesFromText(txt)
 	if len(lines) > want {
 		lines = lines[len(lines)-want:]
 	}

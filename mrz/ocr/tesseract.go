@@ -1,37 +1,41 @@
 package ocr
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
-	"github.com/otiai10/gosseract/v2"
+	"checkpost/internal/tesseract"
 )
 
-// Tesseract runs in this process through cgo: a crash inside it kills
-// the server. Every call therefore goes through tessPool, which
-//   - checks once that the tessdata folder holds the language before the
-//     first engine starts (Tesseract crashed here when none was set);
-//   - always sets the language and the page segmentation explicitly;
-//   - hands Tesseract only PNGs this package encoded itself, of bounded
-//     size, never a caller's bytes;
-//   - keeps at most tessMaxEngines engines and lends each to one
-//     goroutine at a time.
+// Tesseract runs in this process through cgo (checkpost's own binding,
+// internal/tesseract): a crash inside it kills the server. Every call
+// therefore goes through tessPool, which
+//   - checks once that an engine starts with the language before the
+//     first reading (Tesseract crashed here when none was set);
+//   - always sets the language, the page segmentation and the whitelist;
+//   - hands Tesseract only grey images of bounded size made here, never a
+//     caller's bytes;
+//   - keeps at most tessMaxEngines engines, lends each to one goroutine at
+//     a time, and bounds every reading with a deadline.
 
 // tessLanguage is the Tesseract model used: Debian's tesseract-ocr-eng.
 const tessLanguage = "eng"
 
-// tessMaxEngines bounds the engines (each holds ~40 MB).
+// tessMaxEngines bounds the engines (each holds ~15-40 MB).
 const tessMaxEngines = 2
 
 // tessMaxPixels bounds an image handed to Tesseract.
 const tessMaxPixels = 16 << 20
+
+// tessDeadline bounds one reading (a whole page takes about a second).
+const tessDeadline = 10 * time.Second
 
 // mrzWhitelist is what an MRZ may hold.
 const mrzWhitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
@@ -42,19 +46,31 @@ var ErrNoTesseract = errors.New("ocr: Tesseract with the 'eng' language is not a
 type tessMode int
 
 const (
-	tessMRZ  tessMode = iota // one block of MRZ characters
-	tessPage                 // a page or field of printed text
-	tessLine                 // a single line of printed text
+	tessMRZ     tessMode = iota // one block of MRZ characters
+	tessMRZPage                 // a page, MRZ characters only (the baseline)
+	tessPage                    // a page or field of printed text
+	tessLine                    // a single line of printed text
 )
 
-type tessEngine struct {
-	c    *gosseract.Client
-	mode tessMode
+// options is the reading set-up of a mode.
+func (m tessMode) options() tesseract.Options {
+	o := tesseract.Options{Deadline: tessDeadline}
+	switch m {
+	case tessMRZ:
+		o.PSM, o.Whitelist = tesseract.PSMSingleBlock, mrzWhitelist
+	case tessMRZPage:
+		o.PSM, o.Whitelist = tesseract.PSMAuto, mrzWhitelist
+	case tessPage:
+		o.PSM = tesseract.PSMAuto
+	default:
+		o.PSM = tesseract.PSMSingleLine
+	}
+	return o
 }
 
 type tessPool struct {
 	mu      sync.Mutex
-	idle    []*tessEngine
+	idle    []*tesseract.Engine
 	slots   chan struct{}
 	check   sync.Once
 	checkOK error
@@ -64,87 +80,62 @@ func newTessPool() *tessPool {
 	return &tessPool{slots: make(chan struct{}, tessMaxEngines)}
 }
 
-// available checks, once, that the language data is installed.
+// available checks, once, that an engine starts with the language; that
+// engine stays in the pool.
 func (p *tessPool) available() error {
 	p.check.Do(func() {
-		langs, err := gosseract.GetAvailableLanguages()
+		e, err := tesseract.New(tesseract.Config{Language: tessLanguage})
 		if err != nil {
 			p.checkOK = fmt.Errorf("%w: %v", ErrNoTesseract, err)
 			return
 		}
-		for _, l := range langs {
-			if l == tessLanguage {
-				return
-			}
-		}
-		p.checkOK = ErrNoTesseract
+		p.idle = append(p.idle, e)
 	})
 	return p.checkOK
 }
 
-// do runs f with an engine configured for mode.
-func (p *tessPool) do(mode tessMode, f func(c *gosseract.Client) error) error {
+// text reads im in mode and returns Tesseract's text.
+func (p *tessPool) text(ctx context.Context, mode tessMode, im image.Image) (string, error) {
 	if err := p.available(); err != nil {
-		return err
+		return "", err
 	}
-	p.slots <- struct{}{}
+	b := im.Bounds()
+	if b.Dx() < 8 || b.Dy() < 8 || b.Dx()*b.Dy() > tessMaxPixels {
+		return "", fmt.Errorf("ocr: image of %dx%d pixels is not for Tesseract", b.Dx(), b.Dy())
+	}
+	g := valueGray(im)
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
+	}
 	defer func() { <-p.slots }()
 	p.mu.Lock()
-	var e *tessEngine
+	var e *tesseract.Engine
 	if n := len(p.idle); n > 0 {
 		e, p.idle = p.idle[n-1], p.idle[:n-1]
 	}
 	p.mu.Unlock()
 	if e == nil {
-		e = &tessEngine{c: gosseract.NewClient(), mode: -1}
-		if err := e.c.SetLanguage(tessLanguage); err != nil {
-			e.c.Close()
-			return err
-		}
-	}
-	if e.mode != mode {
 		var err error
-		switch mode {
-		case tessMRZ:
-			err = errors.Join(e.c.SetPageSegMode(gosseract.PSM_SINGLE_BLOCK), e.c.SetWhitelist(mrzWhitelist))
-		case tessPage:
-			err = errors.Join(e.c.SetPageSegMode(gosseract.PSM_AUTO), e.c.SetWhitelist(""))
-		case tessLine:
-			err = errors.Join(e.c.SetPageSegMode(gosseract.PSM_SINGLE_LINE), e.c.SetWhitelist(""))
+		if e, err = tesseract.New(tesseract.Config{Language: tessLanguage}); err != nil {
+			return "", err
 		}
-		if err != nil {
-			e.c.Close()
-			return err
-		}
-		e.mode = mode
 	}
-	err := f(e.c)
+	txt, err := e.Text(ctx, g, mode.options())
 	p.mu.Lock()
 	p.idle = append(p.idle, e)
 	p.mu.Unlock()
-	return err
+	return txt, err
 }
 
 func (p *tessPool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, e := range p.idle {
-		e.c.Close()
+		e.Close()
 	}
 	p.idle = nil
-}
-
-// setImage hands im to Tesseract as a PNG encoded here.
-func setImage(c *gosseract.Client, im image.Image) error {
-	b := im.Bounds()
-	if b.Dx() < 8 || b.Dy() < 8 || b.Dx()*b.Dy() > tessMaxPixels {
-		return fmt.Errorf("ocr: image of %dx%d pixels is not for Tesseract", b.Dx(), b.Dy())
-	}
-	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, im); err != nil {
-		return err
-	}
-	return c.SetImageFromBytes(buf.Bytes())
 }
 
 // tessdataHas tells whether a tessdata folder holds lang (used by tests
