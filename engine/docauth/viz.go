@@ -59,6 +59,9 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 	for _, name := range order {
 		switch verdict, rd, want := judgeField(r, byField[name]); verdict {
 		case fieldAgrees:
+			if rd.Field == "document_number" && rd.Confidence > 0 && strings.ReplaceAll(strings.ToUpper(rd.Text), " ", "") != want {
+				name += " (look-alikes aside)"
+			}
 			same = append(same, name)
 		case fieldDiffers:
 			diffs = append(diffs, fmt.Sprintf("%s printed %q, MRZ %q", name, rd.Text, want))
@@ -167,11 +170,17 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if got == want {
 			return true, true, want
 		}
-		hard, _ := editCounts(got, want, "")
-		if hard == 0 || rd.Confidence > 0 && hard == 1 {
-			// Differing only in characters OCR confuses (0/O, 1/I, ...),
-			// and for a machine reading in one more character: the
-			// reading cannot tell, so it decides nothing.
+		hard, soft := editCounts(got, want, "")
+		switch {
+		case hard == 0 && rd.Confidence > 0 && lookAlikesAside(got, soft):
+			// A machine reading differing only in a few characters the
+			// printed font makes look alike (0/O, 1/I, 5/S, 8/B): those
+			// decide nothing, the others all agree. An alteration
+			// changes characters that do not look alike.
+			return true, true, want
+		case hard == 0 || rd.Confidence > 0 && hard == 1:
+			// Typed in with look-alikes, or for a machine reading one
+			// other character apart: the reading cannot tell.
 			return false, false, want
 		}
 		return false, want != "", want
@@ -308,12 +317,20 @@ func comparePart(got, want, part string, machine bool) (ok, comparable bool, _ s
 	}
 	hard, soft := editCounts(got, want, part)
 	switch {
-	case hard == 0 && soft == 0:
+	case hard == 0 && (soft == 0 || machine && lookAlikesAside(got, soft)):
 		return true, true, want
 	case hard == 0, machine && (hard < 2 || 3*hard < len(got)):
 		return false, false, want
 	}
 	return false, true, want
+}
+
+// lookAlikesAside tells a reading whose look-alike differences (soft)
+// leave at least three characters in four that agree exactly, and at
+// least partMinChars of them.
+func lookAlikesAside(got string, soft int) bool {
+	n := len([]rune(got))
+	return 4*soft <= n && n-soft >= partMinChars
 }
 
 // cutPart drops the character at the cut of a partly seen value.

@@ -151,7 +151,11 @@ func TestNearMissIsNotCompared(t *testing.T) {
 		{Reading{Field: "surname", Text: "ERIKSON", Confidence: 0.9}, false, false},
 		{Reading{Field: "surname", Text: "NOWAK", Confidence: 0.9}, false, true},
 		{Reading{Field: "given_names", Text: "ANNAMARIA", Confidence: 0.9}, true, true},
-		{Reading{Field: "document_number", Text: "U2TUPVEQ3", Confidence: 0.9}, false, false},
+		{Reading{Field: "document_number", Text: "U2TUPVEQ3", Confidence: 0.9}, true, true}, // look-alikes aside
+		{Reading{Field: "document_number", Text: "U2TUPVEQ3"}, false, false},                // typed: look-alikes undecided
+		{Reading{Field: "document_number", Text: "UZTUPVEQ3", Confidence: 0.9}, true, true},
+		{Reading{Field: "document_number", Text: "UZTUPVEQB", Confidence: 0.9}, false, false}, // too many look-alikes
+		{Reading{Field: "document_number", Text: "U2TUPVE0X", Confidence: 0.9}, false, false}, // one other character
 		{Reading{Field: "document_number", Text: "U2TUPVE03", Confidence: 0.9}, true, true},
 		{Reading{Field: "document_number", Text: "X9KLMNB77", Confidence: 0.9}, false, true},
 	} {
