@@ -139,6 +139,7 @@ type Pipeline struct {
 	cfg      Config
 	slots    chan struct{} // image stages
 	searches chan struct{} // fingerprint searches
+	vizSlots chan struct{} // printed-field readings
 	docs     atomic.Pointer[Documents]
 	lists    atomic.Pointer[Watchlists]
 }
@@ -167,7 +168,11 @@ func New(cfg Config) *Pipeline {
 	if cfg.FingerprintCandidates <= 0 {
 		cfg.FingerprintCandidates = 3
 	}
-	p := &Pipeline{cfg: cfg, slots: make(chan struct{}, cfg.Workers), searches: make(chan struct{}, cfg.Searches)}
+	if cfg.VIZ.Concurrent <= 0 {
+		cfg.VIZ.Concurrent = 1
+	}
+	p := &Pipeline{cfg: cfg, slots: make(chan struct{}, cfg.Workers), searches: make(chan struct{}, cfg.Searches),
+		vizSlots: make(chan struct{}, cfg.VIZ.Concurrent)}
 	p.SetDocuments(cfg.Documents)
 	p.SetWatchlists(cfg.Watchlists)
 	return p

@@ -34,6 +34,15 @@ type VIZ struct {
 	// (0: DefaultVIZPageLimit; negative: pages are not read). A page
 	// takes Tesseract about a second and holds one of its engines.
 	PageLimit time.Duration
+	// Concurrent is how many verifications read their printed fields at
+	// once (default 1: one verification's fields already spread over
+	// every engine of the reader). A reading waiting for its turn is not
+	// yet timed: with several counters, readings queued behind each
+	// other for the reader's engines ran out of their time limit, and a
+	// field-altered document then had viz.mrz.consistency NOT_PERFORMED
+	// instead of FAIL. The wait is still bounded by the document
+	// stage's limit.
+	Concurrent int
 }
 
 // DefaultVIZLimit and DefaultVIZPageLimit are the VIZ time limits. Nine
@@ -48,6 +57,7 @@ const (
 // limits, and records the stage.
 type vizRun struct {
 	cfg   VIZ
+	slots chan struct{} // the pipeline's turns to read (nil: no waiting)
 	mu    sync.Mutex
 	stage *Stage
 }
@@ -63,7 +73,7 @@ func (p *Pipeline) vizRun() *vizRun {
 	if cfg.PageLimit == 0 {
 		cfg.PageLimit = DefaultVIZPageLimit
 	}
-	return &vizRun{cfg: cfg}
+	return &vizRun{cfg: cfg, slots: p.vizSlots}
 }
 
 // DocauthVIZReader adapts a VIZ configuration to docauth (for tools that
@@ -107,10 +117,22 @@ func (v *vizRun) ReadPage(ctx context.Context, pg docauth.PageImage) ([]docauth.
 }
 
 func (v *vizRun) run(ctx context.Context, name string, limit time.Duration, fn func(ctx context.Context) ([]viz.Reading, error)) ([]docauth.Reading, error) {
+	release := func() {}
+	if v.slots != nil {
+		if err := acquire(ctx, v.slots); err != nil {
+			v.record(Stage{Name: name, Status: StageFailed, Error: "waiting for the reader: " + err.Error()})
+			return nil, fmt.Errorf("waiting for the reader: %w", err)
+		}
+		release = sync.OnceFunc(func() { <-v.slots })
+	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, errTimeout)
 	defer cancel()
+	// The turn ends with the limit even if the reader does not return.
+	stop := context.AfterFunc(ctx, release)
 	rs, err := fn(ctx)
+	stop()
+	release()
 	st := Stage{Name: name, Status: StageDone, MS: ms(time.Since(start)), Duration: time.Since(start)}
 	if err != nil {
 		st.Status, st.Error = StageFailed, err.Error()

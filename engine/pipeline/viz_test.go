@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -172,5 +173,78 @@ func TestRealSpecimenPrintedFields(t *testing.T) {
 	t.Logf("%s: %s; read %+v", v.Status, v.Reason, rep.VIZ)
 	if v.Status != engine.Pass {
 		t.Errorf("de-specimen: %s %s", v.Status, v.Reason)
+	}
+}
+
+// oneEngineVIZ reads like a reader with a single engine that takes its
+// time per call, and reads every field as printed.
+type oneEngineVIZ struct {
+	mu      sync.Mutex
+	took    time.Duration
+	printed map[string]string
+}
+
+func (r *oneEngineVIZ) ReadFields(ctx context.Context, fields []viz.Field) ([]viz.Reading, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-time.After(r.took):
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	var out []viz.Reading
+	for _, f := range fields {
+		if v, ok := r.printed[f.Name]; ok {
+			out = append(out, viz.Reading{Field: f.Name, Text: v, Confidence: 0.9})
+		}
+	}
+	return out, nil
+}
+
+func (r *oneEngineVIZ) ReadPage(ctx context.Context, _ viz.Page) ([]viz.Reading, error) {
+	return nil, errors.New("no page reading here")
+}
+
+// TestPrintedFieldsWaitForTheReaderUntimed: verifications that come
+// together wait their turn for the reader before their time limit starts,
+// so an altered printed field still fails viz.mrz.consistency at every
+// counter (it was NOT_PERFORMED, out of time, behind the others'
+// readings).
+func TestPrintedFieldsWaitForTheReaderUntimed(t *testing.T) {
+	setup(t)
+	c := render(t, 52, "field-altered")
+	r := &oneEngineVIZ{took: 250 * time.Millisecond, printed: map[string]string{}}
+	for _, f := range c.Truth.Fields {
+		r.printed[f.Name] = f.Value
+	}
+	p := pipeline.New(pipeline.Config{Reader: reader, Workers: 4,
+		Documents: pipeline.Documents{Checker: checker, Profiles: []pipeline.ProfileVersion{{ID: "uto-passport", Revision: 1}}},
+		VIZ:       pipeline.VIZ{Reader: r, Limit: 400 * time.Millisecond}})
+	const counters = 3
+	reps := make([]*pipeline.Report, counters)
+	var wg sync.WaitGroup
+	for i := range counters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep, err := p.Verify(context.Background(), pipeline.Request{Capture: c})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			reps[i] = rep
+		}()
+	}
+	wg.Wait()
+	for i, rep := range reps {
+		if rep == nil {
+			continue
+		}
+		if ck := rep.Check(docauth.CheckVIZ); ck.Status != engine.Fail {
+			t.Errorf("counter %d: altered %v, viz.mrz.consistency %s: %s", i, c.Truth.Mismatched, ck.Status, ck.Reason)
+		}
+		if !hasStage(rep, "viz", pipeline.StageDone) {
+			t.Errorf("counter %d: stages %+v", i, rep.Stages)
+		}
 	}
 }
