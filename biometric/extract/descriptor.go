@@ -25,38 +25,22 @@ var (
 	descAngle  = [descPoints]float64{0, 90, 180, 270, 45, 135, 225, 315}
 )
 
-// orientationCode samples the descriptor of a minutia at (x, y) (image
-// pixels) with direction a (radians, counter-clockwise, y up).
-func (e *Extractor) orientationCode(x, y float32, a float64) uint32 {
+// OrientationCode codes the descriptor of a minutia at (x, y) (image
+// pixels, y down) with direction a (radians, counter-clockwise, y up) from
+// an orientation field: orient returns the ridge orientation at an image
+// point (radians, counter-clockwise as seen on the image, modulo π) and
+// false where the point is outside the print. The extractor samples its
+// smoothed field through it; generated fingers (biometric/watchlist/synth)
+// sample their model field, so both code the same geometry.
+func OrientationCode(x, y, a float64, orient func(px, py float64) (float64, bool)) uint32 {
 	var code uint32
 	for k := 0; k < descPoints; k++ {
 		phi := a + descAngle[k]*math.Pi/180
-		px := float64(x) + descRadius[k]*math.Cos(phi)
-		py := float64(y) - descRadius[k]*math.Sin(phi)
-		if px < 0 || py < 0 || px >= float64(e.w) || py >= float64(e.h) {
+		th, ok := orient(x+descRadius[k]*math.Cos(phi), y-descRadius[k]*math.Sin(phi))
+		if !ok {
 			continue
 		}
-		bx, by := int(px)/blockSize, int(py)/blockSize
-		if !e.mask[by*e.bw+bx] {
-			continue
-		}
-		// Bilinear doubled-angle vectors, as pixelFields.
-		fx := (px - (blockSize-1)/2.0) / blockSize
-		fy := (py - (blockSize-1)/2.0) / blockSize
-		x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
-		wx, wy := float32(fx-float64(x0)), float32(fy-float64(y0))
-		x1, y1 := min(max(x0+1, 0), e.bw-1), min(max(y0+1, 0), e.bh-1)
-		x0, y0 = min(max(x0, 0), e.bw-1), min(max(y0, 0), e.bh-1)
-		i00, i01, i10, i11 := y0*e.bw+x0, y0*e.bw+x1, y1*e.bw+x0, y1*e.bw+x1
-		tx := (1-wx)*(1-wy)*e.tx[i00] + wx*(1-wy)*e.tx[i01] + (1-wx)*wy*e.tx[i10] + wx*wy*e.tx[i11]
-		ty := (1-wx)*(1-wy)*e.ty[i00] + wx*(1-wy)*e.ty[i01] + (1-wx)*wy*e.ty[i10] + wx*wy*e.ty[i11]
-		if tx == 0 && ty == 0 {
-			continue
-		}
-		// The ridge direction in image coordinates (y down), then
-		// counter-clockwise with y up, relative to the minutia.
-		th := 0.5*math.Atan2(float64(ty), float64(tx)) + math.Pi/2
-		rel := math.Mod(-th-a, math.Pi)
+		rel := math.Mod(th-a, math.Pi)
 		if rel < 0 {
 			rel += math.Pi
 		}
@@ -64,4 +48,39 @@ func (e *Extractor) orientationCode(x, y float32, a float64) uint32 {
 		code |= uint32(q+1) << (4 * k)
 	}
 	return code
+}
+
+// orientationCode samples the descriptor of a minutia at (x, y) (image
+// pixels) with direction a (radians, counter-clockwise, y up) from the
+// extractor's smoothed orientation field.
+func (e *Extractor) orientationCode(x, y float32, a float64) uint32 {
+	return OrientationCode(float64(x), float64(y), a, e.orientationAt)
+}
+
+// orientationAt is the smoothed field's ridge orientation at an image
+// point (counter-clockwise, modulo π), false outside the image or print.
+func (e *Extractor) orientationAt(px, py float64) (float64, bool) {
+	if px < 0 || py < 0 || px >= float64(e.w) || py >= float64(e.h) {
+		return 0, false
+	}
+	bx, by := int(px)/blockSize, int(py)/blockSize
+	if !e.mask[by*e.bw+bx] {
+		return 0, false
+	}
+	// Bilinear doubled-angle vectors, as pixelFields.
+	fx := (px - (blockSize-1)/2.0) / blockSize
+	fy := (py - (blockSize-1)/2.0) / blockSize
+	x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
+	wx, wy := float32(fx-float64(x0)), float32(fy-float64(y0))
+	x1, y1 := min(max(x0+1, 0), e.bw-1), min(max(y0+1, 0), e.bh-1)
+	x0, y0 = min(max(x0, 0), e.bw-1), min(max(y0, 0), e.bh-1)
+	i00, i01, i10, i11 := y0*e.bw+x0, y0*e.bw+x1, y1*e.bw+x0, y1*e.bw+x1
+	tx := (1-wx)*(1-wy)*e.tx[i00] + wx*(1-wy)*e.tx[i01] + (1-wx)*wy*e.tx[i10] + wx*wy*e.tx[i11]
+	ty := (1-wx)*(1-wy)*e.ty[i00] + wx*(1-wy)*e.ty[i01] + (1-wx)*wy*e.ty[i10] + wx*wy*e.ty[i11]
+	if tx == 0 && ty == 0 {
+		return 0, false
+	}
+	// The ridge direction in image coordinates (y down), turned to
+	// counter-clockwise with y up.
+	return -(0.5*math.Atan2(float64(ty), float64(tx)) + math.Pi/2), true
 }
