@@ -29,7 +29,7 @@ func init() {
 	registerGroupOnce("bench", "measure speed and accuracy on generated data",
 		"Benchmarks print figures with the data set they were measured on (generator and seed).")
 	var url, token, captures, fingers, levels, db string
-	var requests int
+	var requests, serverPID int
 	var timeout time.Duration
 	var asJSON bool
 	register(&command{
@@ -49,6 +49,12 @@ whole pipeline ("pipeline", the report's ms) and of what the latency adds
 to it ("outside": upload, image decoding, storage, the answer), so a slow
 level shows where its time went.
 
+The machine's load average (1 minute) is printed before and after each
+level, and the server's CPU time per request (user and system, from
+/proc, the warm-up left out) for the server it started, or for the one
+of --server-pid on this machine: on a shared, busy machine the latency
+follows the others' load, the CPU time per request much less.
+
 Without --url it starts "checkpost serve" itself (this binary, a child
 process on 127.0.0.1) on --db (default: a new database in a temporary folder,
 so empty watchlists; pass a copy of an enrolled database to measure against
@@ -57,7 +63,7 @@ real list sizes), creates a counter token, and stops the server at the end.
 Examples:
   checkpost simulate --count 20 --seed 1 --out var/sim/bench
   checkpost bench api --captures var/sim/bench --concurrency 1,4,16 --requests 100
-  checkpost bench api --url http://127.0.0.1:8080 --token cpt_... --captures var/sim/bench`,
+  checkpost bench api --url http://127.0.0.1:8080 --token cpt_... --captures var/sim/bench --server-pid 4242`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&url, "url", "", "a running server (default: start one)")
 			fs.StringVar(&token, "token", "", "a counter or station token for --url")
@@ -68,6 +74,7 @@ Examples:
 			fs.IntVar(&requests, "requests", 50, "requests per level (after the warm-up)")
 			fs.DurationVar(&timeout, "timeout", 10*time.Minute, "stop a level after this long")
 			fs.BoolVar(&asJSON, "json", false, "print the results as JSON")
+			fs.IntVar(&serverPID, "server-pid", 0, "process id of the --url server, to report its CPU time per request (Linux)")
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
 			if len(args) > 0 {
@@ -81,6 +88,9 @@ Examples:
 			}
 			if url != "" && db != "" {
 				return usageError("--db is for the server this command starts; it does not go with --url")
+			}
+			if serverPID != 0 && url == "" {
+				return usageError("--server-pid goes with --url (the server this command starts is measured anyway)")
 			}
 			var conc []int
 			for _, f := range strings.Split(levels, ",") {
@@ -99,16 +109,16 @@ Examples:
 			}
 			fmt.Fprintf(cli.Stderr, "bench api: %d distinct requests from %s (%.1f MB each on average)\n", len(bodies), captures, avgSize(bodies)/1e6)
 			if url == "" {
-				stop, u, tok, err := startBenchServer(ctx, cli, db)
+				stop, u, tok, pid, err := startBenchServer(ctx, cli, db)
 				if err != nil {
 					return err
 				}
 				defer stop()
-				url, token = u, tok
+				url, token, serverPID = u, tok, pid
 			}
 			var results []benchResult
 			for _, c := range conc {
-				r := runBenchLevel(ctx, cli, url, token, bodies, c, requests, timeout)
+				r := runBenchLevel(ctx, cli, url, token, bodies, c, requests, timeout, serverPID)
 				results = append(results, r)
 				if ctx.Err() != nil {
 					break
@@ -119,10 +129,14 @@ Examples:
 				enc.SetIndent("", "  ")
 				return enc.Encode(results)
 			}
-			fmt.Fprintf(cli.Stdout, "%-12s %8s %7s %9s %9s %9s %9s %10s\n", "counters", "requests", "errors", "p50", "p95", "p99", "max", "req/s")
+			fmt.Fprintf(cli.Stdout, "%-12s %8s %7s %9s %9s %9s %9s %10s %12s %11s\n", "counters", "requests", "errors", "p50", "p95", "p99", "max", "req/s", "cpu/request", "load")
 			for _, r := range results {
-				fmt.Fprintf(cli.Stdout, "%-12d %8d %7d %9s %9s %9s %9s %10.2f\n", r.Concurrency, r.Requests, r.Errors,
-					ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), r.Throughput)
+				cpu := "-"
+				if r.ServerCPUMS > 0 {
+					cpu = fmt.Sprintf("%.0fms", r.ServerCPUMS)
+				}
+				fmt.Fprintf(cli.Stdout, "%-12d %8d %7d %9s %9s %9s %9s %10.2f %12s %11s\n", r.Concurrency, r.Requests, r.Errors,
+					ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), r.Throughput, cpu, r.LoadBefore+"-"+r.LoadAfter)
 			}
 			for _, r := range results {
 				if len(r.Stages) == 0 {
@@ -248,6 +262,55 @@ type benchResult struct {
 	// ms: the whole pipeline) and "outside" (the latency less the
 	// pipeline: upload, image decoding, storage, the answer's JSON).
 	Stages []benchStage `json:"stages,omitempty"`
+	// ServerCPUMS is the server's CPU time (user and system) per request
+	// of the level, warm-up excluded (0 when the server is not known).
+	ServerCPUMS float64 `json:"server_cpu_ms_per_request,omitempty"`
+	// LoadBefore and LoadAfter are the machine's 1-minute load average
+	// as the level starts (after its warm-up) and ends.
+	LoadBefore string `json:"load_before,omitempty"`
+	LoadAfter  string `json:"load_after,omitempty"`
+}
+
+// procCPU is the CPU time (user and system) a process used so far, from
+// /proc/PID/stat (clock ticks of 1/100 s, as Linux gives them to user
+// space); false when it cannot be read.
+func procCPU(pid int) (time.Duration, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state): utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return 0, false
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond, true
+}
+
+// loadAverage is the 1-minute load average ("" when unknown).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // benchStage is one stage's times over a level's answers.
@@ -322,7 +385,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[max(0, min(rank, len(sorted)-1))]
 }
 
-func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies []benchBody, conc, requests int, timeout time.Duration) benchResult {
+func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies []benchBody, conc, requests int, timeout time.Duration, serverPID int) benchResult {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
@@ -362,6 +425,8 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 	var lat []time.Duration
 	var times []map[string]time.Duration
 	next := 0
+	res.LoadBefore = loadAverage()
+	cpu0, cpuOK := procCPU(serverPID)
 	start := time.Now()
 	for range conc {
 		wg.Add(1)
@@ -399,6 +464,10 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if cpu1, ok := procCPU(serverPID); ok && cpuOK && res.Requests > 0 {
+		res.ServerCPUMS = float64(cpu1-cpu0) / float64(time.Millisecond) / float64(res.Requests)
+	}
+	res.LoadAfter = loadAverage()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res.P50, res.P95, res.P99 = percentile(lat, 0.50), percentile(lat, 0.95), percentile(lat, 0.99)
 	if len(lat) > 0 {
@@ -411,15 +480,15 @@ func runBenchLevel(ctx context.Context, cli *cliEnv, url, token string, bodies [
 
 // startBenchServer runs this binary's "serve" as a child process on a free
 // loopback port and returns how to reach it and how to stop it.
-func startBenchServer(ctx context.Context, cli *cliEnv, db string) (stop func(), url, token string, err error) {
+func startBenchServer(ctx context.Context, cli *cliEnv, db string) (stop func(), url, token string, pid int, err error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", 0, err
 	}
 	var tmp string
 	if db == "" {
 		if tmp, err = os.MkdirTemp("", "checkpost-bench-"); err != nil {
-			return nil, "", "", err
+			return nil, "", "", 0, err
 		}
 		db = filepath.Join(tmp, "checkpost.db")
 	}
@@ -431,24 +500,24 @@ func startBenchServer(ctx context.Context, cli *cliEnv, db string) (stop func(),
 	d, err := store.Open(ctx, db)
 	if err != nil {
 		cleanup()
-		return nil, "", "", err
+		return nil, "", "", 0, err
 	}
 	token, _, err = d.CreateToken(ctx, store.RoleCounter, "bench api")
 	d.Close()
 	if err != nil {
 		cleanup()
-		return nil, "", "", err
+		return nil, "", "", 0, err
 	}
 	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn")
 	cmd.Stderr = cli.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		cleanup()
-		return nil, "", "", err
+		return nil, "", "", 0, err
 	}
 	if err := cmd.Start(); err != nil {
 		cleanup()
-		return nil, "", "", err
+		return nil, "", "", 0, err
 	}
 	stop = func() {
 		cmd.Process.Signal(os.Interrupt)
@@ -473,8 +542,8 @@ func startBenchServer(ctx context.Context, cli *cliEnv, db string) (stop func(),
 	go io.Copy(io.Discard, out)
 	if url == "" {
 		stop()
-		return nil, "", "", errors.New("bench api: the server did not start (see its log above)")
+		return nil, "", "", 0, errors.New("bench api: the server did not start (see its log above)")
 	}
 	fmt.Fprintf(cli.Stderr, "bench api: started checkpost serve on %s (database %s)\n", url, db)
-	return stop, url, token, nil
+	return stop, url, token, cmd.Process.Pid, nil
 }

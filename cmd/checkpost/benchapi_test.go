@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,7 +70,8 @@ func TestBenchAPIDrivesConcurrentCounters(t *testing.T) {
 	}))
 	defer srv.Close()
 	code, out, errOut := run(t, "bench", "api", "--url", srv.URL, "--token", "tok", "--captures", dir,
-		"--fingers", filepath.Join(dir, firstSub(t, dir)), "--concurrency", "1,4", "--requests", "12", "--json")
+		"--fingers", filepath.Join(dir, firstSub(t, dir)), "--concurrency", "1,4", "--requests", "12", "--json",
+		"--server-pid", strconv.Itoa(os.Getpid()))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -93,6 +96,11 @@ func TestBenchAPIDrivesConcurrentCounters(t *testing.T) {
 			t.Fatalf("stage figures: %+v", r.Stages)
 		}
 	}
+	for _, r := range res {
+		if r.LoadBefore == "" || r.LoadAfter == "" || r.ServerCPUMS < 0 {
+			t.Errorf("load %q-%q, server CPU %g ms per request", r.LoadBefore, r.LoadAfter, r.ServerCPUMS)
+		}
+	}
 	// 12 + 12 counted, 1 + 4 warm-up.
 	if total.Load() != 29 || peak.Load() != 4 {
 		t.Fatalf("server saw %d requests, peak concurrency %d", total.Load(), peak.Load())
@@ -105,6 +113,33 @@ func TestBenchAPIDrivesConcurrentCounters(t *testing.T) {
 	code, _, errOut = run(t, "bench", "api", "--url", srv.URL, "--captures", dir)
 	if code != 2 || !strings.Contains(errOut, "--token") {
 		t.Fatalf("--url without --token: exit %d %s", code, errOut)
+	}
+	code, _, errOut = run(t, "bench", "api", "--server-pid", "1", "--captures", dir)
+	if code != 2 || !strings.Contains(errOut, "--server-pid") {
+		t.Fatalf("--server-pid without --url: exit %d %s", code, errOut)
+	}
+}
+
+// procCPU counts a process's CPU time: this one's grows by about what a
+// busy loop spends.
+func TestProcCPUCountsCPUTime(t *testing.T) {
+	before, ok := procCPU(os.Getpid())
+	if !ok {
+		t.Skip("no /proc here")
+	}
+	start := time.Now()
+	x := 1.0
+	for time.Since(start) < 200*time.Millisecond {
+		for i := 0; i < 1000; i++ {
+			x = x*1.0000001 + 1e-9
+		}
+	}
+	after, _ := procCPU(os.Getpid())
+	if d := after - before; d < 50*time.Millisecond || d > 5*time.Second {
+		t.Errorf("CPU time grew by %s over a 200 ms busy loop (%g)", d, x)
+	}
+	if _, ok := procCPU(0); ok {
+		t.Error("pid 0 read")
 	}
 }
 
