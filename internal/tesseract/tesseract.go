@@ -355,13 +355,22 @@ func (e *Engine) recognize(ctx context.Context, im *image.Gray, opts Options, re
 	defer C.TessBaseAPIClear(e.api) // the page's results, not the model
 
 	C.cp_cancel_set(e.cancel, 0)
+	// start is taken before the monitor's clock starts: a reading that
+	// Tesseract stopped at its deadline always took longer than it here.
+	start := time.Now()
 	ms := max(1, min(deadline.Milliseconds(), math.MaxInt32))
 	C.cp_monitor_arm(e.monitor, e.cancel, C.int(ms))
-	stopWatch := context.AfterFunc(ctx, func() { C.cp_cancel_set(e.cancel, 1) })
-	start := time.Now()
+	fired := make(chan struct{})
+	stopWatch := context.AfterFunc(ctx, func() {
+		C.cp_cancel_set(e.cancel, 1)
+		close(fired)
+	})
 	rc := C.cp_recognize(e.api, e.monitor)
 	took := time.Since(start)
-	if !stopWatch() && ctx.Err() != nil {
+	if !stopWatch() {
+		// The context ended: wait until its flag is up, so that it
+		// cannot fall on the engine's next reading.
+		<-fired
 		return context.Cause(ctx)
 	}
 	if took > deadline {
