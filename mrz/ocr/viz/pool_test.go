@@ -177,3 +177,30 @@ func TestLoneLetter(t *testing.T) {
 		t.Errorf("lone letters: %d of %d read as printed", exact, n)
 	}
 }
+
+// TestPrepareLoneLetter: a field whose only ink is a letter right of the
+// image's left third (no line of text found at the middle row's left)
+// is prepared at once; this loop once never ended.
+func TestPrepareLoneLetter(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 60, 50))
+	for i := range g.Pix {
+		g.Pix[i] = 240
+	}
+	for d := 0; d < 24; d++ { // an X, 24 px high, centred
+		g.Pix[(13+d)*g.Stride+18+d] = 20
+		g.Pix[(13+d)*g.Stride+41-d] = 20
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := prepare(g)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("prepare did not return on a lone letter")
+	}
+}
