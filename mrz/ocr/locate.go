@@ -201,7 +201,7 @@ func (l *locator) rows() []*row {
 				return
 			}
 			members = l.grow(i, j, members[:0])
-			if r := l.fit(members); r != nil && r.cells >= minRowCells && (best == nil || len(r.members) > len(best.members)) {
+			if r := l.fit(members); r != nil && r.cells >= minRowCells && (best == nil || len(r.members) > len(best.members)) && !l.skipsCharacters(r) {
 				best = r
 			}
 		})
@@ -214,6 +214,45 @@ func (l *locator) rows() []*row {
 	}
 	return out
 }
+
+// skipsCharacters tells whether a row steps over every other character:
+// most midpoints between its consecutive members hold a blob of the
+// members' size (the characters between), where a row at the true
+// pitch has the gaps between characters. Under strong perspective the
+// characters' height no longer tells the pitch, and a chain at twice
+// the pitch passes fit's size checks.
+func (l *locator) skipsCharacters(r *row) bool {
+	ms := l.scratch[:0]
+	ms = append(ms, r.members...)
+	sort.Slice(ms, func(a, b int) bool {
+		ba, bb := &l.blobs[ms[a]], &l.blobs[ms[b]]
+		return ba.x*r.ux+ba.y*r.uy < bb.x*r.ux+bb.y*r.uy
+	})
+	l.scratch = ms
+	pairs, between := 0, 0
+	for k := 1; k < len(ms); k++ {
+		a, b := &l.blobs[ms[k-1]], &l.blobs[ms[k]]
+		d := math.Hypot(b.x-a.x, b.y-a.y)
+		if d > 1.5*r.pitch {
+			continue // a missed character: no midpoint to test
+		}
+		pairs++
+		mx, my := (a.x+b.x)/2, (a.y+b.y)/2
+		found := false
+		l.near(mx, my, 0.2*d, func(j int) {
+			if !found && similar(l.blobs[j].size, r.size) {
+				found = true
+			}
+		})
+		if found {
+			between++
+		}
+	}
+	return pairs > 0 && 2*between > pairs
+}
+
+// stepWindow is how many steps back grow measures a row's step over.
+const stepWindow = 4
 
 // grow follows the chain through blobs i and j in both directions.
 func (l *locator) grow(i, j int, members []int) []int {
@@ -228,12 +267,33 @@ func (l *locator) grow(i, j int, members []int) []int {
 			sx, sy = -sx, -sy
 		}
 		cx, cy := l.blobs[cur].x, l.blobs[cur].y
+		// The members found so far this way, by step number: the step is
+		// re-estimated over up to stepWindow steps back, so that the
+		// centroids' scatter across glyph shapes (a 7's is high, a U's
+		// low) does not steer the chain off the line, while the pitch may
+		// still change along it (perspective).
+		var trail [stepWindow + 1]struct{ x, y, k float64 }
+		nt := 0
+		push := func(x, y, k float64) {
+			if nt == len(trail) {
+				copy(trail[:], trail[1:])
+				nt--
+			}
+			trail[nt] = struct{ x, y, k float64 }{x, y, k}
+			nt++
+		}
+		push(l.blobs[i+j-cur].x, l.blobs[i+j-cur].y, -1)
+		push(cx, cy, 0)
 		misses := 0
 		for steps := 0; steps < 60; steps++ {
 			px, py := cx+sx, cy+sy
 			step := math.Hypot(sx, sy)
 			k := -1
 			bestD := 0.3 * step
+			if nt == 2 {
+				// The first step rests on one pair's centroids alone.
+				bestD = 0.45 * step
+			}
 			l.near(px, py, bestD, func(m int) {
 				bm := &l.blobs[m]
 				if !similar(bm.size, size) || bm.inLine {
@@ -245,8 +305,9 @@ func (l *locator) grow(i, j int, members []int) []int {
 			})
 			if k >= 0 {
 				bk := &l.blobs[k]
-				// Follow the row's drift (perspective) slowly.
-				sx, sy = 0.75*sx+0.25*(bk.x-cx), 0.75*sy+0.25*(bk.y-cy)
+				push(bk.x, bk.y, float64(steps+1))
+				o := trail[0]
+				sx, sy = (bk.x-o.x)/(float64(steps+1)-o.k), (bk.y-o.y)/(float64(steps+1)-o.k)
 				cx, cy = bk.x, bk.y
 				members = append(members, k)
 				misses = 0
@@ -327,7 +388,7 @@ func (l *locator) fit(members []int) *row {
 	// side; '<' is a little smaller, rotation makes boxes larger): a
 	// chain stepping over every other character, or through a row of
 	// small print, is not a line of the zone.
-	if r.pitch > 1.7*r.size || r.pitch < 0.65*r.size {
+	if r.pitch > 1.7*r.size || r.pitch < 0.35*r.size {
 		return nil
 	}
 	// The row must be straight: centres within a fifth of a character of
@@ -424,7 +485,7 @@ func zones(rows []*row) []zoneGeom {
 		// Keep the nearest rows at a consistent spacing.
 		sel := []*row{group[0], group[1]}
 		sp := group[1].off - group[0].off
-		if sp >= 3.2*ra.pitch {
+		if sp >= 4*ra.pitch {
 			continue
 		}
 		for _, g := range group[2:] {

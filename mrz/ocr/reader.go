@@ -194,14 +194,19 @@ func (r *Reader) readGray(ctx context.Context, g *image.Gray, rc readConfig) (*R
 	}
 	loc := bufPool.Get().(*locator)
 	defer bufPool.Put(loc)
-	var cands []zoneGeom
+	var best *candidateReading
+	located := false
 	// A low offset keeps faint or blurred characters; when it also keeps
 	// a guilloche that touches the characters (joining them into large
 	// components), a high one drops the light lines and keeps the dark ink.
+	// The high one is also tried when what the low one located reads
+	// invalid: a stamp or hologram over one line can leave the low one
+	// with a part of the zone.
 	for _, th := range []struct {
 		block int
 		c     float32
 	}{{31, 10}, {31, 35}} {
+		tl := time.Now()
 		bin := binarise(work, th.block, th.c)
 		err := loc.components(bin)
 		bin.Close()
@@ -209,32 +214,35 @@ func (r *Reader) readGray(ctx context.Context, g *image.Gray, rc readConfig) (*R
 			return nil, fmt.Errorf("ocr: %w", err)
 		}
 		loc.buildGrid()
-		cands = zones(loc.rows())
-		if len(cands) > 0 {
+		cands := zones(loc.rows())
+		res.Timings.Locate += time.Since(tl)
+		if len(cands) == 0 {
+			continue
+		}
+		located = true
+		for i := range cands {
+			if i == 3 || ctx.Err() != nil {
+				break
+			}
+			cr, err := r.readZone(src, &cands[i], loc.blobs, scale, &res.Timings)
+			if err != nil {
+				continue
+			}
+			if best == nil || cr.better(best) {
+				best = cr
+			}
+			if best.valid {
+				break
+			}
+		}
+		if best != nil && best.valid {
 			break
 		}
 	}
-	res.Timings.Locate = time.Since(t0)
-	if len(cands) == 0 {
+	if !located {
 		res.Reason = "no MRZ found: no two parallel lines of evenly spaced characters"
 		res.Timings.Total = time.Since(t0)
 		return res, nil
-	}
-	var best *candidateReading
-	for i := range cands {
-		if i == 3 || ctx.Err() != nil {
-			break
-		}
-		cr, err := r.readZone(src, &cands[i], loc.blobs, scale, &res.Timings)
-		if err != nil {
-			continue
-		}
-		if best == nil || cr.better(best) {
-			best = cr
-		}
-		if best.valid {
-			break
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
