@@ -170,7 +170,7 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if got == want {
 			return true, true, want
 		}
-		hard, soft := editCounts(got, want, "")
+		hard, indels, soft := editCounts3(got, want, "")
 		switch {
 		case hard == 0 && rd.Confidence > 0 && lookAlikesAside(got, soft):
 			// A machine reading differing only in a few characters the
@@ -178,9 +178,13 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			// decide nothing, the others all agree. An alteration
 			// changes characters that do not look alike.
 			return true, true, want
-		case hard == 0 || rd.Confidence > 0 && hard == 1:
-			// Typed in with look-alikes, or for a machine reading one
-			// other character apart: the reading cannot tell.
+		case hard == 0 || rd.Confidence > 0 && hard-indels < 2:
+			// Typed in with look-alikes, or for a machine reading fewer
+			// than two other characters in place of the MRZ's: the
+			// reading cannot tell. A number's length is fixed by the
+			// document's format and a forger replaces characters;
+			// characters added or lost are the reader's (a glyph split
+			// in two, a speck read as a letter).
 			return false, false, want
 		}
 		return false, want != "", want
@@ -198,6 +202,15 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		}
 		d, ok := parsePrintedDate(text)
 		if !ok {
+			if m, y, ok := printedMonthYear(text); ok && rd.Confidence > 0 {
+				// The day is not legible (a leading 0 read 8, or lost):
+				// the month and the year are compared.
+				got, want := fmt.Sprintf("%02d%02d", m, y%100), fmt.Sprintf("%02d%02d", f.Date.Month, f.Date.Year%100)
+				if got != want && nearMiss(got, want) {
+					return false, false, f.Date.String()
+				}
+				return got == want, true, f.Date.String()
+			}
 			return false, false, f.Date.String()
 		}
 		same := d.Year%100 == f.Date.Year%100 && d.Month == f.Date.Month && d.Day == f.Date.Day
@@ -454,6 +467,32 @@ func comparePartDate(text string, want mrz.Date, part string) (ok, comparable bo
 	return false, false, want.String()
 }
 
+// printedMonthYear reads the month and the four-digit year of a printed
+// date whose day is not legible: a day of two or three digits out of
+// range (the printed font's 0 read 8 or 6: "89 NOV 1947", a digit
+// doubled: "280 SEP 1993") or no day ("NOV 1947"),
+// then the month by name or number and a year from 1900 to 2099.
+func printedMonthYear(s string) (month, year int, ok bool) {
+	toks := strings.FieldsFunc(strings.ToUpper(strings.TrimSpace(s)), func(r rune) bool { return r == ' ' || r == '.' || r == '/' || r == '-' })
+	switch len(toks) {
+	case 3:
+		d, err := strconv.Atoi(toks[0])
+		if err != nil || len(toks[0]) < 2 || len(toks[0]) > 3 || d >= 1 && d <= 31 {
+			return 0, 0, false
+		}
+		toks = toks[1:]
+	case 2:
+	default:
+		return 0, 0, false
+	}
+	m := monthOf(toks[0])
+	y, err := strconv.Atoi(toks[1])
+	if m == 0 || err != nil || len(toks[1]) != 4 || y < 1900 || y > 2099 {
+		return 0, 0, false
+	}
+	return m, y, true
+}
+
 // monthOf reads a month by name or number (0 when neither).
 func monthOf(t string) int {
 	if n, err := strconv.Atoi(t); err == nil {
@@ -472,10 +511,17 @@ func monthOf(t string) int {
 // value's beginning only (what follows in the value is free), with "end"
 // of its end only.
 func editCounts(got, want, part string) (hard, soft int) {
+	hard, _, soft = editCounts3(got, want, part)
+	return hard, soft
+}
+
+// editCounts3 is editCounts with the characters added or lost counted
+// apart: hard counts them too, indels only them.
+func editCounts3(got, want, part string) (hard, indels, soft int) {
 	a, b := []rune(got), []rune(want)
 	type cell struct {
-		cost       float64
-		hard, soft int
+		cost              float64
+		hard, soft, indel int
 	}
 	n, m := len(a), len(b)
 	dp := make([][]cell, n+1)
@@ -483,13 +529,13 @@ func editCounts(got, want, part string) (hard, soft int) {
 		dp[i] = make([]cell, m+1)
 	}
 	for j := 1; j <= m; j++ {
-		dp[0][j] = cell{float64(j), j, 0}
+		dp[0][j] = cell{float64(j), j, 0, j}
 		if part == "end" {
 			dp[0][j] = cell{}
 		}
 	}
 	for i := 1; i <= n; i++ {
-		dp[i][0] = cell{float64(i), i, 0}
+		dp[i][0] = cell{float64(i), i, 0, i}
 		for j := 1; j <= m; j++ {
 			best := dp[i-1][j-1]
 			switch {
@@ -504,6 +550,7 @@ func editCounts(got, want, part string) (hard, soft int) {
 			for _, c := range []cell{dp[i-1][j], dp[i][j-1]} {
 				c.cost++
 				c.hard++
+				c.indel++
 				if c.cost < best.cost {
 					best = c
 				}
@@ -519,7 +566,7 @@ func editCounts(got, want, part string) (hard, soft int) {
 			}
 		}
 	}
-	return end.hard, end.soft
+	return end.hard, end.indel, end.soft
 }
 
 // lookAlikeRunes tells two characters of one look-alike class.

@@ -119,6 +119,12 @@ func TestPartlySeenFields(t *testing.T) {
 		{"birth_date", "UN 1957", "end", agrees},
 		{"birth_date", "UN 1961", "end", differs},
 		{"birth_date", "07 J", "start", agrees},
+		{"birth_date", "89 JUN 1957", "", agrees}, // the day's 0 read 8: month and year compared
+		{"birth_date", "89 JUN 1961", "", differs},
+		{"birth_date", "89 JUN 1958", "", undecided}, // one digit off
+		{"birth_date", "JUN 1957", "", agrees},
+		{"birth_date", "89 JUN 2657", "", undecided},
+		{"birth_date", "070 JUN 1961", "", differs},
 	} {
 		ok, comparable, want := compareField(r, Reading{Field: tc.field, Text: tc.text, Part: tc.part, Confidence: 0.9})
 		got := undecided

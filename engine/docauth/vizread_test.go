@@ -154,8 +154,11 @@ func TestNearMissIsNotCompared(t *testing.T) {
 		{Reading{Field: "document_number", Text: "U2TUPVEQ3", Confidence: 0.9}, true, true}, // look-alikes aside
 		{Reading{Field: "document_number", Text: "U2TUPVEQ3"}, false, false},                // typed: look-alikes undecided
 		{Reading{Field: "document_number", Text: "UZTUPVEQ3", Confidence: 0.9}, true, true},
-		{Reading{Field: "document_number", Text: "UZTUPVEQB", Confidence: 0.9}, false, false}, // too many look-alikes
-		{Reading{Field: "document_number", Text: "U2TUPVE0X", Confidence: 0.9}, false, false}, // one other character
+		{Reading{Field: "document_number", Text: "UZTUPVEQB", Confidence: 0.9}, false, false},  // too many look-alikes
+		{Reading{Field: "document_number", Text: "U2TUPVE0X", Confidence: 0.9}, false, false},  // one other character
+		{Reading{Field: "document_number", Text: "U2TUPAVE0X", Confidence: 0.9}, false, false}, // and one added
+		{Reading{Field: "document_number", Text: "U2TKPVE0X", Confidence: 0.9}, false, true},   // two other characters
+		{Reading{Field: "document_number", Text: "U2TKPVE0X"}, false, true},
 		{Reading{Field: "document_number", Text: "U2TUPVE03", Confidence: 0.9}, true, true},
 		{Reading{Field: "document_number", Text: "X9KLMNB77", Confidence: 0.9}, false, true},
 	} {

@@ -322,6 +322,11 @@ func (r *Reader) readView(ctx context.Context, name string, view image.Image, ps
 		// not the least sure word's (Tesseract is unsure of a day's
 		// leading 0 in many fonts).
 		conf = meanConf(words)
+	} else if cls == classDate && len(words) == 3 && illegibleDay(text) {
+		// A day out of range ("89 NOV 1947": the printed font's 0 read
+		// 8): the comparison leaves it out, so the confidence is that of
+		// the month and the year.
+		conf = meanConf(words[1:])
 	}
 	if cutOff(words, im.Bounds(), border) {
 		// Ink at the image's edge: the value may run on beyond it.
@@ -380,6 +385,27 @@ func coverage(im *image.Gray, words []gosseract.BoundingBox) float64 {
 func validDate(s string) bool {
 	k, ok := dateKey(s)
 	return ok && k/10000 >= 1900 && k/10000 <= 2100
+}
+
+// illegibleDay tells a date of the form "DD MON YYYY" (or DD.MM.YYYY)
+// whose month and year are valid but whose day of two or three digits is
+// out of range.
+func illegibleDay(s string) bool {
+	toks := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '.' || r == '/' || r == '-' })
+	if len(toks) != 3 || len(toks[0]) < 2 || len(toks[0]) > 3 {
+		return false
+	}
+	d := 0
+	for _, r := range toks[0] {
+		if r < '0' || r > '9' {
+			return false
+		}
+		d = d*10 + int(r-'0')
+	}
+	if d >= 1 && d <= 31 {
+		return false
+	}
+	return validDate("01 " + toks[1] + " " + toks[2])
 }
 
 func meanConf(words []gosseract.BoundingBox) float64 {

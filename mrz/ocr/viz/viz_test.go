@@ -183,6 +183,15 @@ func TestValueWordsAndCutOff(t *testing.T) {
 	}
 }
 
+func TestIllegibleDay(t *testing.T) {
+	for s, want := range map[string]bool{"89 NOV 1947": true, "00 NOV 1947": true, "09 NOV 1947": false, "89 NUV 1947": false,
+		"89 NOV 47": false, "89.11.1947": true, "8 NOV 1947": false, "NOV 1947": false, "280 SEP 1993": true, "2800 SEP 1993": false} {
+		if got := illegibleDay(s); got != want {
+			t.Errorf("%q: %v", s, got)
+		}
+	}
+}
+
 func TestCoverage(t *testing.T) {
 	// A line of ink from x=30 to 230 (gaps between letters), and art far
 	// to the right.
