@@ -196,3 +196,23 @@ func TestReadStrongPerspective(t *testing.T) {
 		}
 	}
 }
+
+// A zone flush with the image's edge (a card cropped tight, a scan of the
+// card's back with the zone at its border), even cut into by a fifth of a
+// character, is read.
+func TestReadZoneAtImageEdge(t *testing.T) {
+	r, _ := setup(t)
+	lines := generated(t, mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "LIE", DocumentNumber: "ID9875401",
+		Surname: "OSPELTBECK", GivenNames: "MARISA", Nationality: "LIE", BirthDate: date(1982, 5, 12), Sex: "F", ExpiryDate: date(2029, 6, 22)})
+	for _, m := range [][4]float64{{0, 3, 3, 3}, {3, 3, 0, 3}, {3, 0, 3, 3}, {3, 3, 3, 0}, {0, 3, 3, 0}, {0.2, 0.2, 0.2, 0.2}, {-0.2, 2, 2, 2}} {
+		for _, ppi := range []float64{300, 150} {
+			res, err := r.ReadImage(context.Background(), zonePage(t, lines, ppi, 0, m[0], m[1], m[2], m[3], nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Found || !sameLines(res.Lines, lines) {
+				t.Errorf("margins %v (left, top, right, bottom, in pitches) at %v ppi: found %v (%s), read %q", m, ppi, res.Found, res.Reason, res.Lines)
+			}
+		}
+	}
+}
