@@ -439,7 +439,9 @@ func comparePartDate(text string, want mrz.Date, part string) (ok, comparable bo
 	}
 	if part == "start" {
 		// Day, then month (by name or number) when it is not at the cut.
-		if d, err := strconv.Atoi(toks[0]); err == nil && len(toks[0]) == 2 {
+		// A day out of range is illegible (the font's 0 read 8), not
+		// another day.
+		if d, err := strconv.Atoi(toks[0]); err == nil && len(toks[0]) == 2 && d >= 1 && d <= 31 {
 			judge(d == want.Day)
 		}
 		if len(toks) >= 3 {

@@ -119,6 +119,8 @@ func TestPartlySeenFields(t *testing.T) {
 		{"birth_date", "UN 1957", "end", agrees},
 		{"birth_date", "UN 1961", "end", differs},
 		{"birth_date", "07 J", "start", agrees},
+		{"birth_date", "87 JUN 19", "start", agrees}, // the day illegible, the month agrees
+		{"birth_date", "87 J", "start", undecided},
 		{"birth_date", "89 JUN 1957", "", agrees}, // the day's 0 read 8: month and year compared
 		{"birth_date", "89 JUN 1961", "", differs},
 		{"birth_date", "89 JUN 1958", "", undecided}, // one digit off
