@@ -14,7 +14,6 @@ import (
 )
 
 func main() {
-	serialOpenMP()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	env := &cliEnv{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	code := execute(ctx, env, os.Args[1:])
