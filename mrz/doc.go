@@ -27,7 +27,10 @@
 // WithExpiryHorizon years ahead). A document number longer than nine
 // characters continues in the optional data (TD1, TD2, visas); both the
 // ICAO rule and the issuers' variant that counts the < are accepted and
-// Result.LongNumber says which matched.
+// Result.LongNumber says which matched. A digit as the document code's
+// second character (the US permanent resident card's C1) is accepted with
+// WarnDigitInDocumentCode: Doc 9303 defines letters there, issuers print
+// digits.
 //
 // A Parser holds a configuration; its ParseInto reuses a Result and
 // allocates only the one string that holds readable names.
@@ -37,10 +40,13 @@
 // Repair takes OCR lines and, optionally, the OCR engine's per-cell
 // Alternatives (for each line and column, the top-k Candidate characters
 // with scores). It fixes characters outside their field's class (O in a
-// date, 0 in a name), K among trailing fillers, invalid state codes and
-// failing check digits by the substitution that validates, reports every
+// date, 0 in a name), a document code's first character the format does
+// not allow, K among trailing fillers, invalid state codes and failing
+// check digits by the substitution that validates, reports every
 // Correction, and reports an Ambiguity instead of choosing when several
-// substitutions validate.
+// substitutions validate. A digit in the document code's second position
+// stays when the engine offered no letter for that cell (no check digit
+// covers the code); plain text gets the letter look-alike.
 //
 // # Generation and transliteration
 //
