@@ -166,3 +166,62 @@ func TestDecodePanicReachesTheCaller(t *testing.T) {
 	p.Verify(context.Background(), pipeline.Request{Decode: func(context.Context) (*devices.Capture, error) { panic("decoder bug") }})
 	t.Error("Verify returned")
 }
+
+// TestDecodesAreBounded: no more captures are decoded at once than the
+// pipeline has workers; the others wait their turn (their decode stage
+// does not count the wait).
+func TestDecodesAreBounded(t *testing.T) {
+	setup(t)
+	p := pipeline.New(pipeline.Config{Reader: reader, Workers: 1,
+		Documents: pipeline.Documents{Checker: checker, Profiles: []pipeline.ProfileVersion{{ID: "uto-passport", Revision: 1}}}})
+	c := render(t, 9613, "none")
+	var mu sync.Mutex
+	inFlight, peak := 0, 0
+	decode := func(context.Context) (*devices.Capture, error) {
+		mu.Lock()
+		inFlight++
+		peak = max(peak, inFlight)
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return c, nil
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep, err := p.Verify(context.Background(), pipeline.Request{Decode: decode,
+				EarlyIR: func(context.Context) (*image.Gray, error) { return c.IR, nil }})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if s := status(t, rep, pipeline.CheckMRZRead); s != engine.Pass {
+				t.Errorf("mrz.read %s", s)
+			}
+		}()
+	}
+	wg.Wait()
+	if peak != 1 {
+		t.Errorf("%d captures decoded at once with one worker", peak)
+	}
+	// A verification whose context ends while it waits for its turn
+	// returns the context's error.
+	busy := make(chan struct{})
+	release := make(chan struct{})
+	go p.Verify(context.Background(), pipeline.Request{Decode: func(context.Context) (*devices.Capture, error) {
+		close(busy)
+		<-release
+		return c, nil
+	}})
+	<-busy
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := p.Verify(ctx, pipeline.Request{Decode: decode}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiting past its deadline: %v", err)
+	}
+	close(release)
+}

@@ -115,7 +115,8 @@ type Config struct {
 	// Limits of the stages (zero fields: DefaultLimits).
 	Limits Limits
 	// Workers is the number of image stages that run at once, across all
-	// verifications (default GOMAXPROCS).
+	// verifications, and of captures decoded at once (default
+	// GOMAXPROCS).
 	Workers int
 	// Searches is the number of fingerprint 1:N searches that run at once
 	// (default 1): each search already spreads over every core, so more at
@@ -140,6 +141,7 @@ type Pipeline struct {
 	slots    chan struct{} // image stages
 	searches chan struct{} // fingerprint searches
 	vizSlots chan struct{} // printed-field readings
+	decodes  chan struct{} // captures being decoded
 	docs     atomic.Pointer[Documents]
 	lists    atomic.Pointer[Watchlists]
 }
@@ -172,7 +174,7 @@ func New(cfg Config) *Pipeline {
 		cfg.VIZ.Concurrent = 1
 	}
 	p := &Pipeline{cfg: cfg, slots: make(chan struct{}, cfg.Workers), searches: make(chan struct{}, cfg.Searches),
-		vizSlots: make(chan struct{}, cfg.VIZ.Concurrent)}
+		vizSlots: make(chan struct{}, cfg.VIZ.Concurrent), decodes: make(chan struct{}, cfg.Workers)}
 	p.SetDocuments(cfg.Documents)
 	p.SetWatchlists(cfg.Watchlists)
 	return p
@@ -304,6 +306,14 @@ func (p *Pipeline) Verify(ctx context.Context, req Request) (*Report, error) {
 	}()
 	var early *earlyMRZ
 	if req.Capture == nil && req.Decode != nil {
+		// At most Workers captures are decoded at once: with many
+		// counters, all decoding at once made every decode as slow as
+		// all of them together, and the stages behind waited for all.
+		if err := acquire(ctx, p.decodes); err != nil {
+			cancelFingers()
+			wg.Wait()
+			return nil, err
+		}
 		type decoded struct {
 			c     *devices.Capture
 			err   error
@@ -314,6 +324,7 @@ func (p *Pipeline) Verify(ctx context.Context, req Request) (*Report, error) {
 		go func() {
 			start := time.Now()
 			defer func() {
+				<-p.decodes
 				// A panic goes on in the caller's goroutine, as when
 				// Decode ran there.
 				if r := recover(); r != nil {
