@@ -30,8 +30,8 @@ var (
 // an orientation field: orient returns the ridge orientation at an image
 // point (radians, counter-clockwise as seen on the image, modulo π) and
 // false where the point is outside the print. The extractor samples its
-// smoothed field through it; generated fingers (biometric/watchlist/synth)
-// sample their model field, so both code the same geometry.
+// smoothed field through it; a model field (a generator's) can be coded
+// with the same geometry.
 func OrientationCode(x, y, a float64, orient func(px, py float64) (float64, bool)) uint32 {
 	var code uint32
 	for k := 0; k < descPoints; k++ {

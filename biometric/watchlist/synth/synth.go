@@ -31,7 +31,6 @@ import (
 	"math/rand/v2"
 
 	"checkpost/biometric"
-	"checkpost/biometric/extract"
 )
 
 // Class is a fingerprint pattern class.
@@ -57,14 +56,12 @@ func (c Class) String() string {
 // Generator makes templates from a seed: the same seed gives the same
 // sequence.
 type Generator struct {
-	rng  *rand.Rand
-	flow *rand.Rand // descriptor noise, apart so the minutiae drawn per seed stay as they were
+	rng *rand.Rand
 }
 
 // New returns a generator for a seed.
 func New(seed uint64) *Generator {
-	return &Generator{rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
-		flow: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc909))}
+	return &Generator{rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
 }
 
 // Finger is a made-up finger: its class, singular points and orientation
@@ -185,17 +182,6 @@ func (g *Generator) Impression(f *Finger) biometric.Template {
 		}
 		return true
 	}
-	// The flow around each minutia (its orientation descriptor) is the
-	// finger's field where the print is, with the extractor's few degrees
-	// of noise per sample.
-	flow := func(px, py float64) (float64, bool) {
-		if !inside(px, py) {
-			return 0, false
-		}
-		fx := (px-ox)*cosR + (py-oy)*sinR
-		fy := -(px-ox)*sinR + (py-oy)*cosR
-		return f.Orientation(fx, fy) + rot + g.flow.NormFloat64()*flowNoise, true
-	}
 	add := func(x, y, a float64) {
 		pts = append(pts, point{x, y})
 		a = math.Mod(a, 2*math.Pi)
@@ -203,8 +189,7 @@ func (g *Generator) Impression(f *Finger) biometric.Template {
 			a += 2 * math.Pi
 		}
 		t.Minutiae = append(t.Minutiae, biometric.Minutia{X: int(math.Round(x)), Y: int(math.Round(y)), Angle: a,
-			Type: biometric.MinutiaType(1 + r.IntN(2)), Quality: uint8(30 + r.IntN(70)),
-			Orientation: extract.OrientationCode(math.Round(x), math.Round(y), a, flow)})
+			Type: biometric.MinutiaType(1 + r.IntN(2)), Quality: uint8(30 + r.IntN(70))})
 	}
 	// Density varies over a print: a smooth field of a few bumps thins
 	// some areas and crowds others (dart throwing keeps a point with the
@@ -266,10 +251,6 @@ func (g *Generator) Impression(f *Finger) biometric.Template {
 	}
 	return t
 }
-
-// flowNoise is the deviation (radians) of each orientation sample of a
-// minutia's descriptor: the same few degrees as the minutiae's directions.
-const flowNoise = 0.12
 
 // pairShare is the share of minutiae that get a companion.
 const pairShare = 0.15
@@ -338,7 +319,7 @@ func (g *Generator) Distort(t biometric.Template) biometric.Template {
 		nx := cx + x*c + y*s + dx + r.NormFloat64()*2
 		ny := cy - x*s + y*c + dy + r.NormFloat64()*2
 		a := math.Mod(m.Angle+rot+r.NormFloat64()*0.08+2*math.Pi, 2*math.Pi)
-		out.Minutiae = append(out.Minutiae, biometric.Minutia{X: int(math.Round(nx)), Y: int(math.Round(ny)), Angle: a, Type: m.Type, Quality: m.Quality, Orientation: m.Orientation})
+		out.Minutiae = append(out.Minutiae, biometric.Minutia{X: int(math.Round(nx)), Y: int(math.Round(ny)), Angle: a, Type: m.Type, Quality: m.Quality})
 	}
 	for k := 0; k < 3; k++ {
 		out.Minutiae = append(out.Minutiae, biometric.Minutia{X: r.IntN(max(1, t.Width)), Y: r.IntN(max(1, t.Height)),
