@@ -14,6 +14,19 @@ import (
 	"checkpost/mrz"
 )
 
+// ErrVIZCutShort is what a VIZReader's error wraps when the reading ran
+// out of its time (or was cancelled) before every field was read: the
+// check is then ABORTED (the policy refers it to a human), not passed on
+// the fields read by then, since the one left unread may be the altered
+// one. A FAIL found in the fields read still stands.
+var ErrVIZCutShort = errors.New("printed-field reading cut short")
+
+// cutShort tells a reading stopped by time from one that could not be
+// done at all.
+func cutShort(err error) bool {
+	return errors.Is(err, ErrVIZCutShort) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
 // VIZReader reads printed fields (OCR). The caller supplies one in
 // Input.VIZReader (the pipeline adapts mrz/ocr/viz, which runs Tesseract),
 // so that this package stays free of cgo. Both methods return what they
@@ -223,7 +236,9 @@ func startVIZPage(ctx context.Context, in Input) *vizJob {
 // finish waits for the reading and replaces viz.mrz.consistency in checks
 // with the comparison of what was read (and the caller's readings) with
 // the MRZ. A reading cut short keeps what was read by then; with nothing
-// read, the check is NOT_PERFORMED with the reason, never a FAIL.
+// read, the check is NOT_PERFORMED with the reason, never a FAIL; a
+// reading cut short by time (ErrVIZCutShort) makes it ABORTED unless what
+// was read already FAILs.
 func (j *vizJob) finish(in Input, res *Result) {
 	<-j.done
 	var partly []string
@@ -243,6 +258,9 @@ func (j *vizJob) finish(in Input, res *Result) {
 		what = "the page (layout unknown)"
 	}
 	switch {
+	case len(all) == 0 && cutShort(j.err):
+		c = engine.Check{Name: CheckVIZ, Status: engine.Aborted, Threshold: "0 fields differing",
+			Reason: fmt.Sprintf("the printed fields were not read in time (%s: %v)", what, j.err)}
 	case len(all) == 0 && j.err != nil:
 		c = engine.Check{Name: CheckVIZ, Status: engine.NotPerformed, Threshold: "0 fields differing",
 			Reason: fmt.Sprintf("the printed fields were not read (%s: %v)", what, j.err)}
@@ -253,6 +271,9 @@ func (j *vizJob) finish(in Input, res *Result) {
 		c = checkVIZ(in.MRZ, all)
 		if j.err != nil {
 			c.Reason += fmt.Sprintf(" (reading of %s cut short: %v)", what, j.err)
+			if cutShort(j.err) && c.Status != engine.Fail {
+				c.Status = engine.Aborted
+			}
 		}
 	}
 	if len(j.hidden) > 0 {

@@ -3,6 +3,7 @@ package docauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"strings"
 	"sync"
@@ -105,26 +106,66 @@ func TestVIZReaderIsCalledWithTheProfilesFields(t *testing.T) {
 			t.Errorf("fields not compared were read: %s", got)
 		}
 	}
-	// A reader that ran out of time with nothing read: NOT_PERFORMED with
-	// the reason, never a FAIL.
+	// A reader that ran out of time with nothing read: ABORTED with the
+	// reason (the policy refers it), never a FAIL.
 	c := render(t, "uto-passport", 78, "field-altered", "none")
 	r, _ := mrz.ParseLines(c.Truth.MRZ)
 	res, err := ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: failingReader{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := findCheck(res, CheckVIZ); v.Status != engine.NotPerformed || !strings.Contains(v.Reason, "time limit") {
+	if v := findCheck(res, CheckVIZ); v.Status != engine.Aborted || !strings.Contains(v.Reason, "time limit") {
 		t.Errorf("reader out of time: %s %s", v.Status, v.Reason)
 	}
+	// Cut short after some fields: a genuine page is ABORTED, not passed
+	// on the fields read (the unread one may be the altered one); an
+	// altered field among those read still FAILs. A reader that cannot
+	// read at all (no time limit involved) leaves it NOT_PERFORMED.
+	for _, tc := range []struct {
+		forgery string
+		err     error
+		want    engine.Status
+	}{
+		{"none", fmt.Errorf("time limit of 1ms reached: %w", ErrVIZCutShort), engine.Aborted},
+		{"field-altered", fmt.Errorf("time limit of 1ms reached: %w", ErrVIZCutShort), engine.Fail},
+		{"none", context.DeadlineExceeded, engine.Aborted},
+		{"none", errors.New("no engine"), engine.Pass},
+	} {
+		c := render(t, "uto-passport", 79, tc.forgery, "none")
+		r, _ := mrz.ParseLines(c.Truth.MRZ)
+		res, err := ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: &truthReader{t: t, c: c, err: tc.err}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := findCheck(res, CheckVIZ); v.Status != tc.want {
+			t.Errorf("%s, reader error %v: %s %s", tc.forgery, tc.err, v.Status, v.Reason)
+		}
+	}
+	res, err = ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: brokenReader{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := findCheck(res, CheckVIZ); v.Status != engine.NotPerformed {
+		t.Errorf("reader unable to read: %s %s", v.Status, v.Reason)
+	}
+}
+
+type brokenReader struct{}
+
+func (brokenReader) ReadFields(context.Context, []FieldImage) ([]Reading, error) {
+	return nil, errors.New("no Tesseract engine")
+}
+func (brokenReader) ReadPage(context.Context, PageImage) ([]Reading, error) {
+	return nil, errors.New("no Tesseract engine")
 }
 
 type failingReader struct{}
 
 func (failingReader) ReadFields(context.Context, []FieldImage) ([]Reading, error) {
-	return nil, errors.New("time limit of 1ms reached")
+	return nil, fmt.Errorf("time limit of 1ms reached: %w", ErrVIZCutShort)
 }
 func (failingReader) ReadPage(context.Context, PageImage) ([]Reading, error) {
-	return nil, errors.New("time limit of 1ms reached")
+	return nil, fmt.Errorf("time limit of 1ms reached: %w", ErrVIZCutShort)
 }
 
 func findCheck(res *Result, name string) engine.Check {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"checkpost/engine/docauth"
+	"checkpost/internal/tesseract"
 	"checkpost/mrz"
 	"checkpost/mrz/ocr/viz"
 )
@@ -121,7 +122,7 @@ func (v *vizRun) run(ctx context.Context, name string, limit time.Duration, fn f
 	if v.slots != nil {
 		if err := acquire(ctx, v.slots); err != nil {
 			v.record(Stage{Name: name, Status: StageFailed, Error: "waiting for the reader: " + err.Error()})
-			return nil, fmt.Errorf("waiting for the reader: %w", err)
+			return nil, fmt.Errorf("waiting for the reader: %w (%w)", err, docauth.ErrVIZCutShort)
 		}
 		release = sync.OnceFunc(func() { <-v.slots })
 	}
@@ -136,9 +137,13 @@ func (v *vizRun) run(ctx context.Context, name string, limit time.Duration, fn f
 	st := Stage{Name: name, Status: StageDone, MS: ms(time.Since(start)), Duration: time.Since(start)}
 	if err != nil {
 		st.Status, st.Error = StageFailed, err.Error()
-		if errors.Is(err, errTimeout) {
+		switch {
+		case errors.Is(err, errTimeout):
 			st.Status, st.Error = StageTimeout, fmt.Sprintf("time limit of %s reached", limit)
-			err = fmt.Errorf("time limit of %s reached after %d field(s) read", limit, len(rs))
+			err = fmt.Errorf("time limit of %s reached after %d field(s) read: %w", limit, len(rs), docauth.ErrVIZCutShort)
+		case errors.Is(err, tesseract.ErrDeadline), errors.Is(err, viz.ErrTimeLimit):
+			// A field's own deadline, or the reader's: out of time as well.
+			err = fmt.Errorf("%w (%w)", err, docauth.ErrVIZCutShort)
 		}
 	}
 	v.record(st)

@@ -124,13 +124,20 @@ func (stuckVIZ) ReadPage(ctx context.Context, _ viz.Page) ([]viz.Reading, error)
 	return nil, context.Cause(ctx)
 }
 
-func TestPrintedFieldsOutOfTimeAreNotPerformed(t *testing.T) {
+// TestPrintedFieldsOutOfTimeAreAborted: a reading that runs out of its
+// time leaves viz.mrz.consistency ABORTED, which the default policy
+// refers: an altered printed field must not pass as CLEAR because the
+// reader was late.
+func TestPrintedFieldsOutOfTimeAreAborted(t *testing.T) {
 	p := vizPipeline(t, stuckVIZ{}, 50*time.Millisecond)
 	start := time.Now()
 	rep := verify(t, p, pipeline.Request{Capture: render(t, 51, "field-altered")})
 	ck := rep.Check(docauth.CheckVIZ)
-	if ck.Status != engine.NotPerformed || !strings.Contains(ck.Reason, "time limit") {
+	if ck.Status != engine.Aborted || !strings.Contains(ck.Reason, "time limit") {
 		t.Errorf("reading out of time: %s %s", ck.Status, ck.Reason)
+	}
+	if rep.Recommendation == engine.Clear {
+		t.Errorf("recommendation %s with the printed fields unread", rep.Recommendation)
 	}
 	if !hasStage(rep, "viz", pipeline.StageTimeout) {
 		t.Errorf("stages %+v", rep.Stages)
