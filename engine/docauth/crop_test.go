@@ -10,7 +10,6 @@ import (
 
 	"checkpost/devices"
 	"checkpost/engine"
-	"checkpost/engine/docauth/profile"
 )
 
 func TestCropCopiesTheBox(t *testing.T) {
@@ -63,13 +62,7 @@ func TestCropCopiesTheBox(t *testing.T) {
 // for just that crops the same images for those checks and none for the
 // others.
 func TestEvidenceNotPassedCropsOnlyWhatDidNotPass(t *testing.T) {
-	p := learnSim(t, "uto-visa")
-	ck, err := NewChecker([]*profile.Profile{p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := render(t, "uto-visa", 900, "portrait-substituted", "rotate:10")
-	in := input(t, c)
+	ck, in := substitutedVisa(t)
 	in.Evidence = true
 	all, err := ck.Check(context.Background(), in)
 	if err != nil {

@@ -196,14 +196,20 @@ func TestNoProfileUsesTheReadersMRZOutline(t *testing.T) {
 	}
 }
 
-func TestEvidenceOnlyWhenAsked(t *testing.T) {
+// substitutedVisa is a checker holding a learnt uto-visa profile and the
+// input of a visa whose portrait was substituted, turned by 10°.
+func substitutedVisa(t *testing.T) (*Checker, Input) {
+	t.Helper()
 	p := learnSim(t, "uto-visa")
 	ck, err := NewChecker([]*profile.Profile{p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := render(t, "uto-visa", 900, "portrait-substituted", "rotate:10")
-	in := input(t, c)
+	return ck, input(t, render(t, "uto-visa", 900, "portrait-substituted", "rotate:10"))
+}
+
+func TestEvidenceOnlyWhenAsked(t *testing.T) {
+	ck, in := substitutedVisa(t)
 	res, err := ck.Check(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +226,7 @@ func TestEvidenceOnlyWhenAsked(t *testing.T) {
 	if portrait.Status != engine.Fail || len(portrait.Evidence) == 0 || len(portrait.Regions) == 0 {
 		t.Fatalf("portrait check %+v", portrait)
 	}
-	truth, _ := c.Truth.Region("portrait")
+	truth, _ := in.Capture.Truth.Region("portrait")
 	r := portrait.Regions[0]
 	if dx, dy := r.X-truth.X, r.Y-truth.Y; dx*dx+dy*dy > 30*30 {
 		t.Errorf("portrait region at %d,%d, truth %d,%d", r.X, r.Y, truth.X, truth.Y)
