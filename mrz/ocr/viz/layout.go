@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/otiai10/gosseract/v2"
+	"checkpost/internal/tesseract"
 )
 
 // word is a word Tesseract found on a page.
@@ -42,10 +42,10 @@ func (s segment) conf() float64 {
 // layoutWords groups a page's words into segments: words whose vertical
 // extents overlap by half the smaller height, left to right, split where
 // the gap between two words exceeds 1.2 times the line's height.
-func layoutWords(bs []gosseract.BoundingBox) []segment {
+func layoutWords(bs []tesseract.Word) []segment {
 	var ws []word
 	for _, b := range bs {
-		t := strings.TrimSpace(b.Word)
+		t := strings.TrimSpace(b.Text)
 		if t == "" || b.Box.Dx() <= 0 || b.Box.Dy() <= 0 || b.Box.Dy() > 1<<16 || b.Box.Dx() > 1<<16 {
 			continue
 		}

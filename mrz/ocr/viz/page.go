@@ -4,7 +4,7 @@ import (
 	"context"
 	"image"
 
-	"github.com/otiai10/gosseract/v2"
+	"checkpost/internal/tesseract"
 )
 
 // Page is a page of unknown layout, upright.
@@ -32,7 +32,7 @@ func (r *Reader) ReadPage(ctx context.Context, pg Page) ([]Reading, error) {
 	if pg.Bottom > 0 && pg.Bottom < im.Bounds().Dy() {
 		im = im.SubImage(image.Rect(0, 0, im.Bounds().Dx(), pg.Bottom)).(*image.Gray)
 	}
-	words, err := r.runCtx(ctx, call{psm: gosseract.PSM_SPARSE_TEXT}, im)
+	words, err := r.runCtx(ctx, call{psm: tesseract.PSMSparseText}, im)
 	if err != nil {
 		return nil, err
 	}
@@ -42,9 +42,9 @@ func (r *Reader) ReadPage(ctx context.Context, pg Page) ([]Reading, error) {
 // runCtx runs Tesseract and returns when it is done or ctx ends (the run
 // itself cannot be stopped: it finishes on its own and gives its engine
 // back).
-func (r *Reader) runCtx(ctx context.Context, c call, im image.Image) ([]gosseract.BoundingBox, error) {
+func (r *Reader) runCtx(ctx context.Context, c call, im image.Image) ([]tesseract.Word, error) {
 	type out struct {
-		w   []gosseract.BoundingBox
+		w   []tesseract.Word
 		err error
 	}
 	done := make(chan out, 1)

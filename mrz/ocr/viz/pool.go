@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"checkpost/internal/tesseract"
-
-	"github.com/otiai10/gosseract/v2"
 )
 
 // Tesseract runs in this process through cgo (checkpost's own binding,
@@ -122,14 +120,14 @@ func (p *pool) available() error {
 
 // call is one Tesseract run's set-up.
 type call struct {
-	psm       gosseract.PageSegMode
+	psm       tesseract.PageSegMode
 	whitelist string
 }
 
 // run reads im with an engine set up for c and returns the words Tesseract
 // found (with line numbers and confidences). It waits for an engine while
 // ctx allows; the reading itself stops when ctx ends.
-func (p *pool) run(ctx context.Context, c call, im image.Image) ([]gosseract.BoundingBox, error) {
+func (p *pool) run(ctx context.Context, c call, im image.Image) ([]tesseract.Word, error) {
 	if err := p.available(); err != nil {
 		return nil, err
 	}
@@ -152,7 +150,7 @@ func (p *pool) run(ctx context.Context, c call, im image.Image) ([]gosseract.Bou
 		return nil, err
 	}
 	limit := fieldReadLimit
-	if c.psm != gosseract.PSM_SINGLE_LINE && c.psm != gosseract.PSM_SINGLE_WORD && c.psm != gosseract.PSM_RAW_LINE {
+	if c.psm != tesseract.PSMSingleLine && c.psm != tesseract.PSMSingleWord && c.psm != tesseract.PSMRawLine {
 		limit = pageReadLimit
 	}
 	if p.limit > 0 {
@@ -164,7 +162,7 @@ func (p *pool) run(ctx context.Context, c call, im image.Image) ([]gosseract.Bou
 	}
 	done := make(chan out, 1)
 	go func() {
-		w, err := e.Read(ctx, g, tesseract.Options{PSM: tesseract.PageSegMode(c.psm), Whitelist: c.whitelist, Deadline: limit})
+		w, err := e.Read(ctx, g, tesseract.Options{PSM: c.psm, Whitelist: c.whitelist, Deadline: limit})
 		done <- out{w, err}
 	}()
 	// Tesseract checks the deadline before each word; its layout analysis
@@ -182,22 +180,11 @@ func (p *pool) run(ctx context.Context, c call, im image.Image) ([]gosseract.Bou
 		if o.err != nil {
 			return nil, o.err
 		}
-		return boxes(o.words), nil
+		return o.words, nil
 	case <-hard.C:
 		p.abandon(e, func() { <-done })
 		return nil, fmt.Errorf("%w: Tesseract did not stop at its deadline of %s; engine replaced", ErrTimeLimit, limit)
 	}
-}
-
-// boxes turns the binding's words into the form the rest of the package
-// reads.
-func boxes(ws []tesseract.Word) []gosseract.BoundingBox {
-	out := make([]gosseract.BoundingBox, len(ws))
-	for i, w := range ws {
-		out[i] = gosseract.BoundingBox{Box: w.Box, Word: w.Text, Confidence: w.Confidence,
-			BlockNum: w.Block, ParNum: w.Para, LineNum: w.Line, WordNum: w.Word}
-	}
-	return out
 }
 
 func (p *pool) take() (ocrEngine, error) {

@@ -11,8 +11,6 @@ import (
 
 	"checkpost/devices/sim"
 	"checkpost/internal/tesseract"
-
-	"github.com/otiai10/gosseract/v2"
 )
 
 // fakeEngine stands in for an engine stuck inside Tesseract: its first
@@ -49,7 +47,7 @@ func TestPoolKeepsItsSizeAfterATimeout(t *testing.T) {
 		return f, nil
 	}
 	im := image.NewGray(image.Rect(0, 0, 40, 20))
-	c := call{psm: gosseract.PSM_SINGLE_LINE}
+	c := call{psm: tesseract.PSMSingleLine}
 	start := time.Now()
 	if _, err := p.run(context.Background(), c, im); !errors.Is(err, ErrTimeLimit) {
 		t.Fatalf("stuck engine: %v", err)
@@ -89,7 +87,7 @@ func TestPoolKeepsItsSizeAfterATimeout(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	ws, err := p.run(context.Background(), c, im)
-	if err != nil || len(ws) != 1 || ws[0].Word != "OK" {
+	if err != nil || len(ws) != 1 || ws[0].Text != "OK" {
 		t.Fatalf("after the engine came back: %v, %v", ws, err)
 	}
 	if len(made) != 3 || len(p.idle) != 1 {

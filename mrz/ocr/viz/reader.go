@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/otiai10/gosseract/v2"
+	"checkpost/internal/tesseract"
 )
 
 // Field is one printed field to read: its name (surname, given_names,
@@ -95,7 +95,7 @@ func (r *Reader) Warm(ctx context.Context) error {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			_, err := r.pool.run(ctx, call{psm: gosseract.PSM_SINGLE_LINE}, blank)
+			_, err := r.pool.run(ctx, call{psm: tesseract.PSMSingleLine}, blank)
 			errs <- err
 		}()
 	}
@@ -271,13 +271,13 @@ func priority(name string) int {
 var errTooSmall = errors.New("viz: field image too small")
 
 func (r *Reader) readField(ctx context.Context, f Field) ([]Reading, error) {
-	rd, ok, err := r.readView(ctx, f.Name, f.Image, gosseract.PSM_SINGLE_LINE)
+	rd, ok, err := r.readView(ctx, f.Name, f.Image, tesseract.PSMSingleLine)
 	if err != nil || ok && rd.Confidence >= AltBelow {
 		return readings(rd, ok), err
 	}
-	view, psm := f.Alt, gosseract.PSM_SINGLE_LINE
+	view, psm := f.Alt, tesseract.PSMSingleLine
 	if view == nil {
-		view, psm = f.Image, gosseract.PSM_RAW_LINE
+		view, psm = f.Image, tesseract.PSMRawLine
 	}
 	again, aok, err := r.readView(ctx, f.Name, view, psm)
 	if err != nil {
@@ -295,7 +295,7 @@ func readings(rd Reading, ok bool) []Reading {
 	return []Reading{rd}
 }
 
-func (r *Reader) readView(ctx context.Context, name string, view image.Image, psm gosseract.PageSegMode) (Reading, bool, error) {
+func (r *Reader) readView(ctx context.Context, name string, view image.Image, psm tesseract.PageSegMode) (Reading, bool, error) {
 	if view == nil {
 		return Reading{}, false, nil
 	}
@@ -344,7 +344,7 @@ func (r *Reader) readView(ctx context.Context, name string, view image.Image, ps
 // coverage is the share of the ink columns of a prepared field image, up
 // to the words' right end and a line's height beyond, that lie within
 // the words read (1 when there is no ink or no word).
-func coverage(im *image.Gray, words []gosseract.BoundingBox) float64 {
+func coverage(im *image.Gray, words []tesseract.Word) float64 {
 	if len(words) == 0 {
 		return 1
 	}
@@ -408,10 +408,10 @@ func illegibleDay(s string) bool {
 	return validDate("01 " + toks[1] + " " + toks[2])
 }
 
-func meanConf(words []gosseract.BoundingBox) float64 {
+func meanConf(words []tesseract.Word) float64 {
 	sum, n := 0.0, 0
 	for _, w := range words {
-		if strings.TrimSpace(w.Word) != "" {
+		if strings.TrimSpace(w.Text) != "" {
 			sum += max(0, w.Confidence) / 100
 			n++
 		}
@@ -425,11 +425,11 @@ func meanConf(words []gosseract.BoundingBox) float64 {
 // valueWords keeps the value's words: from the first, left to right, up
 // to a gap wider than 1.5 times the words' height (what lies beyond is
 // background art or the next item on the page, not the value).
-func valueWords(words []gosseract.BoundingBox) []gosseract.BoundingBox {
-	var ws []gosseract.BoundingBox
+func valueWords(words []tesseract.Word) []tesseract.Word {
+	var ws []tesseract.Word
 	hs := []int{}
 	for _, w := range words {
-		if strings.TrimSpace(w.Word) != "" && w.Box.Dx() > 0 && w.Box.Dy() > 0 {
+		if strings.TrimSpace(w.Text) != "" && w.Box.Dx() > 0 && w.Box.Dy() > 0 {
 			ws = append(ws, w)
 			hs = append(hs, w.Box.Dy())
 		}
@@ -450,9 +450,9 @@ func valueWords(words []gosseract.BoundingBox) []gosseract.BoundingBox {
 
 // cutOff tells whether a word touches the left or right edge of the image
 // (within the added white border and a pixel).
-func cutOff(words []gosseract.BoundingBox, b image.Rectangle, border int) bool {
+func cutOff(words []tesseract.Word, b image.Rectangle, border int) bool {
 	for _, w := range words {
-		if strings.TrimSpace(w.Word) == "" {
+		if strings.TrimSpace(w.Text) == "" {
 			continue
 		}
 		if w.Box.Min.X <= b.Min.X+border+1 || w.Box.Max.X >= b.Max.X-border-1 {
@@ -467,11 +467,11 @@ func cutOff(words []gosseract.BoundingBox, b image.Rectangle, border int) bool {
 // ZHUKOVSKAYA") that of the words after the last slash, the Latin
 // transcription the MRZ holds (the English model reads the national
 // script as noise).
-func joinWords(c fieldClass, words []gosseract.BoundingBox) (string, float64) {
+func joinWords(c fieldClass, words []tesseract.Word) (string, float64) {
 	var parts []string
 	conf, after := 1.0, 1.0
 	for _, w := range words {
-		t := strings.TrimSpace(w.Word)
+		t := strings.TrimSpace(w.Text)
 		if t == "" {
 			continue
 		}

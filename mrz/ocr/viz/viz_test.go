@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"checkpost/devices/sim"
-
-	"github.com/otiai10/gosseract/v2"
+	"checkpost/internal/tesseract"
 )
 
 // newReader returns a Reader, or skips where Tesseract's English data is
@@ -155,10 +154,10 @@ func TestRepairDate(t *testing.T) {
 func box(x0, y0, x1, y1 int) image.Rectangle { return image.Rect(x0, y0, x1, y1) }
 
 func TestValueWordsAndCutOff(t *testing.T) {
-	ws := []gosseract.BoundingBox{
-		{Word: "DE", Box: box(20, 10, 60, 40), Confidence: 90},
-		{Word: "SOUSA", Box: box(72, 10, 170, 40), Confidence: 80},
-		{Word: "EA", Box: box(400, 10, 455, 40), Confidence: 20}, // art past a wide gap, at the edge
+	ws := []tesseract.Word{
+		{Text: "DE", Box: box(20, 10, 60, 40), Confidence: 90},
+		{Text: "SOUSA", Box: box(72, 10, 170, 40), Confidence: 80},
+		{Text: "EA", Box: box(400, 10, 455, 40), Confidence: 20}, // art past a wide gap, at the edge
 	}
 	v := valueWords(ws)
 	if len(v) != 2 {
@@ -176,8 +175,8 @@ func TestValueWordsAndCutOff(t *testing.T) {
 		t.Error("a word at the image's edge not reported")
 	}
 	// A name in two scripts: the confidence is the Latin part's.
-	two := []gosseract.BoundingBox{{Word: "UBAHOBA", Box: box(20, 10, 120, 40), Confidence: 5},
-		{Word: "/", Box: box(130, 10, 140, 40), Confidence: 60}, {Word: "IVANOVA", Box: box(150, 10, 250, 40), Confidence: 93}}
+	two := []tesseract.Word{{Text: "UBAHOBA", Box: box(20, 10, 120, 40), Confidence: 5},
+		{Text: "/", Box: box(130, 10, 140, 40), Confidence: 60}, {Text: "IVANOVA", Box: box(150, 10, 250, 40), Confidence: 93}}
 	if text, conf := joinWords(className, two); text != "UBAHOBA / IVANOVA" || conf != 0.93 {
 		t.Errorf("two scripts: %q %.2f", text, conf)
 	}
@@ -210,12 +209,12 @@ func TestCoverage(t *testing.T) {
 	for x := 500; x < 560; x++ {
 		im.Pix[30*im.Stride+x] = 0
 	}
-	whole := []gosseract.BoundingBox{{Word: "ODEGARD", Box: box(30, 20, 230, 45)}}
+	whole := []tesseract.Word{{Text: "ODEGARD", Box: box(30, 20, 230, 45)}}
 	if c := coverage(im, whole); c != 1 {
 		t.Errorf("the whole line read: coverage %.2f", c)
 	}
 	// Two letters read of seven: the rest of the line's ink was not.
-	if c := coverage(im, []gosseract.BoundingBox{{Word: "AU", Box: box(185, 20, 222, 45)}}); c >= coverMin {
+	if c := coverage(im, []tesseract.Word{{Text: "AU", Box: box(185, 20, 222, 45)}}); c >= coverMin {
 		t.Errorf("two letters of the line read: coverage %.2f", c)
 	}
 	if c := coverage(im, nil); c != 1 {
@@ -259,19 +258,19 @@ func TestPrepare(t *testing.T) {
 }
 
 func TestFindFieldsByCaption(t *testing.T) {
-	words := []gosseract.BoundingBox{
-		{Word: "Surname", Box: box(100, 100, 170, 112), Confidence: 90},
-		{Word: "MUSTERMANN", Box: box(100, 120, 260, 145), Confidence: 92},
-		{Word: "Date", Box: box(100, 200, 130, 212), Confidence: 90},
-		{Word: "of", Box: box(134, 200, 150, 212), Confidence: 90},
-		{Word: "birth", Box: box(154, 200, 190, 212), Confidence: 90},
-		{Word: "12.08.1964", Box: box(100, 220, 250, 245), Confidence: 85},
-		{Word: "Place", Box: box(400, 200, 440, 212), Confidence: 90},
-		{Word: "of", Box: box(444, 200, 460, 212), Confidence: 90},
-		{Word: "birth", Box: box(464, 200, 500, 212), Confidence: 90},
-		{Word: "BERLIN", Box: box(400, 220, 500, 245), Confidence: 85},
-		{Word: "28.02.2027", Box: box(100, 300, 250, 325), Confidence: 88},
-		{Word: "C01X00T47", Box: box(600, 40, 760, 65), Confidence: 70},
+	words := []tesseract.Word{
+		{Text: "Surname", Box: box(100, 100, 170, 112), Confidence: 90},
+		{Text: "MUSTERMANN", Box: box(100, 120, 260, 145), Confidence: 92},
+		{Text: "Date", Box: box(100, 200, 130, 212), Confidence: 90},
+		{Text: "of", Box: box(134, 200, 150, 212), Confidence: 90},
+		{Text: "birth", Box: box(154, 200, 190, 212), Confidence: 90},
+		{Text: "12.08.1964", Box: box(100, 220, 250, 245), Confidence: 85},
+		{Text: "Place", Box: box(400, 200, 440, 212), Confidence: 90},
+		{Text: "of", Box: box(444, 200, 460, 212), Confidence: 90},
+		{Text: "birth", Box: box(464, 200, 500, 212), Confidence: 90},
+		{Text: "BERLIN", Box: box(400, 220, 500, 245), Confidence: 85},
+		{Text: "28.02.2027", Box: box(100, 300, 250, 325), Confidence: 88},
+		{Text: "C01X00T47", Box: box(600, 40, 760, 65), Confidence: 70},
 	}
 	got := map[string]string{}
 	for _, rd := range findFields(layoutWords(words), map[string]string{"document_number": "C01X00T47"}) {
@@ -322,10 +321,10 @@ func FuzzFindFields(f *testing.F) {
 	f.Add([]byte("Surname\x00MUSTERMANN\x00Date of birth\x0012.08.1964"), int16(10), int16(30))
 	f.Add([]byte("\xff\xfe/ / .."), int16(-5), int16(0))
 	f.Fuzz(func(t *testing.T, data []byte, dx, dy int16) {
-		var ws []gosseract.BoundingBox
+		var ws []tesseract.Word
 		for i, part := range strings.Split(string(data), "\x00") {
 			x, y := int(dx)*i, int(dy)*i
-			ws = append(ws, gosseract.BoundingBox{Word: part, Box: image.Rect(x, y, x+len(part)*8+int(dx), y+20+int(dy)%7), Confidence: float64(dx)})
+			ws = append(ws, tesseract.Word{Text: part, Box: image.Rect(x, y, x+len(part)*8+int(dx), y+20+int(dy)%7), Confidence: float64(dx)})
 		}
 		for _, rd := range findFields(layoutWords(ws), map[string]string{"surname": string(data)}) {
 			_ = repairDate(rd.Text)
