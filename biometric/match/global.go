@@ -19,6 +19,7 @@ const (
 )
 
 func (m *Matcher) consolidate(a, b *Template, top []pair, lambda []float32) float64 {
+	m.loadB(b)
 	best := 0.0
 	// The seeds: the pairs of highest relaxed similarity, skipping those
 	// that an alignment already tried agrees with (for a genuine pair the
@@ -177,9 +178,121 @@ func makeAlignment(rot, tx, ty float64) alignment {
 	return alignment{c: float32(math.Cos(rot)), s: float32(math.Sin(rot)), tx: float32(tx), ty: float32(ty), rot: drot}
 }
 
+// bView is b as countUnder reads it, made once per comparison by
+// loadB: positions as float32 and a grid of square cells, each listing
+// the minutiae of the 3 x 3 cells around it (the cells are wider than
+// overlapDist, so a point's own cell lists every minutia near it).
+type bView struct {
+	x, y [MaxMinutiae]float32
+	// The grid: cells of side g pixels from (x0, y0), cols x rows of
+	// them, row by row; the minutiae around cell c are
+	// idx[start[c]:start[c+1]], by index.
+	x0, y0     float32
+	inv        float32 // 1/g
+	cols, rows int
+	start      [gridMax*gridMax + 1]uint16
+	idx        [9 * MaxMinutiae]uint8
+}
+
+// The grid's cells are at least gridCell pixels wide (more than
+// overlapDist, with a pixel to spare for rounding) and at most gridMax a
+// side.
+const (
+	gridCell = 37
+	gridMax  = 32
+)
+
+// loadB fills m.bv from b.
+func (m *Matcher) loadB(b *Template) {
+	v := &m.bv
+	nb := int(b.n)
+	if nb == 0 {
+		v.cols, v.rows = 0, 0
+		return
+	}
+	minX, maxX, minY, maxY := int(b.m[0].x), int(b.m[0].x), int(b.m[0].y), int(b.m[0].y)
+	for j := 0; j < nb; j++ {
+		x, y := int(b.m[j].x), int(b.m[j].y)
+		v.x[j], v.y[j] = float32(x), float32(y)
+		minX, maxX = min(minX, x), max(maxX, x)
+		minY, maxY = min(minY, y), max(maxY, y)
+	}
+	g := max(gridCell, (maxX-minX)/gridMax+1, (maxY-minY)/gridMax+1)
+	v.x0, v.y0, v.inv = float32(minX), float32(minY), 1/float32(g)
+	cols, rows := (maxX-minX)/g+1, (maxY-minY)/g+1
+	v.cols, v.rows = cols, rows
+	nc := cols * rows
+	start := v.start[:nc+1]
+	for c := range start {
+		start[c] = 0
+	}
+	// Each minutia is listed by the cells around its own: count, sum,
+	// place (each cell's start moves on), move the starts back.
+	// A minutia's cell as near finds a point's (the same float32
+	// arithmetic: no integer division).
+	var cx, cy [MaxMinutiae]int
+	for j := 0; j < nb; j++ {
+		cx[j] = min(int((v.x[j]-v.x0)*v.inv), cols-1)
+		cy[j] = min(int((v.y[j]-v.y0)*v.inv), rows-1)
+		for r := max(cy[j]-1, 0); r <= min(cy[j]+1, rows-1); r++ {
+			for c := max(cx[j]-1, 0); c <= min(cx[j]+1, cols-1); c++ {
+				start[r*cols+c+1]++
+			}
+		}
+	}
+	for c := 1; c <= nc; c++ {
+		start[c] += start[c-1]
+	}
+	for j := 0; j < nb; j++ {
+		for r := max(cy[j]-1, 0); r <= min(cy[j]+1, rows-1); r++ {
+			for c := max(cx[j]-1, 0); c <= min(cx[j]+1, cols-1); c++ {
+				v.idx[start[r*cols+c]] = uint8(j)
+				start[r*cols+c]++
+			}
+		}
+	}
+	for c := nc; c > 0; c-- {
+		start[c] = start[c-1]
+	}
+	start[0] = 0
+}
+
+// near returns the minutiae of b listed by the cell of (x, y): every one
+// within gridCell-1 pixels of it, and others; none when the point is
+// further than that from the grid.
+func (v *bView) near(x, y float32) []uint8 {
+	qx, qy := (x-v.x0)*v.inv, (y-v.y0)*v.inv
+	// Outside the grid by up to a cell: the border cell lists what is
+	// near (float32 conversion truncates toward zero).
+	if !(qx > -1 && qx < float32(v.cols)+1 && qy > -1 && qy < float32(v.rows)+1) {
+		return nil
+	}
+	c := min(max(int(qx), 0), v.cols-1)
+	r := min(max(int(qy), 0), v.rows-1)
+	k := r*v.cols + c
+	return v.idx[v.start[k]:v.start[k+1]]
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // countUnder pairs the minutiae of a carried into b's frame by al greedily
 // by distance and scores the pairs against the common area; it leaves the
-// pairs in m.pairA, m.pairB and returns their number.
+// pairs in m.pairA, m.pairB and returns their number. m.bv must hold b
+// (loadB).
+//
+// Each minutia of a, in order, pairs with the nearest (the first by
+// index among equally near) unpaired minutia of b within pairRadius and
+// pairAngle; it is in the common area when some minutia of b is within
+// overlapDist, as b's is when some of a's is. What counts as within
+// overlapDist: the float32 squared distance at most overlapDist squared
+// and b's x within overlapDist of a's (as float32 sums): the window of
+// b's minutiae sorted by x that this code first scanned. The minutiae
+// near a point are tested without a branch on the outcome.
 func (m *Matcher) countUnder(a, b *Template, al alignment) (float64, int) {
 	na, nb := int(a.n), int(b.n)
 	cf, sf, txf, tyf, drot := al.c, al.s, al.tx, al.ty, al.rot
@@ -189,48 +302,39 @@ func (m *Matcher) countUnder(a, b *Template, al alignment) (float64, int) {
 		m.ty[i] = sf*float32(pa.x) + cf*float32(pa.y) + tyf
 		m.ta[i] = pa.a + drot
 	}
-	for j := 0; j < nb; j++ {
-		m.usedB[j] = false
-	}
+	var used, overB [MaxMinutiae]uint64 // 0 or 1
+	bv := &m.bv
 	// Greedy pairing, nearest first per minutia of a; overlap counts.
 	matched := 0
 	var wmatched float32
 	overA := 0
-	var overB [MaxMinutiae]bool
 	const r2 = pairRadius * pairRadius
 	const o2 = overlapDist * overlapDist
+	// The best candidate is the least key: the squared distance's bits
+	// (non-negative floats order as their bits) then the index. Keys
+	// from pairRadius on never win.
+	noKey := uint64(math.Float32bits(r2)) << 8
 	for i := 0; i < na; i++ {
-		bestJ, bestD := -1, float32(r2)
-		inA := false
-		// b's minutiae are sorted by x: scan those within overlapDist.
-		lo, hi := 0, nb
-		xmin := m.tx[i] - float32(overlapDist)
-		for lo < hi {
-			mid := (lo + hi) / 2
-			if float32(b.m[mid].x) < xmin {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		xmax := m.tx[i] + float32(overlapDist)
-		for j := lo; j < nb && float32(b.m[j].x) <= xmax; j++ {
-			dx, dy := m.tx[i]-float32(b.m[j].x), m.ty[i]-float32(b.m[j].y)
+		tx, ty, ta := m.tx[i], m.ty[i], m.ta[i]
+		xmin, xmax := tx-float32(overlapDist), tx+float32(overlapDist)
+		best := noKey
+		var inA uint64
+		for _, j8 := range bv.near(tx, ty) {
+			j := int(j8)
+			x := bv.x[j]
+			dx, dy := tx-x, ty-bv.y[j]
 			d := dx*dx + dy*dy
-			if d > o2 {
-				continue
-			}
-			inA = true
-			overB[j] = true
-			if d < bestD && !m.usedB[j] && absAngle(int16(m.ta[i]-b.m[j].a)) <= pairAngle>>6 {
-				bestJ, bestD = j, d
-			}
+			in := b2u(d <= o2) & b2u(x >= xmin) & b2u(x <= xmax)
+			inA |= in
+			overB[j] |= in
+			ok := in &^ used[j] & b2u(absAngleBits(int16(ta-b.m[j].a)) <= pairAngle>>6)
+			key := uint64(math.Float32bits(d))<<8 | uint64(j) | (ok - 1)
+			best = min(best, key)
 		}
-		if inA {
-			overA++
-		}
-		if bestJ >= 0 {
-			m.usedB[bestJ] = true
+		overA += int(inA)
+		if best < noKey {
+			bestJ := int(best & 0xff)
+			used[bestJ] = 1
 			m.pairA[matched], m.pairB[matched] = uint8(i), uint8(bestJ)
 			matched++
 			wmatched += typeAgreement(a.m[i].flags, b.m[bestJ].flags) * descWeight(a.descriptor(i), b.descriptor(bestJ))
@@ -238,9 +342,7 @@ func (m *Matcher) countUnder(a, b *Template, al alignment) (float64, int) {
 	}
 	overBn := 0
 	for j := 0; j < nb; j++ {
-		if overB[j] {
-			overBn++
-		}
+		overBn += int(overB[j])
 	}
 	if matched == 0 {
 		return 0, 0

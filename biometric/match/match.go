@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"sort"
 
 	"checkpost/biometric"
@@ -177,7 +176,7 @@ func minutiaLess(p, q *biometric.Minutia) bool {
 // Matcher holds the scratch space of comparisons. It is not safe for
 // concurrent use: give each goroutine its own. The zero value is ready.
 type Matcher struct {
-	pairs  [maxRelax]pair
+	pairs  [maxRelax + 1]pair           // and a sentinel (localPairs)
 	rho    [maxRelax * maxRelax]float32 // per pair, its non-zero compatibilities
 	rhoQ   [maxRelax * maxRelax]int8    // and the pairs they are with
 	nnz    [maxRelax]uint8
@@ -189,6 +188,89 @@ type Matcher struct {
 	usedB  [MaxMinutiae]bool
 	pairA  [MaxMinutiae]uint8
 	pairB  [MaxMinutiae]uint8
+	// b's usable cylinders in order of direction (localPairs).
+	bAng [MaxMinutiae]uint16
+	// angFirst[v] is the first of them turned at least v/angBuckets of
+	// a turn.
+	angFirst [angBuckets + 1]uint8
+	bIdx     [2 * MaxMinutiae]uint8
+	bCyl     [2 * MaxMinutiae][cylStride]uint64
+	hits     [MaxMinutiae]hit
+	geom     pairGeom
+	bv       bView
+}
+
+// pairGeom holds the selected local pairs' minutiae for compatLists, by
+// pair.
+type pairGeom struct {
+	rot, aa, ba    [maxRelax]uint16
+	ax, ay, bx, by [maxRelax]float32
+}
+
+// compatLists fills m.rho, m.rhoQ and m.nnz: for each of the selected
+// pairs top, the non-zero compatibilities (compat) with the others, in
+// order of the others (most are zero: the relaxation then visits only the
+// few that count). It computes compat in three passes over each pair's
+// later pairs, each keeping those that passed without a branch on the
+// outcome (which half the pairs of pairs pass: the branches were a
+// comparison's costliest): the direction difference, then the distance
+// difference, then the direction of the joining line.
+func (m *Matcher) compatLists(a, b *Template, top []pair) {
+	nR := len(top)
+	// The terms read from one run per pair: the pair's turn (a's
+	// direction minus b's: two pairs' difference of it is compat's
+	// direction difference), its positions and directions.
+	g := &m.geom
+	for p := 0; p < nR; p++ {
+		m.nnz[p] = 0
+		pa, pb := &a.m[top[p].a], &b.m[top[p].b]
+		g.rot[p] = pa.a - pb.a
+		g.aa[p], g.ba[p] = pa.a, pb.a
+		g.ax[p], g.ay[p] = float32(pa.x), float32(pa.y)
+		g.bx[p], g.by[p] = float32(pb.x), float32(pb.y)
+	}
+	var qs [maxRelax]int8
+	var i1s, d2s [maxRelax]int32
+	var dx, dy [maxRelax][2]float32
+	for p := 0; p < nR; p++ {
+		// (a1.a - a2.a) - (b1.a - b2.a) is (a1.a - b1.a) - (a2.a - b2.a).
+		rp := g.rot[p]
+		nq := 0
+		for q := p + 1; q < nR; q++ {
+			d2 := absAngleBits(int16(rp - g.rot[q]))
+			qs[nq], d2s[nq] = int8(q), int32(d2)
+			nq += int(uint(d2-compatMaxAngle) >> 63) // d2 < compatMaxAngle
+		}
+		n1 := 0
+		ax, ay, bx, by := g.ax[p], g.ay[p], g.bx[p], g.by[p]
+		for t := 0; t < nq; t++ {
+			q := qs[t]
+			dxa, dya := g.ax[q]-ax, g.ay[q]-ay
+			dxb, dyb := g.bx[q]-bx, g.by[q]-by
+			la := float32(math.Sqrt(float64(dxa*dxa + dya*dya)))
+			lb := float32(math.Sqrt(float64(dxb*dxb + dyb*dyb)))
+			i1 := int(float32(math.Abs(float64(la-lb))) * 4)
+			qs[n1], d2s[n1], i1s[n1] = q, d2s[t], int32(i1)
+			dx[n1], dy[n1] = [2]float32{dxa, dxb}, [2]float32{dya, dyb}
+			n1 += int(uint(i1-compatMaxDist) >> 63) // i1 < compatMaxDist
+		}
+		for t := 0; t < n1; t++ {
+			ra := atan16(dy[t][0], dx[t][0]) - g.aa[p]
+			rb := atan16(dy[t][1], dx[t][1]) - g.ba[p]
+			d3 := absAngle(int16(ra - rb))
+			if d3 >= compatMaxAngle {
+				continue
+			}
+			r := zDist[i1s[t]] * zAngle[d2s[t]] * zAngle[d3]
+			q := int(qs[t])
+			k := p*maxRelax + int(m.nnz[p])
+			m.rho[k], m.rhoQ[k] = r, int8(q)
+			m.nnz[p]++
+			k = q*maxRelax + int(m.nnz[q])
+			m.rho[k], m.rhoQ[k] = r, int8(p)
+			m.nnz[q]++
+		}
+	}
 }
 
 type pair struct {
@@ -217,28 +299,7 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 		return 0
 	}
 	top := m.pairs[:nR]
-	// Compatibility of every two selected pairs, kept as lists of the
-	// non-zero ones per pair (most are zero: the relaxation then visits
-	// only the few that count).
-	for p := 0; p < nR; p++ {
-		m.nnz[p] = 0
-	}
-	for p := 0; p < nR; p++ {
-		pa, pb := &a.m[top[p].a], &b.m[top[p].b]
-		for q := p + 1; q < nR; q++ {
-			qa, qb := &a.m[top[q].a], &b.m[top[q].b]
-			r := compat(pa, qa, pb, qb)
-			if r == 0 {
-				continue
-			}
-			k := p*maxRelax + int(m.nnz[p])
-			m.rho[k], m.rhoQ[k] = r, int8(q)
-			m.nnz[p]++
-			k = q*maxRelax + int(m.nnz[q])
-			m.rho[k], m.rhoQ[k] = r, int8(p)
-			m.nnz[q]++
-		}
-	}
+	m.compatLists(a, b, top)
 	cur, nxt := &m.lambda[0], &m.lambda[1]
 	for p := 0; p < nR; p++ {
 		cur[p] = top[p].sim
@@ -281,71 +342,121 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 // localPairs fills m.pairs with the k pairs of minutiae whose cylinders
 // are most similar (fewer when fewer are comparable) and returns their
 // number.
+//
+// Pairs are offered to the heap in a fixed order (a's minutiae by index,
+// for each b's minutiae by direction from ma.a - maxAngle on), which
+// decides ties and the order of m.pairs: Compare's score depends on both.
 func (m *Matcher) localPairs(a, b *Template, k int) int {
+	// b's usable cylinders in order of direction, copied into one run
+	// (the window of each of a's minutiae is then a contiguous, circular
+	// stretch of it, read without indirection or a test of flags).
+	nb := 0
+	for s := 0; s < int(b.n); s++ {
+		j := b.byAngle[s]
+		if b.m[j].flags&flagCylinder == 0 {
+			continue
+		}
+		m.bAng[nb] = b.m[j].a
+		m.bIdx[nb] = j
+		m.bCyl[nb] = [cylStride]uint64(b.cyl[int(j)*cylStride : int(j)*cylStride+cylStride])
+		nb++
+	}
+	// Where each angBuckets-th of a turn starts: bucket v's first is the
+	// first cylinder turned at least v/angBuckets of a turn.
+	v := 0
+	for s := 0; s < nb; s++ {
+		for last := int(m.bAng[s]) >> angShift; v <= last; v++ {
+			m.angFirst[v] = uint8(s)
+		}
+	}
+	for ; v <= angBuckets; v++ {
+		m.angFirst[v] = uint8(nb)
+	}
+	// Twice, so that a window that wraps past the end is one run.
+	copy(m.bIdx[nb:2*nb], m.bIdx[:nb])
+	copy(m.bCyl[nb:2*nb], m.bCyl[:nb])
+	if nb == 0 {
+		return 0
+	}
 	np := 0
-	nb := int(b.n)
+	heap := m.pairs[:k+1]
+	heap[k].sim = float32(math.Inf(1))
 	for i := 0; i < int(a.n); i++ {
 		ma := &a.m[i]
 		if ma.flags&flagCylinder == 0 {
 			continue
 		}
-		ca := a.cyl[i*cylStride : i*cylStride+cylStride : i*cylStride+cylStride]
-		// b's minutiae turned at most maxAngle from ma: a circular run
-		// of byAngle from the first at or above ma.a - maxAngle.
+		ca := [cylStride]uint64(a.cyl[i*cylStride : i*cylStride+cylStride])
+		// b's cylinders turned at most maxAngle from ma: from the first
+		// at or above lo = ma.a - maxAngle on, circularly, while within
+		// 2*maxAngle of lo (directions increase along the run).
 		lo := ma.a - maxAngle
-		start, hi := 0, nb
-		for start < hi {
-			mid := int(uint(start+hi) >> 1)
-			if b.m[b.byAngle[mid]].a < lo {
-				start = mid + 1
-			} else {
-				hi = mid
-			}
+		start := m.firstAtLeast(int(lo), nb)
+		var count int
+		if end := int(lo) + 2*maxAngle + 1; end <= 65536 {
+			count = m.firstAtLeast(end, nb) - start
+		} else {
+			// The window wraps past direction 0.
+			count = nb - start + m.firstAtLeast(end-65536, nb)
 		}
-		for step := 0; step < nb; step++ {
-			j := int(b.byAngle[(start+step)%nb])
-			mb := &b.m[j]
-			if uint16(mb.a-lo) > 2*maxAngle {
-				break
-			}
-			if mb.flags&flagCylinder == 0 {
-				continue
-			}
-			cb := b.cyl[j*cylStride : j*cylStride+cylStride : j*cylStride+cylStride]
-			common, ok := comparable((*[cylStride]uint64)(ca), (*[cylStride]uint64)(cb))
-			if !ok {
-				continue
-			}
-			var ca1, cb1, nd int
-			for w := 0; w < cylWords; w++ {
-				x := ca[w] & common
-				y := cb[w] & common
-				ca1 += bits.OnesCount64(x)
-				cb1 += bits.OnesCount64(y)
-				nd += bits.OnesCount64(x ^ y)
-			}
-			if ca1+cb1 == 0 {
-				continue
-			}
-			s := 1 - sqrtTab[nd]/(sqrtTab[ca1]+sqrtTab[cb1])
-			if s <= 0 {
-				continue
-			}
-			p := pair{sim: s, a: uint8(i), b: uint8(j)}
+		// Only similarities above the heap's root can enter it (0 until
+		// it is full): the root only grows while the window is read.
+		floor := float32(0)
+		if np == k {
+			floor = heap[0].sim
+		}
+		nh := windowSims(&ca, m.bCyl[start:start+count], floor, m.hits[:])
+		for _, h := range m.hits[:nh] {
+			j := m.bIdx[start+int(h.t)]
 			// m.pairs[:np] is a min-heap on similarity: the root is the
 			// pair to replace by a better one.
 			switch {
 			case np < k:
-				m.pairs[np] = p
-				siftUp(m.pairs[:np+1], np)
+				heap[np] = pair{sim: h.sim, a: uint8(i), b: j}
+				siftUp(heap[:np+1], np)
 				np++
-			case s > m.pairs[0].sim:
-				m.pairs[0] = p
-				siftDown(m.pairs[:k], 0)
+			case h.sim > heap[0].sim:
+				// The root is replaced: it moves down as a hole (the
+				// same heap as swapping it down, with fewer writes),
+				// the smaller child chosen without a branch (positive
+				// floats order as their bits; ties: the left child;
+				// heap[k] is a sentinel of infinite similarity).
+				x := pair{sim: h.sim, a: uint8(i), b: j}
+				p := 0
+				for {
+					l := 2*p + 1
+					if l >= k {
+						break
+					}
+					d := int64(math.Float32bits(heap[l+1].sim)) - int64(math.Float32bits(heap[l].sim))
+					c := l + int(uint64(d)>>63)
+					if x.sim <= heap[c].sim {
+						break
+					}
+					heap[p] = heap[c]
+					p = c
+				}
+				heap[p] = x
 			}
 		}
 	}
 	return np
+}
+
+// The buckets of directions of localPairs' lookup.
+const (
+	angShift   = 10
+	angBuckets = 65536 >> angShift
+)
+
+// firstAtLeast returns the first of b's usable cylinders (localPairs'
+// run) turned at least v (0 to 65536) in 1/65536 turn; nb when none.
+func (m *Matcher) firstAtLeast(v, nb int) int {
+	s := int(m.angFirst[v>>angShift])
+	for s < nb && int(m.bAng[s]) < v {
+		s++
+	}
+	return s
 }
 
 func siftUp(h []pair, i int) {
@@ -359,33 +470,18 @@ func siftUp(h []pair, i int) {
 	}
 }
 
-func siftDown(h []pair, i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		c := l
-		if r := l + 1; r < len(h) && h[r].sim < h[l].sim {
-			c = r
-		}
-		if h[i].sim <= h[c].sim {
-			return
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
-}
-
 // minCommonBits is cylMinCommon of the cells, counted in the doubled
 // validity word.
 // (set in init, after the cells exist).
-var minCommonBits int
+var minCommonBits, minCommonCells int
 
-var sqrtTab [cylWords*64 + 1]float32
+// sqrtTab[n] is the square root of n, for bit counts of up to cylWords
+// words (indexed by a byte, so without bounds checks).
+var sqrtTab [256]float32
 
 func init() {
-	minCommonBits = int(math.Ceil(cylMinCommon*float64(len(cellU)))) * lanesPerW
+	minCommonCells = int(math.Ceil(cylMinCommon * float64(len(cellU))))
+	minCommonBits = minCommonCells * lanesPerW
 	for i := range sqrtTab {
 		sqrtTab[i] = float32(math.Sqrt(float64(i)))
 	}
@@ -444,6 +540,13 @@ func compat(a1, a2, b1, b2 *minutia) float32 {
 		return 0
 	}
 	return z * zAngle[d3]
+}
+
+// absAngleBits is absAngle without a branch.
+func absAngleBits(d int16) int {
+	v := int(d)
+	s := v >> 63
+	return (v ^ s - s) >> 6
 }
 
 // absAngle maps a signed angle in 1/65536 turn to a zAngle index.

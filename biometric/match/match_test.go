@@ -237,6 +237,38 @@ func BenchmarkCompare(b *testing.B) {
 	}
 }
 
+// BenchmarkCompareFVC compares every pair of templates of each FVC2002
+// set B database in turn (the pairs eval fingerprints times), one
+// sub-benchmark per database: mostly impostor pairs, whose cost sets a
+// search's speed.
+func BenchmarkCompareFVC(b *testing.B) {
+	for _, db := range []string{"DB1_B", "DB2_B", "DB3_B", "DB4_B"} {
+		var ts []*Template
+		for f := 101; f <= 110; f++ {
+			for i := 1; i <= 8; i++ {
+				ts = append(ts, prepareFVC(b, fmt.Sprintf("%s/%d_%d.tif", db, f, i)))
+			}
+		}
+		var pa, pb []*Template
+		for i := range ts {
+			for j := i + 1; j < len(ts); j++ {
+				pa, pb = append(pa, ts[i]), append(pb, ts[j])
+			}
+		}
+		b.Run(db, func(b *testing.B) {
+			var m Matcher
+			b.ReportAllocs()
+			k := 0
+			for b.Loop() {
+				m.Compare(pa[k], pb[k])
+				if k++; k == len(pa) {
+					k = 0
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkPrepare(b *testing.B) {
 	tp, err := extract.Extract(loadImage(b, "DB1_B/101_1.tif"))
 	if err != nil {

@@ -60,6 +60,7 @@ func (m *Matcher) Pairs(a, b *Template) (float64, []Pair) {
 	// skipping those an alignment already tried agrees with.
 	var tried [seeds]alignment
 	var used [maxRelax]bool
+	m.loadB(b)
 	nt := 0
 	best := 0.0
 	var al alignment
