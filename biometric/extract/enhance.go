@@ -15,22 +15,29 @@ const (
 	// filter into false ridges and breaks. Bright outliers are rarer and
 	// left alone. Chosen on FVC2002 DB1_B and DB2_B, whole and cropped.
 	darkClamp  = 1.7
-	filterHalf = 8
+	alongHalf  = 8 // taps each side along the ridge
 	alongSigma = 3.5
 
 	acrossSigma = 0.5 // times the period
-	// times the period
-	periodBins = int((maxPeriod-minPeriod)/periodStep) + 1
+	// The filter across the ridge reaches one period each side (taps to
+	// the nearest pixel), so that it always spans the neighbouring ridges
+	// and not just the valleys beside the centre: a fixed 8 pixels did
+	// not reach them on coarse ridges (FVC2002 DB2_B's period is about
+	// 10.5 pixels) and made the filter a detector of single dark lines
+	// there. acrossHalfMax is the widest, at maxPeriod.
+	acrossHalfMax = int(maxPeriod)
+	periodBins    = int((maxPeriod-minPeriod)/periodStep) + 1
 )
 
 // filterBank holds, per orientation bin, the canvas offsets of the taps
 // along and across the ridge, and per period bin the across-ridge weights.
 type filterBank struct {
-	W      int // canvas width the offsets were made for
-	along  [orientBins][2*filterHalf + 1]int32
-	across [orientBins][2*filterHalf + 1]int32
-	ga     [2*filterHalf + 1]float32
-	gc     [periodBins][2*filterHalf + 1]float32
+	W          int // canvas width the offsets were made for
+	along      [orientBins][2*alongHalf + 1]int32
+	across     [orientBins][2*acrossHalfMax + 1]int32
+	ga         [2*alongHalf + 1]float32
+	gc         [periodBins][2*acrossHalfMax + 1]float32
+	acrossHalf [periodBins]int // taps each side per period bin
 
 	// Ridge period estimation: per orientation bin, the canvas offsets of
 	// the pixels averaged into each sample of the signature across the
@@ -51,11 +58,13 @@ func newFilterBank(W int) *filterBank {
 	for o := 0; o < orientBins; o++ {
 		th := math.Pi * float64(o) / orientBins
 		ux, uy := math.Cos(th), math.Sin(th)
-		for t := -filterHalf; t <= filterHalf; t++ {
+		for t := -alongHalf; t <= alongHalf; t++ {
 			ax, ay := math.Round(float64(t)*ux), math.Round(float64(t)*uy)
+			f.along[o][t+alongHalf] = int32(int(ay)*W + int(ax))
+		}
+		for t := -acrossHalfMax; t <= acrossHalfMax; t++ {
 			cx, cy := math.Round(-float64(t)*uy), math.Round(float64(t)*ux)
-			f.along[o][t+filterHalf] = int32(int(ay)*W + int(ax))
-			f.across[o][t+filterHalf] = int32(int(cy)*W + int(cx))
+			f.across[o][t+acrossHalfMax] = int32(int(cy)*W + int(cx))
 		}
 	}
 	for o := 0; o < orientBins; o++ {
@@ -81,9 +90,9 @@ func newFilterBank(W int) *filterBank {
 		}
 	}
 	var s float32
-	for t := -filterHalf; t <= filterHalf; t++ {
+	for t := -alongHalf; t <= alongHalf; t++ {
 		g := float32(math.Exp(-float64(t*t) / (2 * alongSigma * alongSigma)))
-		f.ga[t+filterHalf] = g
+		f.ga[t+alongHalf] = g
 		s += g
 	}
 	for i := range f.ga {
@@ -92,20 +101,23 @@ func newFilterBank(W int) *filterBank {
 	for p := 0; p < periodBins; p++ {
 		period := minPeriod + float64(p)*periodStep
 		sigma := acrossSigma * period
+		hw := min(int(math.Round(period)), acrossHalfMax)
+		f.acrossHalf[p] = hw
+		const c = acrossHalfMax
 		var sumG, sumW float64
-		var w, g [2*filterHalf + 1]float64
-		for t := -filterHalf; t <= filterHalf; t++ {
-			g[t+filterHalf] = math.Exp(-float64(t*t) / (2 * sigma * sigma))
-			w[t+filterHalf] = g[t+filterHalf] * math.Cos(2*math.Pi*float64(t)/period)
-			sumG += g[t+filterHalf]
-			sumW += w[t+filterHalf]
+		var w, g [2*acrossHalfMax + 1]float64
+		for t := -hw; t <= hw; t++ {
+			g[t+c] = math.Exp(-float64(t*t) / (2 * sigma * sigma))
+			w[t+c] = g[t+c] * math.Cos(2*math.Pi*float64(t)/period)
+			sumG += g[t+c]
+			sumW += w[t+c]
 		}
 		// Zero mean, so flat grey gives no response; unit gain at the
 		// tuned period, so responses compare across periods.
 		var gain float64
 		for i := range w {
 			w[i] -= g[i] * sumW / sumG
-			gain += w[i] * math.Cos(2*math.Pi*float64(i-filterHalf)/period)
+			gain += w[i] * math.Cos(2*math.Pi*float64(i-c)/period)
 		}
 		for i := range w {
 			f.gc[p][i] = float32(w[i] / gain)
@@ -207,8 +219,10 @@ func (e *Extractor) enhance() {
 				e.enh[i] = 0
 				continue
 			}
-			offs := &fb.across[e.obin[i]]
-			g := &fb.gc[e.pbin[i]]
+			pb := e.pbin[i]
+			hw := fb.acrossHalf[pb]
+			offs := fb.across[e.obin[i]][acrossHalfMax-hw : acrossHalfMax+hw+1]
+			g := fb.gc[pb][acrossHalfMax-hw : acrossHalfMax+hw+1]
 			var s float32
 			for t, o := range offs {
 				s += g[t] * e.tmp[i+int(o)]
