@@ -145,17 +145,51 @@ type Options struct {
 	// PPI is the image's resolution (0: 70, what gosseract reported for
 	// images without one; Tesseract's layout thresholds scale with it).
 	PPI int
+	// Choices asks for each character's alternatives (Symbol.Choices):
+	// the LSTM then keeps the characters it weighed at each step of its
+	// decoding (Tesseract's lstm_choice_mode 2), which costs a little
+	// time.
+	Choices bool
 }
 
 // Word is a word Tesseract read, in the image's coordinates.
 type Word struct {
 	Text string
 	Box  image.Rectangle
-	// Confidence is Tesseract's, 0..100.
+	// Confidence is Tesseract's, 0..100: with the LSTM, about that of the
+	// word's least sure character.
 	Confidence float64
 	// Block, Para, Line and Word number the word on the page, from 1.
 	Block, Para, Line, Word int
+	// Symbols are the word's characters, in reading order; their texts
+	// make up Text. One unknown letter (a character the model lacks, a
+	// blot) sinks a word's confidence while its other characters stay
+	// sure: a caller can weigh each character.
+	Symbols []Symbol
 }
+
+// Symbol is one character of a word as read.
+type Symbol struct {
+	// Text is the character (a grapheme: one or more runes).
+	Text string
+	Box  image.Rectangle
+	// Confidence is Tesseract's, 0..100.
+	Confidence float64
+	// Choices, with Options.Choices, are the characters the classifier
+	// weighed here, the most likely first (usually Text itself), at most
+	// MaxChoices; nil otherwise.
+	Choices []Choice
+}
+
+// Choice is one of a character's alternatives.
+type Choice struct {
+	Text string
+	// Confidence is Tesseract's, 0..100.
+	Confidence float64
+}
+
+// MaxChoices bounds the alternatives kept per character.
+const MaxChoices = 4
 
 // Engine is one Tesseract instance with its model loaded (about 15 MB for
 // the fast English model). It reads one image at a time: not safe for
@@ -168,6 +202,7 @@ type Engine struct {
 
 	psm       PageSegMode
 	whitelist string
+	choices   bool
 }
 
 // New starts an Engine with cfg's language.
@@ -290,7 +325,7 @@ func (e *Engine) SetVariable(name, value string) error {
 func (e *Engine) Read(ctx context.Context, im *image.Gray, opts Options) ([]Word, error) {
 	var words []Word
 	err := e.recognize(ctx, im, opts, func(it *C.TessResultIterator) {
-		words = collectWords(it)
+		words = collectWords(it, opts.Choices)
 	})
 	if err != nil {
 		return nil, err
@@ -338,6 +373,16 @@ func (e *Engine) recognize(ctx context.Context, im *image.Gray, opts Options, re
 			return err
 		}
 		e.whitelist = opts.Whitelist
+	}
+	if opts.Choices != e.choices {
+		mode := "0"
+		if opts.Choices {
+			mode = "2"
+		}
+		if err := e.SetVariable("lstm_choice_mode", mode); err != nil {
+			return err
+		}
+		e.choices = opts.Choices
 	}
 	deadline := opts.Deadline
 	if deadline <= 0 {
@@ -387,15 +432,17 @@ func (e *Engine) recognize(ctx context.Context, im *image.Gray, opts Options, re
 	return nil
 }
 
-// collectWords walks the result iterator word by word, freeing each
-// string Tesseract allocates.
-func collectWords(it *C.TessResultIterator) []Word {
+// collectWords walks the result iterator character by character,
+// starting a word at each word's first character, and frees each string
+// Tesseract allocates (the choice iterator's texts are its own).
+func collectWords(it *C.TessResultIterator, choices bool) []Word {
 	if it == nil {
 		return nil
 	}
 	pit := C.TessResultIteratorGetPageIteratorConst(it)
 	var out []Word
 	block, para, line, word := 0, 0, 0, 0
+	inWord := false // the current word was kept: its characters go to it
 	for {
 		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_BLOCK) != 0 {
 			block, para, line, word = block+1, 0, 0, 0
@@ -406,25 +453,69 @@ func collectWords(it *C.TessResultIterator) []Word {
 		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_TEXTLINE) != 0 {
 			line, word = line+1, 0
 		}
-		p := C.TessResultIteratorGetUTF8Text(it, C.RIL_WORD)
-		if p != nil {
-			text := C.GoString(p)
-			C.TessDeleteText(p)
-			var l, t, r, b C.int
-			if C.TessPageIteratorBoundingBox(pit, C.RIL_WORD, &l, &t, &r, &b) != 0 {
+		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_WORD) != 0 {
+			inWord = false
+			if text, box, ok := iterText(it, pit, C.RIL_WORD); ok {
 				word++
+				inWord = true
 				out = append(out, Word{
 					Text:       text,
-					Box:        image.Rect(int(l), int(t), int(r), int(b)),
+					Box:        box,
 					Confidence: float64(C.TessResultIteratorConfidence(it, C.RIL_WORD)),
 					Block:      block, Para: para, Line: line, Word: word,
 				})
 			}
 		}
-		if C.TessResultIteratorNext(it, C.RIL_WORD) == 0 {
+		if inWord {
+			if text, box, ok := iterText(it, pit, C.RIL_SYMBOL); ok {
+				sym := Symbol{Text: text, Box: box, Confidence: float64(C.TessResultIteratorConfidence(it, C.RIL_SYMBOL))}
+				if choices {
+					sym.Choices = symbolChoices(it)
+				}
+				w := &out[len(out)-1]
+				w.Symbols = append(w.Symbols, sym)
+			}
+		}
+		if C.TessResultIteratorNext(it, C.RIL_SYMBOL) == 0 {
 			return out
 		}
 	}
+}
+
+// iterText returns the text and box of the iterator's element at level,
+// freeing Tesseract's string.
+func iterText(it *C.TessResultIterator, pit *C.TessPageIterator, level C.TessPageIteratorLevel) (string, image.Rectangle, bool) {
+	p := C.TessResultIteratorGetUTF8Text(it, level)
+	if p == nil {
+		return "", image.Rectangle{}, false
+	}
+	text := C.GoString(p)
+	C.TessDeleteText(p)
+	var l, t, r, b C.int
+	if C.TessPageIteratorBoundingBox(pit, level, &l, &t, &r, &b) == 0 {
+		return "", image.Rectangle{}, false
+	}
+	return text, image.Rect(int(l), int(t), int(r), int(b)), true
+}
+
+// symbolChoices lists the alternatives of the iterator's character, the
+// most likely first.
+func symbolChoices(it *C.TessResultIterator) []Choice {
+	ci := C.TessResultIteratorGetChoiceIterator(it)
+	if ci == nil {
+		return nil
+	}
+	defer C.TessChoiceIteratorDelete(ci)
+	var out []Choice
+	for len(out) < MaxChoices {
+		if p := C.TessChoiceIteratorGetUTF8Text(ci); p != nil {
+			out = append(out, Choice{Text: C.GoString(p), Confidence: float64(C.TessChoiceIteratorConfidence(ci))})
+		}
+		if C.TessChoiceIteratorNext(ci) == 0 {
+			break
+		}
+	}
+	return out
 }
 
 // checkGray returns the offset of im's first pixel in im.Pix, or an error
@@ -464,13 +555,45 @@ func sanitize(words []Word, r image.Rectangle) []Word {
 		if w.Box.Empty() {
 			continue
 		}
-		if math.IsNaN(w.Confidence) {
-			w.Confidence = 0
+		w.Confidence = clampConf(w.Confidence)
+		syms := w.Symbols[:0]
+		for _, sy := range w.Symbols {
+			sy.Text = strings.ToValidUTF8(sy.Text, "\uFFFD")
+			if strings.TrimSpace(sy.Text) == "" {
+				continue
+			}
+			sy.Box = sy.Box.Canon().Add(r.Min).Intersect(r)
+			sy.Confidence = clampConf(sy.Confidence)
+			chs := sy.Choices[:0]
+			for _, c := range sy.Choices {
+				c.Text = strings.ToValidUTF8(c.Text, "\uFFFD")
+				if strings.TrimSpace(c.Text) == "" {
+					continue
+				}
+				c.Confidence = clampConf(c.Confidence)
+				chs = append(chs, c)
+			}
+			if len(chs) == 0 {
+				chs = nil
+			}
+			sy.Choices = chs
+			syms = append(syms, sy)
 		}
-		w.Confidence = max(0, min(100, w.Confidence))
+		if len(syms) == 0 {
+			syms = nil
+		}
+		w.Symbols = syms
 		out = append(out, w)
 	}
 	return out
+}
+
+// clampConf brings a confidence into 0..100 (NaN: 0).
+func clampConf(c float64) float64 {
+	if math.IsNaN(c) {
+		return 0
+	}
+	return max(0, min(100, c))
 }
 
 // Close frees the engine (its model and buffers). Closing twice is fine.

@@ -102,6 +102,54 @@ func TestReadLine(t *testing.T) {
 	}
 }
 
+// TestSymbols: each word comes with its characters, their boxes within
+// the word's and their confidences; with Options.Choices each character
+// has its alternatives, the most likely (the character read) first.
+func TestSymbols(t *testing.T) {
+	e := newEngine(t, nil)
+	im := render(t, 32, "MUSTERMANN 1964")
+	for _, choices := range []bool{false, true} {
+		ws, err := e.Read(context.Background(), im, Options{Choices: choices})
+		if err != nil || text(ws) != "MUSTERMANN 1964" {
+			t.Fatalf("choices %v: %q, %v", choices, text(ws), err)
+		}
+		for _, w := range ws {
+			var spelt strings.Builder
+			for _, s := range w.Symbols {
+				spelt.WriteString(s.Text)
+				if !s.Box.In(w.Box.Inset(-2)) || s.Box.Empty() || s.Confidence < 50 {
+					t.Errorf("%q: symbol %+v (word box %v)", w.Text, s, w.Box)
+				}
+				switch {
+				case !choices && s.Choices != nil:
+					t.Errorf("%q: choices %v not asked for", s.Text, s.Choices)
+				case choices && (len(s.Choices) == 0 || len(s.Choices) > MaxChoices || s.Choices[0].Text != s.Text):
+					t.Errorf("%q: choices %v", s.Text, s.Choices)
+				}
+			}
+			if spelt.String() != w.Text {
+				t.Errorf("symbols spell %q, word %q", spelt.String(), w.Text)
+			}
+		}
+	}
+	// A letter the English model lacks sinks its word's confidence; the
+	// other letters stay sure.
+	ws, err := e.Read(context.Background(), render(t, 32, "ØDEGÅRD"), Options{Whitelist: "ABCDEFGHIJKLMNOPQRSTUVWXYZ -'/"})
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("ØDEGÅRD: %+v, %v", ws, err)
+	}
+	sure := 0
+	for _, s := range ws[0].Symbols {
+		if s.Confidence >= 90 {
+			sure++
+		}
+	}
+	t.Logf("ØDEGÅRD read %q, confidence %.1f, %d of %d characters sure", ws[0].Text, ws[0].Confidence, sure, len(ws[0].Symbols))
+	if ws[0].Confidence > 50 || sure < 4 {
+		t.Errorf("ØDEGÅRD read %q: word confidence %.1f, %d sure characters", ws[0].Text, ws[0].Confidence, sure)
+	}
+}
+
 // TestSubImage reads a part of a larger image: the pixels start where the
 // sub-image does and the boxes are in the parent's coordinates.
 func TestSubImage(t *testing.T) {
@@ -251,8 +299,10 @@ func TestNoLeak(t *testing.T) {
 	e := newEngine(t, nil)
 	ims := []*image.Gray{render(t, 24, "DE SOUSA 19"), render(t, 24, "12 AUG 1964"), render(t, 24, "C01 X00 T47")}
 	read := func(i int) {
-		ws, err := e.Read(context.Background(), ims[i%len(ims)], Options{Whitelist: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "})
-		if err != nil || len(ws) == 0 {
+		// Every other reading with each character's alternatives (a
+		// choice iterator per character).
+		ws, err := e.Read(context.Background(), ims[i%len(ims)], Options{Whitelist: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ", Choices: i%2 == 1})
+		if err != nil || len(ws) == 0 || len(ws[0].Symbols) == 0 {
 			t.Fatalf("reading %d: %v", i, err)
 		}
 	}
@@ -321,7 +371,13 @@ func FuzzSanitize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, x0, y0, x1, y1 int, conf float64, mx, my int) {
 		var ws []Word
 		for i, s := range strings.Split(string(data), "\x00") {
-			ws = append(ws, Word{Text: s, Box: image.Rect(x0+i, y0, x1, y1-i), Confidence: conf * float64(i)})
+			w := Word{Text: s, Box: image.Rect(x0+i, y0, x1, y1-i), Confidence: conf * float64(i)}
+			for k, r := range s {
+				c := Choice{Text: string(r), Confidence: conf - float64(k)}
+				w.Symbols = append(w.Symbols, Symbol{Text: s[k:], Box: image.Rect(x0+k, y0-k, x1-k, y1), Confidence: conf + float64(k),
+					Choices: []Choice{c, {Text: " ", Confidence: conf}}})
+			}
+			ws = append(ws, w)
 		}
 		r := image.Rect(mx, my, mx+300, my+80)
 		for _, w := range sanitize(ws, r) {
@@ -330,6 +386,16 @@ func FuzzSanitize(f *testing.F) {
 			}
 			if !utf8.ValidString(w.Text) || !w.Box.In(r) || w.Box.Empty() || !(w.Confidence >= 0 && w.Confidence <= 100) {
 				t.Fatalf("unsafe word %+v in %v", w, r)
+			}
+			for _, s := range w.Symbols {
+				if !utf8.ValidString(s.Text) || strings.TrimSpace(s.Text) == "" || !s.Box.In(r) || !(s.Confidence >= 0 && s.Confidence <= 100) {
+					t.Fatalf("unsafe symbol %+v in %v", s, r)
+				}
+				for _, c := range s.Choices {
+					if !utf8.ValidString(c.Text) || strings.TrimSpace(c.Text) == "" || !(c.Confidence >= 0 && c.Confidence <= 100) {
+						t.Fatalf("unsafe choice %+v", c)
+					}
+				}
 			}
 		}
 	})
