@@ -28,10 +28,12 @@ const (
 // as 500 ppi (FVC2002 DB1_B's ridges are about 9.3 pixels apart, DB2_B's,
 // 569 ppi read as 500, about 10.5). Chosen on DB1_B and DB2_B, whole and
 // cropped; the fixed 14 pixels they replace removed real minutiae on fine
-// ridges (about 1.5 periods there).
+// ridges (about 1.5 periods there). Dots and spurs went from 1.1 to 1.0
+// periods once the Gabor filter spanned a period each side and specks no
+// longer rang (fewer short fragments left to remove).
 const (
-	dotPeriods    = 1.1
-	spurPeriods   = 1.1
+	dotPeriods    = 1.0
+	spurPeriods   = 1.0
 	bridgePeriods = 1.3
 )
 
