@@ -21,6 +21,12 @@ type Reading struct {
 	// Confidence is the reader's confidence in 0..1; 0 means unknown.
 	// Readings below MinConfidence are not compared.
 	Confidence float64 `json:"confidence,omitempty"`
+	// Chars, when not nil, holds a machine reading's confidence in each
+	// character of Text (one per rune, 0..1). A reading's Confidence is
+	// that of its least sure word, which one unknown letter (Ø) sinks to
+	// 0; with Chars, a character under MinCharConfidence neither confirms
+	// nor refutes, and the sure ones are compared.
+	Chars []float64 `json:"chars,omitempty"`
 	// Part is "" when the whole value was seen; "start" when only its
 	// beginning was (the rest under a thumb or glare: the last character
 	// read may be cut), "end" when only its end was.
@@ -30,6 +36,26 @@ type Reading struct {
 // MinConfidence is the confidence below which a reading is too uncertain
 // to contradict the MRZ.
 const MinConfidence = 0.5
+
+// MinCharConfidence is the confidence (Reading.Chars) below which a
+// character of a machine reading is unsure: it neither confirms nor
+// refutes the MRZ. Tesseract's characters at 0.9 or above were misread
+// about 3% of the time on the genuine tuning captures (seeds 5000000..,
+// mostly look-alikes and the national script of two-script names), those
+// under 0.9 about half the time.
+const MinCharConfidence = 0.9
+
+// maxUnsureChars is the most unsure characters a reading compared
+// character by character may have: a letter the model lacks or a
+// blurred one, and its neighbour (Ø read as an unsure O, D as an unsure
+// D). More is a doubtful reading (a word whose doubt its characters do
+// not explain takes it whole: "VEOC" at 33, every character at 90 or
+// more), compared whole.
+const maxUnsureChars = 2
+
+// minSureChars is the least number of sure characters a reading compared
+// character by character must show to agree or differ.
+const minSureChars = 3
 
 // checkVIZ compares the printed fields with the MRZ: names through
 // transliteration (either of the spellings Doc 9303 allows for Ä, Ö, Ü,
@@ -47,7 +73,7 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 		c.Status, c.Reason = engine.NotPerformed, "the printed fields were not read"
 		return c
 	}
-	var diffs, same []string
+	var diffs, same, open []string
 	var order []string
 	byField := map[string][]Reading{}
 	for _, rd := range viz {
@@ -65,6 +91,10 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 			same = append(same, name)
 		case fieldDiffers:
 			diffs = append(diffs, fmt.Sprintf("%s printed %q, MRZ %q", name, rd.Text, want))
+		default:
+			if want != "" {
+				open = append(open, name)
+			}
 		}
 	}
 	c.Value = engine.Measured(float64(len(diffs)))
@@ -75,6 +105,10 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 		c.Status, c.Reason = engine.Undetermined, "no printed field could be compared with the MRZ"
 	default:
 		c.Status, c.Reason = engine.Pass, fmt.Sprintf("%d printed fields agree with the MRZ (%s)", len(same), strings.Join(same, ", "))
+	}
+	if len(open) > 0 {
+		// What could not decide is said, never taken as a difference.
+		c.Reason += "; read too unsure to compare (illegible, unsure characters, or one character from the MRZ's value): " + strings.Join(open, ", ")
 	}
 	return c
 }
@@ -98,31 +132,80 @@ const (
 // returns the reading that decided and the MRZ's value.
 func judgeField(r *mrz.Result, rds []Reading) (fieldVerdict, Reading, string) {
 	var differ []Reading
+	var byChars []bool
 	unsure := false
 	want := ""
 	for _, rd := range rds {
-		ok, comparable, w := compareField(r, rd)
-		if w != "" {
-			want = w
+		cmp := compareReading(r, rd)
+		if cmp.want != "" {
+			want = cmp.want
 		}
 		switch {
-		case ok && comparable:
-			return fieldAgrees, rd, w
-		case comparable:
+		case cmp.ok && cmp.comparable:
+			return fieldAgrees, rd, cmp.want
+		case cmp.comparable:
 			differ = append(differ, rd)
-		case strings.TrimSpace(rd.Text) != "" && w != "":
+			byChars = append(byChars, cmp.byChars)
+		case strings.TrimSpace(rd.Text) != "" && cmp.want != "" && !(cmp.illegible && rd.Confidence > 0 && rd.Confidence < MinConfidence):
+			// An unsure reading (one character off, look-alikes) keeps
+			// a difference found by another one from deciding; an
+			// unsure one that is not even a date ("5 JU 998 SS") says
+			// nothing.
 			unsure = true
 		}
 	}
 	if unsure || len(differ) == 0 {
 		return fieldUncompared, Reading{}, want
 	}
-	for _, rd := range differ {
-		if rd.Confidence == 0 || rd.Confidence >= MinConfidence {
+	for i, rd := range differ {
+		// A reading compared by its sure characters differs on them
+		// alone: its confidence is sunk by the unsure ones it left out.
+		if rd.Confidence == 0 || rd.Confidence >= MinConfidence || byChars[i] {
 			return fieldDiffers, rd, want
 		}
 	}
 	return fieldUncompared, Reading{}, want
+}
+
+// comparison is compareReading's answer.
+type comparison struct {
+	// ok: the reading agrees with the MRZ; comparable: it could tell.
+	ok, comparable bool
+	// want is the MRZ's value as the field prints it.
+	want string
+	// byChars: the reading was compared by its sure characters alone
+	// (Reading.Chars), its unsure ones left open; sure counts them.
+	byChars bool
+	sure    int
+	// illegible: a date reading that is no date.
+	illegible bool
+}
+
+// compareReading compares a reading with the MRZ: a machine reading with
+// unsure characters (Reading.Chars under MinCharConfidence) by its sure
+// characters, the unsure ones standing for any character (or none, or
+// two: Ø and the next letter read as one); any other reading whole.
+func compareReading(r *mrz.Result, rd Reading) comparison {
+	ok, comparable, want := compareField(r, rd)
+	if ok && comparable {
+		// Agreeing whole, unsure characters and all (Tesseract is often
+		// unsure of a day's leading 0 it read right).
+		return comparison{ok: true, comparable: true, want: want}
+	}
+	if mask := unsureMask(rd); mask != nil {
+		// Too few sure characters to say anything: compared whole, as
+		// before per-character confidences.
+		if c, ok := compareByChars(r, rd, mask); ok && c.sure >= minSureChars {
+			return c
+		}
+	}
+	c := comparison{ok: ok, comparable: comparable, want: want}
+	if !comparable && rd.Part == "" && (rd.Field == "birth_date" || rd.Field == "expiry_date") {
+		_, dok := parsePrintedDate(rd.Text)
+		_, _, myok := printedMonthYear(rd.Text)
+		c.illegible = !dok && !myok
+	}
+	return c
 }
 
 // compareField reports whether a reading agrees with the MRZ, whether it
@@ -475,7 +558,7 @@ func comparePartDate(text string, want mrz.Date, part string) (ok, comparable bo
 // doubled: "280 SEP 1993") or no day ("NOV 1947"),
 // then the month by name or number and a year from 1900 to 2099.
 func printedMonthYear(s string) (month, year int, ok bool) {
-	toks := strings.FieldsFunc(strings.ToUpper(strings.TrimSpace(s)), func(r rune) bool { return r == ' ' || r == '.' || r == '/' || r == '-' })
+	toks := dateTokens(strings.ToUpper(strings.TrimSpace(s)))
 	switch len(toks) {
 	case 3:
 		d, err := strconv.Atoi(toks[0])
@@ -520,11 +603,23 @@ func editCounts(got, want, part string) (hard, soft int) {
 // editCounts3 is editCounts with the characters added or lost counted
 // apart: hard counts them too, indels only them.
 func editCounts3(got, want, part string) (hard, indels, soft int) {
-	a, b := []rune(got), []rune(want)
+	return editCountsSure([]rune(got), nil, []rune(want), part)
+}
+
+// unsureCost is the cost of an edit on an unsure character: above 0, so
+// that an alignment uses them only where it must.
+const unsureCost = 0.01
+
+// editCountsSure is editCounts3 on runes, with sure telling which of
+// got's runes are sure (nil: all). An unsure rune stands for any
+// character, for none, or for it and the MRZ's characters after it (Ø
+// and the D after it read as one D), and counts no edit.
+func editCountsSure(a []rune, sure []bool, b []rune, part string) (hard, indels, soft int) {
 	type cell struct {
 		cost              float64
 		hard, soft, indel int
 	}
+	isSure := func(i int) bool { return sure == nil || sure[i] }
 	n, m := len(a), len(b)
 	dp := make([][]cell, n+1)
 	for i := range dp {
@@ -537,11 +632,21 @@ func editCounts3(got, want, part string) (hard, indels, soft int) {
 		}
 	}
 	for i := 1; i <= n; i++ {
-		dp[i][0] = cell{float64(i), i, 0, i}
+		sureA := isSure(i - 1)
+		dp[i][0] = dp[i-1][0]
+		if sureA {
+			dp[i][0].cost++
+			dp[i][0].hard++
+			dp[i][0].indel++
+		} else {
+			dp[i][0].cost += unsureCost
+		}
 		for j := 1; j <= m; j++ {
 			best := dp[i-1][j-1]
 			switch {
 			case a[i-1] == b[j-1]:
+			case !sureA:
+				best.cost += unsureCost
 			case lookAlikeRunes(a[i-1], b[j-1]):
 				best.cost += 0.3
 				best.soft++
@@ -549,10 +654,21 @@ func editCounts3(got, want, part string) (hard, indels, soft int) {
 				best.cost++
 				best.hard++
 			}
-			for _, c := range []cell{dp[i-1][j], dp[i][j-1]} {
-				c.cost++
-				c.hard++
-				c.indel++
+			// A character of got with none of want's, and one of want's
+			// with none of got's (absorbed by an unsure one before it).
+			added, lost := dp[i-1][j], dp[i][j-1]
+			if sureA {
+				added.cost++
+				added.hard++
+				added.indel++
+				lost.cost++
+				lost.hard++
+				lost.indel++
+			} else {
+				added.cost += unsureCost
+				lost.cost += unsureCost
+			}
+			for _, c := range []cell{added, lost} {
 				if c.cost < best.cost {
 					best = c
 				}
@@ -569,6 +685,316 @@ func editCounts3(got, want, part string) (hard, indels, soft int) {
 		}
 	}
 	return end.hard, end.indel, end.soft
+}
+
+// unsureMask tells which runes of a machine reading's text are sure
+// (Reading.Chars at MinCharConfidence or above; spaces are), or nil when
+// the reading carries no per-character confidences, was typed in, or
+// has no unsure character or more than maxUnsureChars: it is then
+// compared whole.
+func unsureMask(rd Reading) []bool {
+	if rd.Confidence == 0 || len(rd.Chars) == 0 {
+		return nil
+	}
+	rs := []rune(rd.Text)
+	if len(rs) != len(rd.Chars) {
+		return nil
+	}
+	mask := make([]bool, len(rs))
+	unsure := 0
+	for i, c := range rd.Chars {
+		mask[i] = c >= MinCharConfidence || rs[i] == ' '
+		if !mask[i] {
+			unsure++
+		}
+	}
+	if unsure == 0 || unsure > maxUnsureChars {
+		return nil
+	}
+	return mask
+}
+
+// compareByChars compares a machine reading with unsure characters (mask)
+// by its sure ones: it differs when at least two sure characters differ
+// from the MRZ's value beyond the look-alikes and the rules of the field
+// (a number's characters added or lost are the reader's, a date is
+// compared by its digits DDMMYY), and at least minSureChars are sure; it
+// agrees when every sure character does and at most one is unsure.
+// ok is false where the field is compared whole (a value seen in part,
+// a name the MRZ may have cut, other fields).
+func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
+	text := []rune(strings.ToUpper(rd.Text))
+	if len(text) != len(mask) || rd.Part != "" {
+		return comparison{}, false
+	}
+	switch rd.Field {
+	case "surname", "given_names":
+		fn := mrz.Surname
+		if rd.Field == "given_names" {
+			fn = mrz.GivenNames
+		}
+		f := r.Field(fn)
+		if f == nil || f.Value == "" || r.Warnings.Has(mrz.WarnTruncatedName) {
+			return comparison{}, false
+		}
+		// A full name field may have lost given names (Doc 9303 Part 3
+		// §4.6): those are compared whole.
+		if rd.Field == "given_names" && len(r.Value(mrz.Surname))+2+len(f.Value) >= nameWidth(r.Format) {
+			return comparison{}, false
+		}
+		want := []rune(normName(f.Value))
+		bestHard, bestSoft, bestSure, bestUnsure := -1, 0, 0, 0
+		for _, c := range splitRunes(text, mask, '/') {
+			got, sure := nameRunes(c.r, c.m)
+			if len(got) == 0 {
+				continue
+			}
+			hard, _, soft := editCountsSure(got, sure, want, "")
+			if bestHard < 0 || hard < bestHard {
+				bestHard, bestSoft, bestSure, bestUnsure = hard, soft, countTrue(sure), len(sure)-countTrue(sure)
+			}
+		}
+		if bestHard < 0 {
+			return comparison{}, false
+		}
+		v := verdictByChars(bestHard, bestHard, bestSoft, bestSure, bestUnsure, len(want), f.Value)
+		if v.comparable && !v.ok {
+			// The national script of a two-script name read alone, as
+			// the English model reads Cyrillic (ШЕВЧЕНКО as AWEBUEHK):
+			// nothing is decided when it could be the MRZ's name so.
+			var got []rune
+			var sure []bool
+			for i, c := range text {
+				if c >= 'A' && c <= 'Z' {
+					got, sure = append(got, c), append(sure, mask[i])
+				}
+			}
+			plain := strings.NewReplacer("<", "", " ", "").Replace(f.Value)
+			if h, _, _ := editCountsSure(got, sure, []rune(cyrillicLook(plain)), ""); 3*h <= countTrue(sure) {
+				v.comparable = false
+			}
+		}
+		return v, true
+	case "document_number":
+		want := r.Value(mrz.DocumentNumber)
+		if want == "" {
+			return comparison{}, false
+		}
+		var got []rune
+		var sure []bool
+		for i, c := range text {
+			if c != ' ' {
+				got, sure = append(got, c), append(sure, mask[i])
+			}
+		}
+		hard, indels, soft := editCountsSure(got, sure, []rune(want), "")
+		// Characters added or lost are the reader's (a glyph split in
+		// two, a speck read as a letter).
+		return verdictByChars(hard, hard-indels, soft, countTrue(sure), len(sure)-countTrue(sure), len(want), want), true
+	case "birth_date", "expiry_date":
+		fn := mrz.BirthDate
+		if rd.Field == "expiry_date" {
+			fn = mrz.ExpiryDate
+		}
+		f := r.Field(fn)
+		if f == nil || f.Date.IsZero() {
+			return comparison{}, false
+		}
+		got, sure, ok := dateRunes(text, mask)
+		if !ok {
+			return comparison{}, false
+		}
+		want := []rune(dateDigits(f.Date))
+		hard, n := 0, 0
+		for i := range got {
+			if sure[i] {
+				n++
+				if got[i] != want[i] {
+					hard++
+				}
+			}
+		}
+		return verdictByChars(hard, hard, 0, n, len(got)-n, len(want), f.Date.String()), true
+	}
+	return comparison{}, false
+}
+
+// verdictByChars decides a reading compared by its sure characters: n
+// sure characters and unsure ones, of a value of length width, hard
+// edits on them (differ of those counting towards a difference), soft
+// look-alike ones. It agrees with one unsure character at most (which
+// may stand for two of the value's: Ø and D read as one D).
+func verdictByChars(hard, differ, soft, n, unsure, width int, want string) comparison {
+	c := comparison{want: want, byChars: true, sure: n}
+	switch {
+	case hard == 0 && unsure <= 1 && n >= width-2 && 4*soft <= n:
+		c.ok, c.comparable = true, true
+	case differ >= 2:
+		c.comparable = true
+	}
+	return c
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// maskedRunes are runes with their sureness.
+type maskedRunes struct {
+	r []rune
+	m []bool
+}
+
+// splitRunes returns the whole text and, when it holds sep, each part
+// between seps (a "national / transliterated" name pair).
+func splitRunes(rs []rune, mask []bool, sep rune) []maskedRunes {
+	out := []maskedRunes{{rs, mask}}
+	start, found := 0, false
+	for i := 0; i <= len(rs); i++ {
+		if i == len(rs) || rs[i] == sep {
+			if i < len(rs) {
+				found = true
+			}
+			if found {
+				out = append(out, maskedRunes{rs[start:i], mask[start:i]})
+			}
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// nameRunes writes a machine reading of a name (capitals) as normName
+// writes the MRZ's, one word, keeping each character's sureness: the
+// two-letter spellings AE, OE, UE, AA fold to one letter (sure when both
+// are) and Q to O; separators and other characters go.
+func nameRunes(rs []rune, mask []bool) ([]rune, []bool) {
+	var out []rune
+	var sure []bool
+	for i := 0; i < len(rs); i++ {
+		c := rs[i]
+		if i+1 < len(rs) {
+			switch string(rs[i : i+2]) {
+			case "AE", "OE", "UE", "AA":
+				out, sure = append(out, c), append(sure, mask[i] && mask[i+1])
+				i++
+				continue
+			}
+		}
+		if c == 'Q' {
+			c = 'O'
+		}
+		if c >= 'A' && c <= 'Z' {
+			out, sure = append(out, c), append(sure, mask[i])
+		}
+	}
+	return out, sure
+}
+
+// dateRunes writes a printed date read with unsure characters as its
+// digits DDMMYY with their sureness: a day of three characters one of
+// which is unsure loses it (the font's 0 read 80), a day of one digit
+// gets an unsure first digit, a month by name is sure when all its
+// letters are, a year's last two digits. ok is false for anything that
+// is not three parts of such a date.
+func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, ok bool) {
+	var toks []maskedRunes
+	var cur maskedRunes
+	flush := func() {
+		if len(cur.r) > 0 {
+			toks = append(toks, cur)
+		}
+		cur = maskedRunes{}
+	}
+	for i, c := range rs {
+		switch {
+		case c == ' ' || c == '.' || c == '/' || c == '-':
+			flush()
+			continue
+		case len(cur.r) > 0 && isDigit(c) != isDigit(cur.r[len(cur.r)-1]):
+			// "04NOV": the space between day and month not read.
+			flush()
+		}
+		cur.r, cur.m = append(cur.r, c), append(cur.m, mask[i])
+	}
+	flush()
+	if len(toks) != 3 {
+		return nil, nil, false
+	}
+	day, month, year := toks[0], toks[1], toks[2]
+	if !allDigits(day.r) || !allDigits(year.r) {
+		return nil, nil, false
+	}
+	switch len(day.r) {
+	case 1:
+		day = maskedRunes{append([]rune{'0'}, day.r...), append([]bool{false}, day.m...)}
+	case 2:
+	case 3:
+		k := -1
+		for i, s := range day.m {
+			if !s {
+				if k >= 0 {
+					return nil, nil, false
+				}
+				k = i
+			}
+		}
+		if k < 0 {
+			return nil, nil, false
+		}
+		day = maskedRunes{append(append([]rune{}, day.r[:k]...), day.r[k+1:]...), append(append([]bool{}, day.m[:k]...), day.m[k+1:]...)}
+	default:
+		return nil, nil, false
+	}
+	switch {
+	case len(year.r) == 4 && (countTrue(year.m[:2]) < 2 || string(year.r[:2]) == "19" || string(year.r[:2]) == "20"):
+		year = maskedRunes{year.r[2:], year.m[2:]}
+	default:
+		return nil, nil, false
+	}
+	var mon maskedRunes
+	switch {
+	case allDigits(month.r) && len(month.r) == 2:
+		mon = month
+	case !allDigits(month.r):
+		m := monthNames[string(month.r)]
+		if m == 0 && len(month.r) > 3 {
+			m = monthNames[string(month.r[:3])]
+		}
+		if m == 0 {
+			// Not a month's name: unknown when some letter is unsure.
+			if countTrue(month.m) == len(month.m) {
+				return nil, nil, false
+			}
+			mon = maskedRunes{[]rune("00"), []bool{false, false}}
+			break
+		}
+		s := countTrue(month.m) == len(month.m)
+		mon = maskedRunes{[]rune(fmt.Sprintf("%02d", m)), []bool{s, s}}
+	default:
+		return nil, nil, false
+	}
+	for _, t := range []maskedRunes{day, mon, year} {
+		digits, sure = append(digits, t.r...), append(sure, t.m...)
+	}
+	return digits, sure, true
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+func allDigits(rs []rune) bool {
+	for _, r := range rs {
+		if !isDigit(r) {
+			return false
+		}
+	}
+	return len(rs) > 0
 }
 
 // lookAlikeRunes tells two characters of one look-alike class.
@@ -677,12 +1103,36 @@ func init() {
 	monthNames["FÉV"], monthNames["AOÛ"], monthNames["AOÛT"], monthNames["DÉC"], monthNames["MRZ"] = 2, 8, 8, 12, 3
 }
 
+// dateTokens splits a printed date into its parts: at separators, and
+// between digits and letters ("04NOV 1996": the space before the month
+// not read).
+func dateTokens(s string) []string {
+	var toks []string
+	start := -1
+	prevDigit := false
+	for i, r := range s {
+		sep := r == ' ' || r == '.' || r == '/' || r == '-'
+		d := isDigit(r)
+		if start >= 0 && (sep || d != prevDigit) {
+			toks = append(toks, s[start:i])
+			start = -1
+		}
+		if !sep && start < 0 {
+			start = i
+		}
+		prevDigit = d
+	}
+	if start >= 0 {
+		toks = append(toks, s[start:])
+	}
+	return toks
+}
+
 // parsePrintedDate reads the date formats printed on travel documents:
 // "02 MAR 1981", "02 MAR/MARS 81", "12.08.1964", "12/08/1964",
 // "1964-08-12".
 func parsePrintedDate(s string) (mrz.Date, bool) {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	toks := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '.' || r == '/' || r == '-' })
+	toks := dateTokens(strings.ToUpper(strings.TrimSpace(s)))
 	var nums []int
 	month := 0
 	for _, t := range toks {

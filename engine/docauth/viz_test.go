@@ -1,6 +1,7 @@
 package docauth
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -159,4 +160,136 @@ func TestFieldReadTwice(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
 		}
 	}
+}
+
+// chars gives a reading per-character confidences: 0.99 for every rune
+// but those at the positions listed, which get 0.3.
+func chars(text string, unsure ...int) []float64 {
+	cs := make([]float64, len([]rune(text)))
+	for i := range cs {
+		cs[i] = 0.99
+	}
+	for _, i := range unsure {
+		cs[i] = 0.3
+	}
+	return cs
+}
+
+// TestReadingByChars: a machine reading with unsure characters is
+// compared by its sure ones; the unsure ones stand for anything.
+func TestReadingByChars(t *testing.T) {
+	birth := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	mrzOf := func(surname string, born time.Time) *mrz.Result {
+		lines, err := mrz.Generate(mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U4EPKHJ5M",
+			Surname: surname, GivenNames: "ANNA", Nationality: "UTO", Sex: "F", BirthDate: born, ExpiryDate: birth(2035, 1, 14)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := mrz.ParseLines(lines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	odegard := mrzOf("ØDEGÅRD", birth(1993, 9, 20))
+	other := mrzOf("SVEINSDOTTIR", birth(1994, 9, 15))
+	// The English model has no Ø: it read ØD as one unsure D, or Ø as
+	// an unsure M, and gave the word confidence 0.
+	degard := Reading{Field: "surname", Text: "DEGARD", Confidence: 0.001, Chars: chars("DEGARD", 0)}
+	mdegard := Reading{Field: "surname", Text: "MDEGARD", Confidence: 0.001, Chars: chars("MDEGARD", 0)}
+	for _, tc := range []struct {
+		name string
+		r    *mrz.Result
+		rds  []Reading
+		want engine.Status
+	}{
+		{"Ø read as part of an unsure D, genuine", odegard, []Reading{degard}, engine.Pass},
+		{"Ø read as an unsure M, genuine", odegard, []Reading{mdegard}, engine.Pass},
+		{"ØDEGÅRD printed over another name", other, []Reading{degard}, engine.Fail},
+		{"the same read without per-character confidences", other, []Reading{{Field: "surname", Text: "DEGARD", Confidence: 0.001}}, engine.Undetermined},
+		{"a doubled day's unsure 0, genuine", odegard, []Reading{{Field: "birth_date", Text: "280 SEP 1993", Confidence: 0.95, Chars: chars("280 SEP 1993", 1)}}, engine.Pass},
+		{"a doubled day's unsure 0, another date", other, []Reading{{Field: "birth_date", Text: "280 SEP 1993", Confidence: 0.95, Chars: chars("280 SEP 1993", 1)}}, engine.Fail},
+		{"one sure digit off and an unsure one", other, []Reading{{Field: "birth_date", Text: "15 SEP 1993", Confidence: 0.6, Chars: chars("15 SEP 1993", 0)}}, engine.Undetermined},
+		{"an unsure day and a sure month and year", mrzOf("OKONKWO", birth(1989, 1, 13)), []Reading{{Field: "birth_date", Text: "05 JUN 1998", Confidence: 0.6, Chars: chars("05 JUN 1998", 0, 1)}}, engine.Fail},
+		{"a date read without the space before its month", mrzOf("OKONKWO", birth(1984, 12, 17)), []Reading{{Field: "birth_date", Text: "19MAR 1991", Confidence: 0.9}}, engine.Fail},
+		{"an illegible unsure date does not hold back a sure one", mrzOf("OKONKWO", birth(1989, 1, 13)),
+			[]Reading{{Field: "birth_date", Text: "5 JU 998 SS", Confidence: 0.001}, {Field: "birth_date", Text: "05 JUN 1998", Confidence: 0.6}}, engine.Fail},
+		// Too few sure characters: compared whole, as an unsure reading,
+		// which neither decides nor holds back a sure one.
+		{"too few sure characters", other, []Reading{{Field: "surname", Text: "KTOM", Confidence: 0.001, Chars: chars("KTOM", 1, 2, 3)}}, engine.Undetermined},
+		{"too few sure characters beside a sure reading", other, []Reading{{Field: "surname", Text: "KTOM", Confidence: 0.001, Chars: chars("KTOM", 1, 2, 3)},
+			{Field: "surname", Text: "ASTROM", Confidence: 0.91}}, engine.Fail},
+		{"the national script read alone", mrzOf("ШЕВЧЕНКО", birth(1993, 9, 20)), []Reading{{Field: "surname", Text: "AWEBUEHK", Confidence: 0.001, Chars: chars("AWEBUEHK", 0)}}, engine.Undetermined},
+		// Document numbers: characters added or lost are the reader's.
+		{"a number one sure character off", odegard, []Reading{{Field: "document_number", Text: "U4EPKXJ9M", Confidence: 0.2, Chars: chars("U4EPKXJ9M", 5)}}, engine.Undetermined},
+		{"a number two sure characters off", odegard, []Reading{{Field: "document_number", Text: "U4EPWXJ9M", Confidence: 0.2, Chars: chars("U4EPWXJ9M", 5)}}, engine.Fail},
+		{"a number with a sure character added", odegard, []Reading{{Field: "document_number", Text: "U4EPKHJ5MW", Confidence: 0.2, Chars: chars("U4EPKHJ5MW", 2)}}, engine.Undetermined},
+		{"a number with an unsure character", odegard, []Reading{{Field: "document_number", Text: "U4EPKHJ5M", Confidence: 0.2, Chars: chars("U4EPKHJ5M", 2)}}, engine.Pass},
+	} {
+		if c := checkVIZ(tc.r, tc.rds); c.Status != tc.want {
+			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
+		}
+	}
+	// A field too unsure to compare is named in the reason.
+	c := checkVIZ(other, []Reading{{Field: "given_names", Text: "ANNA", Confidence: 0.9},
+		{Field: "surname", Text: "KTOM", Confidence: 0.001, Chars: chars("KTOM", 1, 2, 3)}})
+	if c.Status != engine.Pass || !strings.Contains(c.Reason, "too unsure to compare") || !strings.HasSuffix(c.Reason, ": surname") {
+		t.Errorf("one field agrees, one unsure: %s (%s)", c.Status, c.Reason)
+	}
+}
+
+func TestEditCountsSure(t *testing.T) {
+	for _, tc := range []struct {
+		got    string
+		unsure []int
+		want   string
+		hard   int
+	}{
+		{"DEGARD", []int{0}, "ODEGARD", 0},   // Ø and D read as one unsure D
+		{"MDEGARD", []int{0}, "ODEGARD", 0},  // Ø read as an unsure M
+		{"DEGARD", []int{0}, "IONESCU", 3},   // the sure letters differ (D and U look alike)
+		{"2?0", []int{1}, "20", 0},           // an unsure character added
+		{"ODEGARD", []int{}, "DEGARD", 1},    // a sure one added
+		{"OD?GARD", []int{2}, "ODEGAARD", 1}, // one letter lost beside no unsure one
+	} {
+		sure := make([]bool, len(tc.got))
+		for i := range sure {
+			sure[i] = true
+		}
+		for _, i := range tc.unsure {
+			sure[i] = false
+		}
+		if h, _, _ := editCountsSure([]rune(tc.got), sure, []rune(tc.want), ""); h != tc.hard {
+			t.Errorf("%q (unsure %v) vs %q: %d hard, want %d", tc.got, tc.unsure, tc.want, h, tc.hard)
+		}
+	}
+}
+
+// FuzzCheckVIZ: readings of any text with any per-character confidences
+// (a reader's output is outside bytes) never panic the comparison.
+func FuzzCheckVIZ(f *testing.F) {
+	f.Add("surname", "DEGARD", 0.001, []byte{20, 99, 99, 99, 99, 99}, "")
+	f.Add("birth_date", "280 SEP 1993", 0.9, []byte{99, 40, 99, 99, 99}, "")
+	f.Add("birth_date", "19MAR 1991", 0.0, []byte{}, "start")
+	f.Add("document_number", "U4 EPK\xffHJ5M", 0.2, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, "end")
+	lines, err := mrz.Generate(mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "UTO", DocumentNumber: "T7592D5A5",
+		Surname: "ÅSTRÖM", GivenNames: "ANNA MARIA", Nationality: "UTO", Sex: "F",
+		BirthDate: time.Date(1966, 2, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2029, 3, 23, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	r, err := mrz.ParseLines(lines)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, field, text string, conf float64, cs []byte, part string) {
+		rd := Reading{Field: field, Text: text, Confidence: conf, Part: part}
+		for _, c := range cs {
+			rd.Chars = append(rd.Chars, float64(c)/100)
+		}
+		for _, name := range []string{field, "surname", "given_names", "birth_date", "expiry_date", "document_number"} {
+			rd.Field = name
+			checkVIZ(r, []Reading{rd, rd})
+		}
+	})
 }

@@ -151,7 +151,7 @@ func (v *vizRun) run(ctx context.Context, name string, limit time.Duration, fn f
 	for i, r := range rs {
 		// docauth reads a confidence of 0 as "unknown" (typed in): an
 		// OCR reading is never that sure of nothing.
-		out[i] = docauth.Reading{Field: r.Field, Text: r.Text, Confidence: max(r.Confidence, 0.001)}
+		out[i] = docauth.Reading{Field: r.Field, Text: r.Text, Confidence: max(r.Confidence, 0.001), Chars: r.Chars}
 	}
 	return out, err
 }

@@ -62,8 +62,10 @@ type Config struct {
 	// Cases, when not nil, receives one line per capture (tab-separated):
 	// class, model, seed, degradations, whether any check failed, the
 	// failed checks, viz.mrz.consistency's status and reason, and each
-	// printed field read: name, text as printed, text as read and the
-	// reader's confidence (with Config.VIZReader).
+	// printed field read: name, text as printed, text as read, the
+	// reader's confidence and, after a colon, its confidence in each
+	// character in tenths (9: 0.9 and above), with Config.VIZReader;
+	// last the MRZ's lines joined by "|".
 	Cases io.Writer
 }
 
@@ -398,10 +400,23 @@ func writeCase(w io.Writer, class string, spec sim.Spec, res *docauth.Result, c 
 	}
 	var reads []string
 	for _, rd := range res.VIZ {
-		reads = append(reads, fmt.Sprintf("%s=%q/%q@%.2f%s", rd.Field, printed[rd.Field], rd.Text, rd.Confidence, map[bool]string{true: "~" + rd.Part}[rd.Part != ""]))
+		reads = append(reads, fmt.Sprintf("%s=%q/%q@%.2f%s%s", rd.Field, printed[rd.Field], rd.Text, rd.Confidence, charDigits(rd.Chars), map[bool]string{true: "~" + rd.Part}[rd.Part != ""]))
 	}
-	fmt.Fprintf(w, "%s\t%s\t%d\t%s\tfail=%t\t%s\t%s\t%s\t%s\n", class, spec.Model, spec.Seed, strings.Join(degr, ","),
-		len(failed) > 0, strings.Join(failed, ","), viz.Status, viz.Reason, strings.Join(reads, " "))
+	fmt.Fprintf(w, "%s\t%s\t%d\t%s\tfail=%t\t%s\t%s\t%s\t%s\t%s\n", class, spec.Model, spec.Seed, strings.Join(degr, ","),
+		len(failed) > 0, strings.Join(failed, ","), viz.Status, viz.Reason, strings.Join(reads, " "), strings.Join(c.Truth.MRZ, "|"))
+}
+
+// charDigits writes a reading's per-character confidences as one digit
+// each (tenths, 9 for 0.9 and above), after a colon; "" without them.
+func charDigits(cs []float64) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	b := []byte{':'}
+	for _, c := range cs {
+		b = append(b, byte('0'+min(9, max(0, int(c*10)))))
+	}
+	return string(b)
 }
 
 func tally(cl *Class, spec sim.Spec, res *docauth.Result) {

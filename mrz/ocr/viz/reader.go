@@ -45,6 +45,13 @@ type Reading struct {
 	// Confidence is Tesseract's confidence in 0..1: that of the least
 	// sure word of the value.
 	Confidence float64 `json:"confidence"`
+	// Chars, when not nil, holds Tesseract's confidence in each character
+	// of Text (one per rune, 0..1; a space has its neighbours' lesser):
+	// one letter the model does not know (Ø) sinks its word's confidence
+	// to 0 while the word's other letters stay sure. Confidence's
+	// adjustments (a value cut off at the image's edge, ink left unread)
+	// are not in it.
+	Chars []float64 `json:"chars,omitempty"`
 }
 
 // Options configure a Reader. The zero value is ready to use.
@@ -316,7 +323,9 @@ func (r *Reader) readView(ctx context.Context, name string, view image.Image, ps
 	}
 	words = valueWords(words)
 	text, conf := joinWords(cls, words)
+	raw, rawChars := joinChars(words)
 	text = clean(cls, text)
+	chars := carryChars(raw, rawChars, text)
 	if cls == classDate && validDate(text) {
 		// The form checks a date: its confidence is its words' mean,
 		// not the least sure word's (Tesseract is unsure of a day's
@@ -338,8 +347,145 @@ func (r *Reader) readView(ctx context.Context, name string, view image.Image, ps
 	if text == "" {
 		return Reading{}, false, nil
 	}
-	return Reading{Field: name, Text: text, Confidence: conf}, true, nil
+	return Reading{Field: name, Text: text, Confidence: conf, Chars: chars}, true, nil
 }
+
+// joinChars joins the words as joinWords does and gives each rune of the
+// text its character's confidence (0..1): a symbol's for the runes of
+// its text, the word's for a word whose symbols do not spell it, the
+// lesser of its neighbours' for the space between two words.
+func joinChars(words []tesseract.Word) (string, []float64) {
+	var b strings.Builder
+	var conf []float64
+	for _, w := range words {
+		t := strings.TrimSpace(w.Text)
+		if t == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+			conf = append(conf, 1)
+		}
+		start := len(conf)
+		var spelt strings.Builder
+		for _, s := range w.Symbols {
+			spelt.WriteString(s.Text)
+		}
+		if spelt.String() == t {
+			// A doubt the characters do not explain is the whole word's.
+			wc := 1.0
+			if !doubtExplained(w) {
+				wc = max(0, min(100, w.Confidence)) / 100
+			}
+			for _, s := range w.Symbols {
+				for range s.Text {
+					conf = append(conf, min(wc, max(0, min(100, s.Confidence))/100))
+				}
+			}
+		} else {
+			for range t {
+				conf = append(conf, max(0, min(100, w.Confidence))/100)
+			}
+		}
+		b.WriteString(t)
+		if start > 0 {
+			conf[start-1] = min(conf[start-2], conf[start])
+		}
+	}
+	return b.String(), conf
+}
+
+// Character confidences (0..100) that explain a word's doubt: Tesseract's
+// LSTM gives a word a low confidence that its characters' confidences do
+// not always show (VTE9WBU1G read VTESWBU1G at 39, every character at 99
+// or so; "OLN" at 31 over three characters at 99). A word's low
+// confidence is put down to its unsure characters (under charUnsure:
+// the Ø of ØDEGÅRD, which the English model lacks, read as a D at 13 to
+// 39 while E, G, A, R, D stay at 99) only when all its other characters
+// are very sure (charVerySure or more); otherwise every character of the
+// word takes the word's confidence.
+const (
+	charUnsure   = 90
+	charVerySure = 95
+)
+
+// doubtExplained tells whether a word's confidence is either not low
+// (AltBelow or more) or explained by its unsure characters alone.
+func doubtExplained(w tesseract.Word) bool {
+	if w.Confidence >= 100*AltBelow {
+		return true
+	}
+	unsure := false
+	for _, s := range w.Symbols {
+		switch {
+		case s.Confidence < charUnsure:
+			unsure = true
+		case s.Confidence < charVerySure:
+			return false
+		}
+	}
+	return unsure
+}
+
+// carryChars gives the runes of a cleaned text (clean only drops runes
+// and replaces look-alikes one for one) the confidences of the raw
+// text's runes they come from, aligned at the least cost (a rune kept 0,
+// a letter or digit replaced by another 1, any other replacement 3,
+// dropped 1). A rune found nowhere in raw gets 0; nil when
+// raw has no confidences.
+func carryChars(raw string, rawConf []float64, cleaned string) []float64 {
+	a, b := []rune(raw), []rune(cleaned)
+	if len(rawConf) != len(a) || len(a) == 0 || len(b) == 0 || len(a)*len(b) > 1<<16 {
+		return nil
+	}
+	// cost[i][j]: aligning a[i:] with b[j:].
+	n, m := len(a), len(b)
+	cost := make([]int, (n+1)*(m+1))
+	at := func(i, j int) *int { return &cost[i*(m+1)+j] }
+	for i := n; i >= 0; i-- {
+		for j := m; j >= 0; j-- {
+			switch {
+			case i == n && j == m:
+				*at(i, j) = 0
+			case i == n:
+				*at(i, j) = 2 * (m - j) // runes not in raw: never cheaper
+			case j == m:
+				*at(i, j) = n - i
+			default:
+				c := *at(i+1, j+1) + replaceCost(a[i], b[j])
+				c = min(c, *at(i+1, j)+1, *at(i, j+1)+2)
+				*at(i, j) = c
+			}
+		}
+	}
+	out := make([]float64, m)
+	for i, j := 0, 0; j < m; {
+		switch {
+		case i < n && *at(i, j) == *at(i+1, j+1)+replaceCost(a[i], b[j]):
+			out[j] = rawConf[i]
+			i, j = i+1, j+1
+		case i < n && *at(i, j) == *at(i+1, j)+1:
+			i++
+		default:
+			j++ // out[j] stays 0
+		}
+	}
+	return out
+}
+
+// replaceCost is the cost of aligning raw rune a with cleaned rune b:
+// clean replaces letters and digits by their look-alikes, nothing else.
+func replaceCost(a, b rune) int {
+	switch {
+	case a == b:
+		return 0
+	case alnum(a) && alnum(b):
+		return 1
+	}
+	return 3
+}
+
+func alnum(r rune) bool { return r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' }
 
 // coverage is the share of the ink columns of a prepared field image, up
 // to the words' right end and a line's height beyond, that lie within

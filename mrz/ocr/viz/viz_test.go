@@ -377,3 +377,44 @@ func BenchmarkReadPassportFields(b *testing.B) {
 // readable are the fields docauth gives a reader.
 var readable = map[string]bool{"surname": true, "given_names": true, "document_number": true, "birth_date": true,
 	"expiry_date": true}
+
+// TestJoinChars: each rune of a field's text carries its character's
+// confidence through the joining of words and the cleaning of the value.
+func TestJoinChars(t *testing.T) {
+	sym := func(s string, confs ...float64) []tesseract.Symbol {
+		var out []tesseract.Symbol
+		for i, r := range s {
+			out = append(out, tesseract.Symbol{Text: string(r), Confidence: confs[i]})
+		}
+		return out
+	}
+	words := []tesseract.Word{
+		{Text: "DEGARD", Confidence: 0, Symbols: sym("DEGARD", 26, 99, 99, 98, 97, 96)},
+		{Text: "-", Confidence: 40, Symbols: sym("-", 40)},
+		// Symbols that do not spell the word: the word's confidence.
+		{Text: "AB", Confidence: 70, Symbols: sym("A", 90)},
+	}
+	raw, confs := joinChars(words)
+	if raw != "DEGARD - AB" {
+		t.Fatalf("joined %q", raw)
+	}
+	want := []float64{0.26, 0.99, 0.99, 0.98, 0.97, 0.96, 0.40, 0.40, 0.40, 0.70, 0.70}
+	for i := range want {
+		if d := confs[i] - want[i]; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("confidences %v, want %v", confs, want)
+		}
+	}
+	// A date repaired ("Q7 JUN 1957" -> "07 JUN 1957") keeps each
+	// character's confidence; runes trimmed at the edges go.
+	got := carryChars("-Q7 JUN", []float64{0.1, 0.3, 0.9, 1, 0.8, 0.7, 0.6}, "07 JUN")
+	if len(got) != 6 || got[0] != 0.3 || got[1] != 0.9 || got[5] != 0.6 {
+		t.Errorf("carried %v", got)
+	}
+	// A number's spaces dropped.
+	if got := carryChars("C01 X00", []float64{0.9, 0.8, 0.7, 1, 0.6, 0.5, 0.4}, "C01X00"); len(got) != 6 || got[3] != 0.6 || got[5] != 0.4 {
+		t.Errorf("carried %v", got)
+	}
+	if got := carryChars("AB", []float64{1}, "AB"); got != nil {
+		t.Errorf("mismatched confidences carried: %v", got)
+	}
+}
