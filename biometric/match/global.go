@@ -21,6 +21,7 @@ const (
 func (m *Matcher) consolidate(a, b *Template, top []pair, lambda []float32) float64 {
 	m.loadB(b)
 	best := 0.0
+	var bestAl alignment
 	// The seeds: the pairs of highest relaxed similarity, skipping those
 	// that an alignment already tried agrees with (for a genuine pair the
 	// best pairs mostly agree: one alignment serves them all).
@@ -53,9 +54,10 @@ func (m *Matcher) consolidate(a, b *Template, top []pair, lambda []float32) floa
 		tried[nt] = t
 		nt++
 		if v > best {
-			best = v
+			best, bestAl = v, t
 		}
 	}
+	m.bestAl = bestAl
 	return best
 }
 

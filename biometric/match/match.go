@@ -198,6 +198,8 @@ type Matcher struct {
 	hits     [MaxMinutiae]hit
 	geom     pairGeom
 	bv       bView
+	field    orientField
+	bestAl   alignment // the consolidation's
 }
 
 // pairGeom holds the selected local pairs' minutiae for compatLists, by
@@ -336,7 +338,22 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 		sum += cur[m.order[k]]
 	}
 	lss := float64(sum) / float64(nP)
-	return m.consolidate(a, b, top, cur[:nR]) * lss
+	v := m.consolidate(a, b, top, cur[:nR]) * lss
+	if v == 0 {
+		return 0
+	}
+	// The flows' agreement under the consolidation's alignment scales
+	// the score by orientMinFactor to 1 (see orientK); below
+	// orientFloor the least factor stands in.
+	if v < orientFloor {
+		return v * orientMinFactor
+	}
+	agree, both := m.orientAgreement(a, b, m.bestAl)
+	f := math.Exp(orientK * (max(agree, 0) - 1))
+	if !both {
+		f *= orientUnknown
+	}
+	return v * f
 }
 
 // localPairs fills m.pairs with the k pairs of minutiae whose cylinders
