@@ -192,7 +192,7 @@ type bView struct {
 	x0, y0     float32
 	inv        float32 // 1/g
 	cols, rows int
-	start      [gridMax*gridMax + 1]uint16
+	start      [(gridMax+2)*(gridMax+2) + 1]uint16
 	idx        [9 * MaxMinutiae]uint8
 }
 
@@ -220,8 +220,10 @@ func (m *Matcher) loadB(b *Template) {
 		minY, maxY = min(minY, y), max(maxY, y)
 	}
 	g := max(gridCell, (maxX-minX)/gridMax+1, (maxY-minY)/gridMax+1)
-	v.x0, v.y0, v.inv = float32(minX), float32(minY), 1/float32(g)
-	cols, rows := (maxX-minX)/g+1, (maxY-minY)/g+1
+	// A border of one cell all round: every minutia's 3 x 3 cells are in
+	// the grid, and a point up to a cell outside b's minutiae has a cell.
+	v.x0, v.y0, v.inv = float32(minX-g), float32(minY-g), 1/float32(g)
+	cols, rows := (maxX-minX)/g+3, (maxY-minY)/g+3
 	v.cols, v.rows = cols, rows
 	nc := cols * rows
 	start := v.start[:nc+1]
@@ -229,27 +231,31 @@ func (m *Matcher) loadB(b *Template) {
 		start[c] = 0
 	}
 	// Each minutia is listed by the cells around its own: count, sum,
-	// place (each cell's start moves on), move the starts back.
-	// A minutia's cell as near finds a point's (the same float32
-	// arithmetic: no integer division).
-	var cx, cy [MaxMinutiae]int
+	// place (each cell's start moves on), move the starts back. A
+	// minutia's cell is found as near finds a point's (the same float32
+	// arithmetic).
+	var cell [MaxMinutiae]int
 	for j := 0; j < nb; j++ {
-		cx[j] = min(int((v.x[j]-v.x0)*v.inv), cols-1)
-		cy[j] = min(int((v.y[j]-v.y0)*v.inv), rows-1)
-		for r := max(cy[j]-1, 0); r <= min(cy[j]+1, rows-1); r++ {
-			for c := max(cx[j]-1, 0); c <= min(cx[j]+1, cols-1); c++ {
-				start[r*cols+c+1]++
-			}
+		cx := min(max(int((v.x[j]-v.x0)*v.inv), 1), cols-2)
+		cy := min(max(int((v.y[j]-v.y0)*v.inv), 1), rows-2)
+		k := cy*cols + cx
+		cell[j] = k
+		for _, r := range [3]int{k - cols, k, k + cols} {
+			start[r]++
+			start[r+1]++
+			start[r+2]++
 		}
 	}
+	// start[c+1] counted cell c: sum into where each cell begins.
 	for c := 1; c <= nc; c++ {
 		start[c] += start[c-1]
 	}
 	for j := 0; j < nb; j++ {
-		for r := max(cy[j]-1, 0); r <= min(cy[j]+1, rows-1); r++ {
-			for c := max(cx[j]-1, 0); c <= min(cx[j]+1, cols-1); c++ {
-				v.idx[start[r*cols+c]] = uint8(j)
-				start[r*cols+c]++
+		k := cell[j]
+		for _, r := range [3]int{k - cols, k, k + cols} {
+			for c := r - 1; c <= r+1; c++ {
+				v.idx[start[c]] = uint8(j)
+				start[c]++
 			}
 		}
 	}
@@ -264,14 +270,10 @@ func (m *Matcher) loadB(b *Template) {
 // further than that from the grid.
 func (v *bView) near(x, y float32) []uint8 {
 	qx, qy := (x-v.x0)*v.inv, (y-v.y0)*v.inv
-	// Outside the grid by up to a cell: the border cell lists what is
-	// near (float32 conversion truncates toward zero).
-	if !(qx > -1 && qx < float32(v.cols)+1 && qy > -1 && qy < float32(v.rows)+1) {
+	if !(qx >= 0 && qx < float32(v.cols) && qy >= 0 && qy < float32(v.rows)) {
 		return nil
 	}
-	c := min(max(int(qx), 0), v.cols-1)
-	r := min(max(int(qy), 0), v.rows-1)
-	k := r*v.cols + c
+	k := int(qy)*v.cols + int(qx)
 	return v.idx[v.start[k]:v.start[k+1]]
 }
 

@@ -200,6 +200,9 @@ type Matcher struct {
 	bv       bView
 	field    orientField
 	bestAl   alignment // the consolidation's
+	// orientAgreement's samples of one template.
+	sx, sy [9 * MaxMinutiae]float32
+	sd     [9 * MaxMinutiae]uint16
 }
 
 // pairGeom holds the selected local pairs' minutiae for compatLists, by

@@ -101,12 +101,15 @@ func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, bool) 
 	g.x0, g.y0, g.inv = float32(minX)-reach, float32(minY)-reach, 1/cell
 	g.cols, g.rows = min(int(w*g.inv)+1, fieldMax), min(int(h*g.inv)+1, fieldMax)
 	// b's samples: each minutia's direction and its descriptor's points.
-	nt := 0
+	// Gathered first (positions and doubled orientations), then added
+	// to their cells in one loop.
+	ns := 0
 	descB := false
 	for j := 0; j < int(b.n); j++ {
 		mb := &b.m[j]
 		x, y := float32(mb.x), float32(mb.y)
-		nt = g.add(x, y, 2*mb.a, nt)
+		m.sx[ns], m.sy[ns], m.sd[ns] = x, y, 2*mb.a
+		ns++
 		desc := b.descriptor(j)
 		if desc == 0 {
 			continue
@@ -115,9 +118,29 @@ func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, bool) 
 		c, s := cosTab[mb.a>>6], sinTab[mb.a>>6]
 		for k := range 8 {
 			if q := desc >> (4 * k) & 15; q != 0 {
-				nt = g.add(x+c*descOffX[k]-s*descOffY[k], y+s*descOffX[k]+c*descOffY[k], 2*mb.a+descDoubled[q], nt)
+				m.sx[ns], m.sy[ns] = x+c*descOffX[k]-s*descOffY[k], y+s*descOffX[k]+c*descOffY[k]
+				m.sd[ns] = 2*mb.a + descDoubled[q]
+				ns++
 			}
 		}
+	}
+	nt := 0
+	fc, fr := float32(g.cols), float32(g.rows)
+	for i := range ns {
+		qx, qy := (m.sx[i]-g.x0)*g.inv, (m.sy[i]-g.y0)*g.inv
+		if !(qx >= 0 && qy >= 0 && qx < fc && qy < fr) {
+			continue
+		}
+		k := int(qy)*g.cols + int(qx)
+		if !g.touched[k] {
+			g.touched[k] = true
+			g.c[k], g.s[k] = 0, 0
+			g.list[nt] = uint16(k)
+			nt++
+		}
+		d := m.sd[i] >> 6
+		g.c[k] += cosTab[d]
+		g.s[k] += sinTab[d]
 	}
 	for _, k := range g.list[:nt] {
 		if l := float32(math.Sqrt(float64(g.c[k]*g.c[k] + g.s[k]*g.s[k]))); l > 0 {
@@ -129,13 +152,15 @@ func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, bool) 
 	n := 0
 	descA := false
 	rot2 := 2 * al.rot
+	ns = 0
 	for i := 0; i < int(a.n); i++ {
 		ma := &a.m[i]
 		x, y := float32(ma.x), float32(ma.y)
 		// The minutia in b's frame, its direction turned.
 		tx, ty := al.c*x-al.s*y+al.tx, al.s*x+al.c*y+al.ty
 		ta := ma.a + al.rot
-		sum, n = g.agree(tx, ty, 2*ma.a+rot2, sum, n)
+		m.sx[ns], m.sy[ns], m.sd[ns] = tx, ty, 2*ma.a+rot2
+		ns++
 		desc := a.descriptor(i)
 		if desc == 0 {
 			continue
@@ -144,9 +169,24 @@ func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, bool) 
 		c, s := cosTab[ta>>6], sinTab[ta>>6]
 		for k := range 8 {
 			if q := desc >> (4 * k) & 15; q != 0 {
-				sum, n = g.agree(tx+c*descOffX[k]-s*descOffY[k], ty+s*descOffX[k]+c*descOffY[k], 2*ma.a+descDoubled[q]+rot2, sum, n)
+				m.sx[ns], m.sy[ns] = tx+c*descOffX[k]-s*descOffY[k], ty+s*descOffX[k]+c*descOffY[k]
+				m.sd[ns] = 2*ma.a + descDoubled[q] + rot2
+				ns++
 			}
 		}
+	}
+	for i := range ns {
+		qx, qy := (m.sx[i]-g.x0)*g.inv, (m.sy[i]-g.y0)*g.inv
+		if !(qx >= 0 && qy >= 0 && qx < fc && qy < fr) {
+			continue
+		}
+		k := int(qy)*g.cols + int(qx)
+		if !g.touched[k] {
+			continue
+		}
+		d := m.sd[i] >> 6
+		sum = sum + cosTab[d]*g.c[k] + sinTab[d]*g.s[k] // left to right
+		n++
 	}
 	for _, k := range g.list[:nt] {
 		g.touched[k] = false
@@ -155,38 +195,4 @@ func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, bool) 
 		return 0, descA && descB
 	}
 	return float64(sum) / float64(n), descA && descB
-}
-
-// add adds a sample of b (doubled orientation d) to its cell; nt is the
-// number of cells touched so far, returned updated.
-func (g *orientField) add(x, y float32, d uint16, nt int) int {
-	qx, qy := (x-g.x0)*g.inv, (y-g.y0)*g.inv
-	if !(qx >= 0 && qy >= 0 && qx < float32(g.cols) && qy < float32(g.rows)) {
-		return nt
-	}
-	k := int(qy)*g.cols + int(qx)
-	if !g.touched[k] {
-		g.touched[k] = true
-		g.c[k], g.s[k] = 0, 0
-		g.list[nt] = uint16(k)
-		nt++
-	}
-	g.c[k] += cosTab[d>>6]
-	g.s[k] += sinTab[d>>6]
-	return nt
-}
-
-// agree adds the agreement of a sample of a in b's frame (doubled
-// orientation d) with its cell to sum and counts it in n, when the cell
-// holds samples of b.
-func (g *orientField) agree(x, y float32, d uint16, sum float32, n int) (float32, int) {
-	qx, qy := (x-g.x0)*g.inv, (y-g.y0)*g.inv
-	if !(qx >= 0 && qy >= 0 && qx < float32(g.cols) && qy < float32(g.rows)) {
-		return sum, n
-	}
-	k := int(qy)*g.cols + int(qx)
-	if !g.touched[k] {
-		return sum, n
-	}
-	return sum + cosTab[d>>6]*g.c[k] + sinTab[d>>6]*g.s[k], n + 1
 }
