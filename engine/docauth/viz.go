@@ -243,6 +243,18 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if rd.Confidence > 0 && nameHardEdits(text, f.Value) <= 1 {
 			return false, false, f.Value
 		}
+		if rd.Confidence > 0 && !strings.Contains(text, "/") {
+			// A machine reading shorter than the MRZ's name that is its
+			// beginning but for a character: the rest may be print too
+			// faint to read (VAN DER BERG read "VAN DL" under uneven
+			// light, RAHUL read "RAM"), not another name.
+			got, want := normName(text), normName(f.Value)
+			if len(got) < len(want) {
+				if h, _ := editCounts(got, want, "start"); h <= 1 {
+					return false, false, f.Value
+				}
+			}
+		}
 		return false, true, f.Value
 	case "document_number":
 		want = r.Value(mrz.DocumentNumber)

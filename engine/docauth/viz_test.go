@@ -154,6 +154,8 @@ func TestFieldReadTwice(t *testing.T) {
 		{"two unsure readings that agree with each other", []Reading{{Field: "surname", Text: "DEGARD", Confidence: 0.1}, {Field: "surname", Text: "ODEGARD", Confidence: 0.1}}, engine.Undetermined},
 		{"two unsure readings that do not", []Reading{{Field: "surname", Text: "AU", Confidence: 0.1}, {Field: "surname", Text: "ODEGARD", Confidence: 0.1}}, engine.Undetermined},
 		{"a second reading agrees", []Reading{{Field: "surname", Text: "AU", Confidence: 0.6}, {Field: "surname", Text: "OKONKWO", Confidence: 0.2}}, engine.Pass},
+		{"the name's beginning read, the rest too faint", []Reading{{Field: "surname", Text: "OKO", Confidence: 0.9}}, engine.Undetermined},
+		{"a shorter name", []Reading{{Field: "surname", Text: "KIM", Confidence: 0.9}}, engine.Fail},
 		{"a second reading one letter off", []Reading{{Field: "surname", Text: "TANAKA", Confidence: 0.6}, {Field: "surname", Text: "OKONKVO", Confidence: 0.2}}, engine.Undetermined},
 	} {
 		if c := checkVIZ(r, tc.rds); c.Status != tc.want {
