@@ -4,8 +4,9 @@
 // The pipeline works on a 500 ppi grey image, in stages that each keep
 // their product for inspection (see Extractor.Stages):
 //
-//  1. block field: per 8x8 block, gradient moments (Sobel), grey mean and
-//     contrast;
+//  1. block field: per 8x8 block, grey mean and contrast, and gradient
+//     moments (Sobel) of the image with its dark specks set to the local
+//     mean;
 //  2. segmentation: blocks with enough gradient energy and a coherent ridge
 //     flow are foreground; the mask is cleaned (largest component, holes
 //     filled, smoothed);
