@@ -296,6 +296,11 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			return comparePartDate(text, f.Date, rd.Part)
 		}
 		d, ok := parsePrintedDate(text)
+		if toks := dateTokens(strings.ToUpper(text)); ok && len(toks) == 3 && len(toks[0]) == 1 && monthOf(toks[1]) > 0 {
+			// A day of one digit where the font prints two ("5 DEC 1998"
+			// for 18 DEC): a digit lost, the day illegible.
+			ok = false
+		}
 		if !ok {
 			if m, y, ok := printedMonthYear(text); ok && rd.Confidence > 0 {
 				// The day is not legible (a leading 0 read 8, or lost):
@@ -567,14 +572,15 @@ func comparePartDate(text string, want mrz.Date, part string) (ok, comparable bo
 // printedMonthYear reads the month and the four-digit year of a printed
 // date whose day is not legible: a day of two or three digits out of
 // range (the printed font's 0 read 8 or 6: "89 NOV 1947", a digit
-// doubled: "280 SEP 1993") or no day ("NOV 1947"),
+// doubled: "280 SEP 1993"), of one digit (one lost: "5 DEC 1998") or no
+// day ("NOV 1947"),
 // then the month by name or number and a year from 1900 to 2099.
 func printedMonthYear(s string) (month, year int, ok bool) {
 	toks := dateTokens(strings.ToUpper(strings.TrimSpace(s)))
 	switch len(toks) {
 	case 3:
 		d, err := strconv.Atoi(toks[0])
-		if err != nil || len(toks[0]) < 2 || len(toks[0]) > 3 || d >= 1 && d <= 31 {
+		if err != nil || len(toks[0]) > 3 || len(toks[0]) >= 2 && d >= 1 && d <= 31 {
 			return 0, 0, false
 		}
 		toks = toks[1:]
@@ -912,7 +918,7 @@ func nameRunes(rs []rune, mask []bool) ([]rune, []bool) {
 // dateRunes writes a printed date read with unsure characters as its
 // digits DDMMYY with their sureness: a day of three characters one of
 // which is unsure loses it (the font's 0 read 80), a day of one digit
-// gets an unsure first digit, a month by name is sure when all its
+// is unsure (a digit lost), a month by name is sure when all its
 // letters are, a year's last two digits. ok is false for anything that
 // is not three parts of such a date.
 func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, ok bool) {
@@ -945,7 +951,8 @@ func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, ok bool) {
 	}
 	switch len(day.r) {
 	case 1:
-		day = maskedRunes{append([]rune{'0'}, day.r...), append([]bool{false}, day.m...)}
+		// A digit lost: which one is not known.
+		day = maskedRunes{[]rune("00"), []bool{false, false}}
 	case 2:
 	case 3:
 		k := -1
@@ -1145,11 +1152,11 @@ func dateTokens(s string) []string {
 // "1964-08-12".
 func parsePrintedDate(s string) (mrz.Date, bool) {
 	toks := dateTokens(strings.ToUpper(strings.TrimSpace(s)))
-	var nums []int
+	var nums, lens []int
 	month := 0
 	for _, t := range toks {
 		if n, err := strconv.Atoi(t); err == nil {
-			nums = append(nums, n)
+			nums, lens = append(nums, n), append(lens, len(t))
 			continue
 		}
 		if m, ok := monthNames[t]; ok && month == 0 {
@@ -1164,15 +1171,19 @@ func parsePrintedDate(s string) (mrz.Date, bool) {
 		}
 	}
 	var d mrz.Date
+	yearLen := 0
 	switch {
 	case month != 0 && len(nums) == 2:
-		d = mrz.Date{Day: nums[0], Month: month, Year: nums[1]}
+		d, yearLen = mrz.Date{Day: nums[0], Month: month, Year: nums[1]}, lens[1]
 	case month == 0 && len(nums) == 3 && nums[0] > 31:
-		d = mrz.Date{Year: nums[0], Month: nums[1], Day: nums[2]}
+		d, yearLen = mrz.Date{Year: nums[0], Month: nums[1], Day: nums[2]}, lens[0]
 	case month == 0 && len(nums) == 3:
-		d = mrz.Date{Day: nums[0], Month: nums[1], Year: nums[2]}
+		d, yearLen = mrz.Date{Day: nums[0], Month: nums[1], Year: nums[2]}, lens[2]
 	default:
 		return mrz.Date{}, false
+	}
+	if yearLen != 2 && yearLen != 4 {
+		return mrz.Date{}, false // "31 JUL 1": the year's digits lost
 	}
 	if d.Month < 1 || d.Month > 12 || d.Day < 1 || d.Day > 31 || d.Year < 0 {
 		return mrz.Date{}, false

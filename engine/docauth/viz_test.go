@@ -125,6 +125,9 @@ func TestPartlySeenFields(t *testing.T) {
 		{"birth_date", "89 JUN 1961", "", differs},
 		{"birth_date", "89 JUN 1958", "", undecided}, // one digit off
 		{"birth_date", "JUN 1957", "", agrees},
+		{"birth_date", "9 JUN 1957", "", agrees},  // a digit of the day lost
+		{"birth_date", "07 JUN 1", "", undecided}, // the year's digits lost
+		{"birth_date", "7 JUN 1961", "", differs},
 		{"birth_date", "89 JUN 2657", "", undecided},
 		{"birth_date", "070 JUN 1961", "", differs},
 	} {
