@@ -154,7 +154,8 @@ func refCountUnder(a, b *Template, al alignment) (v float64, pa, pb []uint8) {
 		return 0, nil, nil
 	}
 	wf := float64(w)
-	return wf * wf / float64(max(float64(overA), minOverlap)*max(float64(overBn), minOverlap)), pa, pb
+	mo := overlapFloor(na, nb)
+	return wf * wf / float64(max(float64(overA), mo)*max(float64(overBn), mo)), pa, pb
 }
 
 // synthTemplates makes n random templates: 3 to 60 minutiae in prints of
