@@ -351,10 +351,13 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 	if v < orientFloor {
 		return v * orientMinFactor
 	}
-	agree, both := m.orientAgreement(a, b, m.bestAl)
+	agree, sides := m.orientAgreement(a, b, m.bestAl)
 	f := math.Exp(orientK * (max(agree, 0) - 1))
-	if !both {
+	switch sides {
+	case 0:
 		f *= orientUnknown
+	case 1:
+		f *= orientMixed
 	}
 	return v * f
 }

@@ -22,8 +22,8 @@ func TestOrientAgreement(t *testing.T) {
 	}
 	var m Matcher
 	self := makeAlignment(0, 0, 0)
-	if agree, both := m.orientAgreement(a, a, self); agree < 0.95 || !both {
-		t.Errorf("itself: A %.3f, both %v", agree, both)
+	if agree, sides := m.orientAgreement(a, a, self); agree < 0.95 || sides != 2 {
+		t.Errorf("itself: A %.3f, %d sides with descriptors", agree, sides)
 	}
 	// b is a turned by 0.5 rad about the origin (matcher frame) and moved.
 	moved := src
@@ -56,8 +56,11 @@ func TestOrientAgreement(t *testing.T) {
 		plain.Minutiae[i].Orientation = 0
 	}
 	p, _ := Prepare(&plain)
-	if agree, both := m.orientAgreement(a, p, self); both || agree < 0.9 {
-		t.Errorf("without descriptors: A %.3f, both %v", agree, both)
+	if agree, sides := m.orientAgreement(a, p, self); sides != 1 || agree < 0.9 {
+		t.Errorf("one without descriptors: A %.3f, %d sides with descriptors", agree, sides)
+	}
+	if agree, sides := m.orientAgreement(p, p, self); sides != 0 || agree < 0.9 {
+		t.Errorf("neither with descriptors: A %.3f, %d sides with descriptors", agree, sides)
 	}
 }
 
