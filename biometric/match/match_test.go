@@ -129,19 +129,7 @@ func TestTemplateMotionInvariance(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := Prepare(&tp)
-	moved := tp
-	moved.Minutiae = nil
-	const turn = 0.5
-	c, s := math.Cos(turn), math.Sin(turn)
-	for _, mn := range tp.Minutiae {
-		// Template angles are counter-clockwise with y down: turning the
-		// picture counter-clockwise by θ maps (x, y) to (x c + y s, -x s + y c).
-		x, y := float64(mn.X), float64(mn.Y)
-		mn.X = int(math.Round(x*c + y*s + 100))
-		mn.Y = int(math.Round(-x*s + y*c + 300))
-		mn.Angle = math.Mod(mn.Angle+turn, 2*math.Pi)
-		moved.Minutiae = append(moved.Minutiae, mn)
-	}
+	moved := movedTemplate(tp, 0.5, 100, 300)
 	b, err := Prepare(&moved)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +142,24 @@ func TestTemplateMotionInvariance(t *testing.T) {
 	if sym := m.Compare(b, a); math.Abs(sym-turned) > 0.2*turned {
 		t.Errorf("asymmetric: %.4f vs %.4f", turned, sym)
 	}
+}
+
+// movedTemplate returns src with its picture turned counter-clockwise by
+// turn radians about the origin and moved by (dx, dy) pixels. Template
+// angles are counter-clockwise with y down: the turn maps (x, y) to
+// (x c + y s, -x s + y c).
+func movedTemplate(src biometric.Template, turn, dx, dy float64) biometric.Template {
+	moved := src
+	moved.Minutiae = nil
+	c, s := math.Cos(turn), math.Sin(turn)
+	for _, mn := range src.Minutiae {
+		x, y := float64(mn.X), float64(mn.Y)
+		mn.X = int(math.Round(x*c + y*s + dx))
+		mn.Y = int(math.Round(-x*s + y*c + dy))
+		mn.Angle = math.Mod(mn.Angle+turn, 2*math.Pi)
+		moved.Minutiae = append(moved.Minutiae, mn)
+	}
+	return moved
 }
 
 func TestPrepare(t *testing.T) {

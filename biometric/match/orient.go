@@ -100,6 +100,16 @@ type orientField struct {
 	list        [fieldMax * fieldMax]uint16
 }
 
+// cell returns the index of the grid cell holding (x, y), and whether it
+// lies on the grid (fc, fr: the grid's columns and rows as float32).
+func (g *orientField) cell(x, y, fc, fr float32) (int, bool) {
+	qx, qy := (x-g.x0)*g.inv, (y-g.y0)*g.inv
+	if !(qx >= 0 && qy >= 0 && qx < fc && qy < fr) {
+		return 0, false
+	}
+	return int(qy)*g.cols + int(qx), true
+}
+
 // orientAgreement returns A (see above) of a carried into b's frame by
 // al, and how many of the two templates have descriptors (0, 1 or 2).
 func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, int) {
@@ -145,11 +155,10 @@ func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, int) {
 	nt := 0
 	fc, fr := float32(g.cols), float32(g.rows)
 	for i := range ns {
-		qx, qy := (m.sx[i]-g.x0)*g.inv, (m.sy[i]-g.y0)*g.inv
-		if !(qx >= 0 && qy >= 0 && qx < fc && qy < fr) {
+		k, in := g.cell(m.sx[i], m.sy[i], fc, fr)
+		if !in {
 			continue
 		}
-		k := int(qy)*g.cols + int(qx)
 		if !g.touched[k] {
 			g.touched[k] = true
 			g.c[k], g.s[k] = 0, 0
@@ -194,12 +203,8 @@ func (m *Matcher) orientAgreement(a, b *Template, al alignment) (float64, int) {
 		}
 	}
 	for i := range ns {
-		qx, qy := (m.sx[i]-g.x0)*g.inv, (m.sy[i]-g.y0)*g.inv
-		if !(qx >= 0 && qy >= 0 && qx < fc && qy < fr) {
-			continue
-		}
-		k := int(qy)*g.cols + int(qx)
-		if !g.touched[k] {
+		k, in := g.cell(m.sx[i], m.sy[i], fc, fr)
+		if !in || !g.touched[k] {
 			continue
 		}
 		d := m.sd[i] >> 6

@@ -26,17 +26,8 @@ func TestOrientAgreement(t *testing.T) {
 		t.Errorf("itself: A %.3f, %d sides with descriptors", agree, sides)
 	}
 	// b is a turned by 0.5 rad about the origin (matcher frame) and moved.
-	moved := src
-	moved.Minutiae = nil
 	const turn = 0.5
-	c, s := math.Cos(turn), math.Sin(turn)
-	for _, mn := range src.Minutiae {
-		x, y := float64(mn.X), float64(mn.Y)
-		mn.X = int(math.Round(x*c + y*s + 100))
-		mn.Y = int(math.Round(-x*s + y*c + 300))
-		mn.Angle = math.Mod(mn.Angle+turn, 2*math.Pi)
-		moved.Minutiae = append(moved.Minutiae, mn)
-	}
+	moved := movedTemplate(src, turn, 100, 300)
 	b, err := Prepare(&moved)
 	if err != nil {
 		t.Fatal(err)
