@@ -57,6 +57,12 @@ const maxUnsureChars = 2
 // character by character must show to agree or differ.
 const minSureChars = 3
 
+// minShortNameConfidence is the confidence a machine reading of a name
+// of fewer than four letters needs to differ from the MRZ: a short
+// reading of a longer name at middling confidence is as likely a few of
+// its letters read wrong (JIŘÍ read "JRE" at 0.52) as another name.
+const minShortNameConfidence = 0.75
+
 // checkVIZ compares the printed fields with the MRZ: names through
 // transliteration (either of the spellings Doc 9303 allows for Ä, Ö, Ü,
 // Å, Ø, Æ; a printed "national / transliterated" pair matches through
@@ -160,7 +166,7 @@ func judgeField(r *mrz.Result, rds []Reading) (fieldVerdict, Reading, string) {
 	for i, rd := range differ {
 		// A reading compared by its sure characters differs on them
 		// alone: its confidence is sunk by the unsure ones it left out.
-		if rd.Confidence == 0 || rd.Confidence >= MinConfidence || byChars[i] {
+		if rd.Confidence == 0 || byChars[i] || rd.Confidence >= minConfidenceFor(rd) {
 			return fieldDiffers, rd, want
 		}
 	}
@@ -191,6 +197,9 @@ func compareReading(r *mrz.Result, rd Reading) comparison {
 		// Agreeing whole, unsure characters and all (Tesseract is often
 		// unsure of a day's leading 0 it read right).
 		return comparison{ok: true, comparable: true, want: want}
+	}
+	if cutAtEdge(r, rd) {
+		return comparison{want: want}
 	}
 	if mask := unsureMask(rd); mask != nil {
 		// Too few sure characters to say anything: compared whole, as
@@ -315,6 +324,17 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		}
 		same := d.Year%100 == f.Date.Year%100 && d.Month == f.Date.Month && d.Day == f.Date.Day
 		if !same && rd.Confidence > 0 && nearMiss(dateDigits(d), dateDigits(f.Date)) {
+			return false, false, f.Date.String()
+		}
+		if !same && rd.Confidence > 0 && roundDigitsOnly(dateDigits(d), dateDigits(f.Date)) {
+			// Digits differing only as 0, 6 and 8 (the printed font's
+			// round digits, which a blurred or dim print confuses: 10
+			// NOV 1940 read 18 NOV 1948): the reading cannot tell.
+			return false, false, f.Date.String()
+		}
+		if toks := dateTokens(strings.ToUpper(text)); !same && rd.Confidence > 0 && len(toks) == 3 && monthOf(toks[1]) > 0 && (toks[2] == "19" || toks[2] == "20") {
+			// A year read "19" or "20": a four-digit year cut short
+			// after its century, illegible.
 			return false, false, f.Date.String()
 		}
 		return same, true, f.Date.String()
@@ -827,7 +847,7 @@ func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
 		for i := range got {
 			if sure[i] {
 				n++
-				if got[i] != want[i] {
+				if got[i] != want[i] && !roundDigitsOnly(string(got[i]), string(want[i])) {
 					hard++
 				}
 			}
@@ -1185,6 +1205,9 @@ func parsePrintedDate(s string) (mrz.Date, bool) {
 	if yearLen != 2 && yearLen != 4 {
 		return mrz.Date{}, false // "31 JUL 1": the year's digits lost
 	}
+	if yearLen == 4 && (d.Year < 1900 || d.Year > 2099) {
+		return mrz.Date{}, false // "16 NOV 2680": a digit misread
+	}
 	if d.Month < 1 || d.Month > 12 || d.Day < 1 || d.Day > 31 || d.Year < 0 {
 		return mrz.Date{}, false
 	}
@@ -1218,4 +1241,69 @@ func checkMRZPlausibility(r *mrz.Result) engine.Check {
 	}
 	c.Status, c.Reason = engine.Fail, "invalid MRZ: "+strings.Join(msgs, "; ")
 	return c
+}
+
+// roundDigitsOnly reports whether two digit strings of one length
+// differ, and only where both digits are round ones (0, 6, 8).
+func roundDigitsOnly(a, b string) bool {
+	if len(a) != len(b) || a == b {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] && (strings.IndexByte("068", a[i]) < 0 || strings.IndexByte("068", b[i]) < 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// minConfidenceFor is the confidence a reading compared whole needs to
+// differ from the MRZ: MinConfidence, or minShortNameConfidence for a
+// name of fewer than four letters.
+func minConfidenceFor(rd Reading) float64 {
+	if (rd.Field == "surname" || rd.Field == "given_names") && len([]rune(normName(rd.Text))) < 4 {
+		return minShortNameConfidence
+	}
+	return MinConfidence
+}
+
+// cutAtEdge reports a machine reading of a name whose end the crop's
+// right edge cut: shorter than the MRZ's name and its beginning but for
+// a character (the last one read may be cut): the Latin part of a
+// "national / transliterated" pair ("EKATEPUHA / EKATE" for EKATERINA),
+// or the national script alone read as Latin look-alikes ("OJIEH" for
+// ОЛЕНА INGRID).
+func cutAtEdge(r *mrz.Result, rd Reading) bool {
+	if rd.Confidence == 0 || rd.Part != "" || (rd.Field != "surname" && rd.Field != "given_names") {
+		return false
+	}
+	fn := mrz.Surname
+	if rd.Field == "given_names" {
+		fn = mrz.GivenNames
+	}
+	f := r.Field(fn)
+	if f == nil || f.Value == "" {
+		return false
+	}
+	want := normName(f.Value)
+	text := rd.Text
+	slash := strings.LastIndexByte(text, '/')
+	if slash >= 0 {
+		text = text[slash+1:]
+	}
+	got := normName(text)
+	if n := len([]rune(got)); n > partMinChars && n < len([]rune(want)) {
+		if h, _ := editCounts(cutPart(got, "start"), want, "start"); h == 0 || h <= 1 && slash >= 0 {
+			return true
+		}
+	}
+	if slash < 0 {
+		cyr := cyrillicLook(strings.NewReplacer("<", "", " ", "").Replace(f.Value))
+		if n := len([]rune(got)); n >= partMinChars && n <= len(cyr) {
+			if h, _ := editCounts(cutPart(got, "start"), cyr, "start"); 3*h < n-1 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -298,3 +298,105 @@ func FuzzCheckVIZ(f *testing.F) {
 		}
 	})
 }
+
+// TestNameCutAtEdge: a two-script name whose Latin part the crop's right
+// edge cut, or whose national script alone was read, decides nothing; a
+// name printed over another still differs.
+func TestNameCutAtEdge(t *testing.T) {
+	r := utoMRZ(t, "ЖУКОВСКАЯ", "ЕКАТЕРИНА")
+	for _, tc := range []struct {
+		name string
+		rd   Reading
+		want engine.Status
+	}{
+		{"the Latin part cut", Reading{Field: "given_names", Text: "EKATEPUHA / EKATE", Confidence: 0.9}, engine.Undetermined},
+		{"the Latin part cut in its last letter", Reading{Field: "surname", Text: "KYKOBCKAA / ZHUKOVSKAJ", Confidence: 0.9}, engine.Undetermined},
+		{"the national script alone", Reading{Field: "surname", Text: "KYKOB", Confidence: 0.91}, engine.Undetermined},
+		{"the whole pair", Reading{Field: "given_names", Text: "EKATEPUHA / EKATERINA", Confidence: 0.9}, engine.Pass},
+		{"another name, its Latin part cut", Reading{Field: "given_names", Text: "OЛЕНА / OLEN", Confidence: 0.9}, engine.Fail},
+		{"another name in the national script", Reading{Field: "surname", Text: "NETPOBA", Confidence: 0.9}, engine.Fail},
+		{"too little of the Latin part", Reading{Field: "given_names", Text: "ANHA / A", Confidence: 0.9}, engine.Fail},
+	} {
+		if c := checkVIZ(r, []Reading{tc.rd}); c.Status != tc.want {
+			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
+		}
+	}
+}
+
+// TestYearCutShort: a printed year read as its century alone ("19")
+// is illegible, not year 2019; a whole other year still differs.
+func TestYearCutShort(t *testing.T) {
+	r := utoMRZ(t, "OKONKWO", "ANNA") // born 1957-06-07
+	for _, tc := range []struct {
+		text string
+		want engine.Status
+	}{
+		{"07 JUN 19", engine.Undetermined},
+		{"07 JUN 20", engine.Undetermined},
+		{"07 JUN 57", engine.Pass},
+		{"07 JUN 1975", engine.Fail},
+		{"07 JUN 75", engine.Fail},
+	} {
+		if c := checkVIZ(r, []Reading{{Field: "birth_date", Text: tc.text, Confidence: 0.9}}); c.Status != tc.want {
+			t.Errorf("%q: %s (%s), want %s", tc.text, c.Status, c.Reason, tc.want)
+		}
+	}
+}
+
+// TestRoundDigitsAndShortNames: a date whose digits differ only as 0, 6
+// and 8, or whose four-digit year is no year of a living person or a
+// document, decides nothing; a short name reading at middling
+// confidence neither. Other digits, and a confident short name, still
+// differ.
+func TestRoundDigitsAndShortNames(t *testing.T) {
+	r := utoMRZ(t, "OKONKWO", "JIŘÍ") // born 1957-06-07, expires 2035-01-14
+	for _, tc := range []struct {
+		name string
+		rd   Reading
+		want engine.Status
+	}{
+		{"a year 2680", Reading{Field: "birth_date", Text: "07 JUN 2680", Confidence: 0.62}, engine.Undetermined},
+		{"a short name at middling confidence", Reading{Field: "given_names", Text: "JRE", Confidence: 0.52}, engine.Undetermined},
+		{"a short name read confidently", Reading{Field: "given_names", Text: "BUR", Confidence: 0.9}, engine.Fail},
+		{"a longer name at middling confidence", Reading{Field: "given_names", Text: "FATIMA", Confidence: 0.6}, engine.Fail},
+	} {
+		if c := checkVIZ(r, []Reading{tc.rd}); c.Status != tc.want {
+			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
+		}
+	}
+	lines, err := mrz.Generate(mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U927N2DN1",
+		Surname: "AL-HASHIMI", GivenNames: "PRIYA", Nationality: "UTO", Sex: "F",
+		BirthDate: time.Date(1940, 11, 10, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2034, 5, 23, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1940, err := mrz.ParseLines(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		rd   Reading
+		want engine.Status
+	}{
+		{"0 read 8 twice", Reading{Field: "birth_date", Text: "18 NOV 1948", Confidence: 0.85}, engine.Undetermined},
+		{"0 read 6 and 8", Reading{Field: "birth_date", Text: "16 NOV 1948", Confidence: 0.85}, engine.Undetermined},
+		{"0 read 8 and 0 read 9", Reading{Field: "birth_date", Text: "18 NOV 1949", Confidence: 0.85}, engine.Fail},
+		{"0 read 8 twice, typed in", Reading{Field: "birth_date", Text: "18 NOV 1948"}, engine.Fail},
+		{"0 read 8 twice, per character", Reading{Field: "birth_date", Text: "18 NOV 1948", Confidence: 0.3, Chars: chars("18 NOV 1948", 3)}, engine.Undetermined},
+		{"another date, per character", Reading{Field: "birth_date", Text: "13 NOV 1945", Confidence: 0.3, Chars: chars("13 NOV 1945", 3)}, engine.Fail},
+	} {
+		if c := checkVIZ(r1940, []Reading{tc.rd}); c.Status != tc.want {
+			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
+		}
+	}
+	// Doc 9303 Part 3's transliterations: either spelling agrees.
+	for _, tc := range [][2]string{{"SØLVI", "SOELVI"}, {"ÅSA", "AASA"}, {"JÄGER", "JAEGER"}, {"MÜLLER", "MUELLER"}, {"STRAßE", "STRASSE"}} {
+		rr := utoMRZ(t, tc[0], "ANNA")
+		for _, text := range []string{tc[0], tc[1], singleLetter(tc[0])} {
+			if c := checkVIZ(rr, []Reading{{Field: "surname", Text: text, Confidence: 0.9}}); c.Status != engine.Pass {
+				t.Errorf("%s printed, MRZ %q: %s (%s)", text, rr.Value(mrz.Surname), c.Status, c.Reason)
+			}
+		}
+	}
+}
