@@ -212,7 +212,7 @@ func compareReading(r *mrz.Result, rd Reading) comparison {
 	if !comparable && rd.Part == "" && (rd.Field == "birth_date" || rd.Field == "expiry_date") {
 		_, dok := parsePrintedDate(rd.Text)
 		_, _, myok := printedMonthYear(rd.Text)
-		c.illegible = !dok && !myok
+		c.illegible = !dok && !myok || yearCutShort(rd.Text)
 	}
 	return c
 }
@@ -332,9 +332,7 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			// NOV 1940 read 18 NOV 1948): the reading cannot tell.
 			return false, false, f.Date.String()
 		}
-		if toks := dateTokens(strings.ToUpper(text)); !same && rd.Confidence > 0 && len(toks) == 3 && monthOf(toks[1]) > 0 && (toks[2] == "19" || toks[2] == "20") {
-			// A year read "19" or "20": a four-digit year cut short
-			// after its century, illegible.
+		if !same && rd.Confidence > 0 && yearCutShort(text) {
 			return false, false, f.Date.String()
 		}
 		return same, true, f.Date.String()
@@ -1241,6 +1239,15 @@ func checkMRZPlausibility(r *mrz.Result) engine.Check {
 	}
 	c.Status, c.Reason = engine.Fail, "invalid MRZ: "+strings.Join(msgs, "; ")
 	return c
+}
+
+// yearCutShort reports a printed date whose year after the month's name
+// was read "19" or "20": a four-digit year cut short after its century,
+// illegible (as a reading that is no date, an unsure one does not hold
+// back another reading's difference).
+func yearCutShort(text string) bool {
+	toks := dateTokens(strings.ToUpper(strings.TrimSpace(text)))
+	return len(toks) == 3 && monthOf(toks[1]) > 0 && (toks[2] == "19" || toks[2] == "20")
 }
 
 // roundDigitsOnly reports whether two digit strings of one length

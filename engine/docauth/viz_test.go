@@ -400,3 +400,14 @@ func TestRoundDigitsAndShortNames(t *testing.T) {
 		}
 	}
 }
+
+// TestYearCutShortHoldsNothingBack: an unsure reading whose year was cut
+// to its century does not keep a confident reading's difference from
+// deciding.
+func TestYearCutShortHoldsNothingBack(t *testing.T) {
+	r := utoMRZ(t, "OKONKWO", "ANNA") // born 1957-06-07
+	c := checkVIZ(r, []Reading{{Field: "birth_date", Text: "28 MAY 19", Confidence: 0.2}, {Field: "birth_date", Text: "28 MAY 1962", Confidence: 0.95}})
+	if c.Status != engine.Fail {
+		t.Errorf("%s (%s), want FAIL", c.Status, c.Reason)
+	}
+}
