@@ -244,8 +244,11 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		// Names that do not fit the MRZ's name field lose their last
 		// given names (Doc 9303 Part 3 §4.6): the MRZ holds the first ones.
 		if rd.Field == "given_names" && f.Value != "" {
+			// The printed name's national letters may have been read
+			// as single letters (SØLVI read SOLVI; the MRZ has SOELVI).
 			full := mrz.Transliterate(r.Value(mrz.Surname)) + "<<" + mrz.Transliterate(text)
-			if len(full) > nameWidth(r.Format) && strings.HasPrefix(strings.ReplaceAll(mrz.Transliterate(text), "<", " ")+" ", f.Value+" ") {
+			t := strings.ReplaceAll(mrz.Transliterate(text), "<", " ") + " "
+			if len(full) > nameWidth(r.Format) && (strings.HasPrefix(t, f.Value+" ") || strings.HasPrefix(skeleton(t), skeleton(f.Value+" "))) {
 				return true, true, f.Value
 			}
 		}
@@ -1096,13 +1099,15 @@ func nameMatches(printed, mrzName string, truncated bool) bool {
 				return true
 			}
 			// A printed name whose umlauts were lost (by the printer's
-			// font or the reader) against an MRZ that spells them out.
-			if skeleton(t) == skeleton(want) {
+			// font or the reader) against an MRZ that spells them out,
+			// also when the MRZ's name was cut short.
+			st, sw := skeleton(t), skeleton(want)
+			if st == sw || (truncated && sw != "" && strings.HasPrefix(st, sw)) {
 				return true
 			}
 			// Spacing is not part of a name's identity, and an OCR
 			// splits or joins words ("THI LAN" read "THILAN").
-			if nt, nw := strings.ReplaceAll(skeleton(t), " ", ""), strings.ReplaceAll(skeleton(want), " ", ""); nt != "" && nt == nw {
+			if nt, nw := strings.ReplaceAll(st, " ", ""), strings.ReplaceAll(sw, " ", ""); nt != "" && (nt == nw || truncated && nw != "" && strings.HasPrefix(nt, nw)) {
 				return true
 			}
 		}
