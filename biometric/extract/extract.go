@@ -62,6 +62,9 @@ type Extractor struct {
 	nodePix          []int32
 
 	quality QualityReport
+	// desp is the canvas with its dark specks set to the mean grey (see
+	// despeck): the gradient moments and the ridge period read it.
+	desp []float32
 }
 
 // NewExtractor returns an Extractor with no buffers yet.
@@ -180,7 +183,7 @@ func (e *Extractor) alloc(w, h int) {
 		}
 		*s = (*s)[:n]
 	}
-	for _, s := range []*[]float32{&e.img, &e.norm, &e.tmp, &e.enh} {
+	for _, s := range []*[]float32{&e.img, &e.norm, &e.tmp, &e.enh, &e.desp} {
 		f(s, n)
 	}
 	// The margins of the filter inputs and of the binary image stay zero.
