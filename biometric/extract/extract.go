@@ -62,9 +62,6 @@ type Extractor struct {
 	nodePix          []int32
 
 	quality QualityReport
-	// desp is the canvas with its dark specks set to the mean grey (see
-	// despeck): the gradient moments and the ridge period read it.
-	desp []float32
 }
 
 // NewExtractor returns an Extractor with no buffers yet.
@@ -183,7 +180,7 @@ func (e *Extractor) alloc(w, h int) {
 		}
 		*s = (*s)[:n]
 	}
-	for _, s := range []*[]float32{&e.img, &e.norm, &e.tmp, &e.enh, &e.desp} {
+	for _, s := range []*[]float32{&e.img, &e.norm, &e.tmp, &e.enh} {
 		f(s, n)
 	}
 	// The margins of the filter inputs and of the binary image stay zero.

@@ -76,6 +76,8 @@ func (e *Extractor) blockMoments() {
 			e.bmag[b] += gxx + gyy
 		}
 	}
+	// The filter passes need tmp's margins zero.
+	clear(e.tmp)
 }
 
 // blockGrey derives each block's grey mean and contrast (standard
@@ -103,7 +105,7 @@ func (e *Extractor) blockGrey() {
 
 // despeck writes the canvas with every dark speck (a pixel more than
 // gradSpeckDepth contrasts below its block's mean) set to that mean into
-// desp, margins included, and returns it.
+// tmp, margins included, and returns it.
 func (e *Extractor) despeck() []float32 {
 	W, bw := e.W, e.bw
 	for y := -pad; y < e.h+pad; y++ {
@@ -115,10 +117,10 @@ func (e *Extractor) despeck() []float32 {
 			if (v-e.mean[b])/(e.std[b]+4) < -gradSpeckDepth {
 				v = e.mean[b]
 			}
-			e.desp[base+x+pad] = v
+			e.tmp[base+x+pad] = v
 		}
 	}
-	return e.desp
+	return e.tmp
 }
 
 // blockFeatures sums the gradient moments over 3x3 blocks (a 24x24
@@ -473,25 +475,14 @@ const (
 	periodStep    = 0.5
 )
 
-// despeckShareFactor: a block's ridge period is estimated twice, on the
-// image as it is and on the image with its dark specks set to the mean
-// grey (despeck), and the despecked estimate is taken unless the plain
-// one's spectral peak holds a share of the spectrum's power more than this
-// factor times the despecked one's. Specks add every frequency to a dry
-// print's profile, and their removal alone (always the despecked estimate)
-// lowered FNMR at FMR 0.1% but raised the EERs; keeping the plain estimate
-// where its peak is the clearer keeps both. Chosen on FVC2002 DB1_B and
-// DB2_B, whole and cropped to 260x300 and 220x260 (0.8-1.25 tried).
-const despeckShareFactor = 1.05
-
 // ridgePeriod estimates each foreground block's ridge period from the grey
 // profile across the ridges (a 32-pixel signature, each sample the mean of
 // 9 pixels along the ridge), as the strongest of a set of candidate periods
-// in the signature's spectrum (see despeckShareFactor for which image);
-// then fills gaps and smooths.
+// in the signature's spectrum; then fills gaps and smooths.
 func (e *Extractor) ridgePeriod() {
 	bw, bh, W := e.bw, e.bh, e.W
 	fb := e.bank
+	var sig [2 * sigHalf]float32
 	for b := range e.period {
 		e.period[b] = 0
 		x, y := b%bw, b/bw
@@ -501,9 +492,31 @@ func (e *Extractor) ridgePeriod() {
 		ob := int(float64(e.theta[b])*orientBins/math.Pi+0.5) % orientBins
 		c := (y*blockSize+blockSize/2+pad)*W + x*blockSize + blockSize/2 + pad
 		offs := &fb.sig[ob]
-		bestP, share := periodPeak(fb, offs, e.img, c)
-		if p, sh := periodPeak(fb, offs, e.desp, c); sh*despeckShareFactor >= share {
-			bestP = p
+		var meanS float32
+		for k := range sig {
+			var s float32
+			for _, o := range offs[k] {
+				s += e.img[c+int(o)]
+			}
+			sig[k] = s
+			meanS += s
+		}
+		meanS /= 2 * sigHalf
+		for k := range sig {
+			sig[k] -= meanS
+		}
+		var best float32
+		bestP := -1
+		for p := 0; p < periodBins; p++ {
+			var re, im float32
+			wc, ws := &fb.sigCos[p], &fb.sigSin[p]
+			for k, v := range sig {
+				re += v * wc[k]
+				im += v * ws[k]
+			}
+			if pw := re*re + im*im; pw > best {
+				best, bestP = pw, p
+			}
 		}
 		if bestP >= 0 {
 			e.period[b] = float32(minPeriod + float64(bestP)*periodStep)
@@ -565,44 +578,4 @@ func abs(x int) int {
 		return -x
 	}
 	return x
-}
-
-// periodPeak returns the strongest candidate period bin of the signature
-// across the ridges at canvas index c of img (offsets offs), and the share
-// of the candidates' summed power that it holds (-1 and 0 for a flat
-// signature).
-func periodPeak(fb *filterBank, offs *[2 * sigHalf][2*sigAlong + 1]int32, img []float32, c int) (int, float32) {
-	var sig [2 * sigHalf]float32
-	var meanS float32
-	for k := range sig {
-		var s float32
-		for _, o := range offs[k] {
-			s += img[c+int(o)]
-		}
-		sig[k] = s
-		meanS += s
-	}
-	meanS /= 2 * sigHalf
-	for k := range sig {
-		sig[k] -= meanS
-	}
-	var best, tot float32
-	bestP := -1
-	for p := 0; p < periodBins; p++ {
-		var re, im float32
-		wc, ws := &fb.sigCos[p], &fb.sigSin[p]
-		for k, v := range sig {
-			re += v * wc[k]
-			im += v * ws[k]
-		}
-		pw := re*re + im*im
-		tot += pw
-		if pw > best {
-			best, bestP = pw, p
-		}
-	}
-	if tot == 0 {
-		return -1, 0
-	}
-	return bestP, best / tot
 }
