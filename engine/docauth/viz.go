@@ -217,6 +217,23 @@ func compareReading(r *mrz.Result, rd Reading) comparison {
 	return c
 }
 
+// printedToMRZ names the MRZ field each printed name or date is compared
+// with.
+var printedToMRZ = map[string]mrz.FieldName{
+	"surname": mrz.Surname, "given_names": mrz.GivenNames,
+	"birth_date": mrz.BirthDate, "expiry_date": mrz.ExpiryDate,
+}
+
+// printedFieldInMRZ returns the MRZ's field for a printed name or date
+// (nil for other fields and where the zone has none).
+func printedFieldInMRZ(r *mrz.Result, field string) *mrz.Field {
+	n, ok := printedToMRZ[field]
+	if !ok {
+		return nil
+	}
+	return r.Field(n)
+}
+
 // compareField reports whether a reading agrees with the MRZ, whether it
 // could be compared at all, and the MRZ's value.
 func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) {
@@ -226,11 +243,7 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 	}
 	switch rd.Field {
 	case "surname", "given_names":
-		fn := mrz.Surname
-		if rd.Field == "given_names" {
-			fn = mrz.GivenNames
-		}
-		f := r.Field(fn)
+		f := printedFieldInMRZ(r, rd.Field)
 		if f == nil {
 			return false, false, ""
 		}
@@ -296,11 +309,7 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		}
 		return false, want != "", want
 	case "birth_date", "expiry_date":
-		fn := mrz.BirthDate
-		if rd.Field == "expiry_date" {
-			fn = mrz.ExpiryDate
-		}
-		f := r.Field(fn)
+		f := printedFieldInMRZ(r, rd.Field)
 		if f == nil || f.Date.IsZero() {
 			return false, false, ""
 		}
@@ -768,11 +777,7 @@ func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
 	}
 	switch rd.Field {
 	case "surname", "given_names":
-		fn := mrz.Surname
-		if rd.Field == "given_names" {
-			fn = mrz.GivenNames
-		}
-		f := r.Field(fn)
+		f := printedFieldInMRZ(r, rd.Field)
 		if f == nil || f.Value == "" || r.Warnings.Has(mrz.WarnTruncatedName) {
 			return comparison{}, false
 		}
@@ -831,11 +836,7 @@ func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
 		// two, a speck read as a letter).
 		return verdictByChars(hard, hard-indels, soft, countTrue(sure), len(sure)-countTrue(sure), len(want), want), true
 	case "birth_date", "expiry_date":
-		fn := mrz.BirthDate
-		if rd.Field == "expiry_date" {
-			fn = mrz.ExpiryDate
-		}
-		f := r.Field(fn)
+		f := printedFieldInMRZ(r, rd.Field)
 		if f == nil || f.Date.IsZero() {
 			return comparison{}, false
 		}
@@ -1289,11 +1290,7 @@ func cutAtEdge(r *mrz.Result, rd Reading) bool {
 	if rd.Confidence == 0 || rd.Part != "" || (rd.Field != "surname" && rd.Field != "given_names") {
 		return false
 	}
-	fn := mrz.Surname
-	if rd.Field == "given_names" {
-		fn = mrz.GivenNames
-	}
-	f := r.Field(fn)
+	f := printedFieldInMRZ(r, rd.Field)
 	if f == nil || f.Value == "" {
 		return false
 	}
