@@ -304,11 +304,7 @@ func FuzzCheckVIZ(f *testing.F) {
 // name printed over another still differs.
 func TestNameCutAtEdge(t *testing.T) {
 	r := utoMRZ(t, "ЖУКОВСКАЯ", "ЕКАТЕРИНА")
-	for _, tc := range []struct {
-		name string
-		rd   Reading
-		want engine.Status
-	}{
+	expectVIZ(t, r, []vizCase{
 		{"the Latin part cut", Reading{Field: "given_names", Text: "EKATEPUHA / EKATE", Confidence: 0.9}, engine.Undetermined},
 		{"the Latin part cut in its last letter", Reading{Field: "surname", Text: "KYKOBCKAA / ZHUKOVSKAJ", Confidence: 0.9}, engine.Undetermined},
 		{"the national script alone", Reading{Field: "surname", Text: "KYKOB", Confidence: 0.91}, engine.Undetermined},
@@ -316,11 +312,7 @@ func TestNameCutAtEdge(t *testing.T) {
 		{"another name, its Latin part cut", Reading{Field: "given_names", Text: "OЛЕНА / OLEN", Confidence: 0.9}, engine.Fail},
 		{"another name in the national script", Reading{Field: "surname", Text: "NETPOBA", Confidence: 0.9}, engine.Fail},
 		{"too little of the Latin part", Reading{Field: "given_names", Text: "ANHA / A", Confidence: 0.9}, engine.Fail},
-	} {
-		if c := checkVIZ(r, []Reading{tc.rd}); c.Status != tc.want {
-			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
-		}
-	}
+	})
 }
 
 // TestYearCutShort: a printed year read as its century alone ("19")
@@ -350,20 +342,12 @@ func TestYearCutShort(t *testing.T) {
 // differ.
 func TestRoundDigitsAndShortNames(t *testing.T) {
 	r := utoMRZ(t, "OKONKWO", "JIŘÍ") // born 1957-06-07, expires 2035-01-14
-	for _, tc := range []struct {
-		name string
-		rd   Reading
-		want engine.Status
-	}{
+	expectVIZ(t, r, []vizCase{
 		{"a year 2680", Reading{Field: "birth_date", Text: "07 JUN 2680", Confidence: 0.62}, engine.Undetermined},
 		{"a short name at middling confidence", Reading{Field: "given_names", Text: "JRE", Confidence: 0.52}, engine.Undetermined},
 		{"a short name read confidently", Reading{Field: "given_names", Text: "BUR", Confidence: 0.9}, engine.Fail},
 		{"a longer name at middling confidence", Reading{Field: "given_names", Text: "FATIMA", Confidence: 0.6}, engine.Fail},
-	} {
-		if c := checkVIZ(r, []Reading{tc.rd}); c.Status != tc.want {
-			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
-		}
-	}
+	})
 	lines, err := mrz.Generate(mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U927N2DN1",
 		Surname: "AL-HASHIMI", GivenNames: "PRIYA", Nationality: "UTO", Sex: "F",
 		BirthDate: time.Date(1940, 11, 10, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2034, 5, 23, 0, 0, 0, 0, time.UTC)})
@@ -374,22 +358,14 @@ func TestRoundDigitsAndShortNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name string
-		rd   Reading
-		want engine.Status
-	}{
+	expectVIZ(t, r1940, []vizCase{
 		{"0 read 8 twice", Reading{Field: "birth_date", Text: "18 NOV 1948", Confidence: 0.85}, engine.Undetermined},
 		{"0 read 6 and 8", Reading{Field: "birth_date", Text: "16 NOV 1948", Confidence: 0.85}, engine.Undetermined},
 		{"0 read 8 and 0 read 9", Reading{Field: "birth_date", Text: "18 NOV 1949", Confidence: 0.85}, engine.Fail},
 		{"0 read 8 twice, typed in", Reading{Field: "birth_date", Text: "18 NOV 1948"}, engine.Fail},
 		{"0 read 8 twice, per character", Reading{Field: "birth_date", Text: "18 NOV 1948", Confidence: 0.3, Chars: chars("18 NOV 1948", 3)}, engine.Undetermined},
 		{"another date, per character", Reading{Field: "birth_date", Text: "13 NOV 1945", Confidence: 0.3, Chars: chars("13 NOV 1945", 3)}, engine.Fail},
-	} {
-		if c := checkVIZ(r1940, []Reading{tc.rd}); c.Status != tc.want {
-			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
-		}
-	}
+	})
 	// Doc 9303 Part 3's transliterations: either spelling agrees.
 	for _, tc := range [][2]string{{"SØLVI", "SOELVI"}, {"ÅSA", "AASA"}, {"JÄGER", "JAEGER"}, {"MÜLLER", "MUELLER"}, {"STRAßE", "STRASSE"}} {
 		rr := utoMRZ(t, tc[0], "ANNA")
@@ -429,6 +405,23 @@ func TestSingleLetterNameAgainstCutMRZ(t *testing.T) {
 		r := utoMRZ(t, "BRØNDUM-KRISTIANSEN-HØJGAARD", tc.given)
 		if c := checkVIZ(r, []Reading{{Field: "given_names", Text: tc.read, Confidence: 0.9}}); c.Status != tc.want {
 			t.Errorf("%s (MRZ %q) read %q: %s (%s), want %s", tc.given, r.Value(mrz.GivenNames), tc.read, c.Status, c.Reason, tc.want)
+		}
+	}
+}
+
+// vizCase is one reading and the status checkVIZ must give it.
+type vizCase struct {
+	name string
+	rd   Reading
+	want engine.Status
+}
+
+// expectVIZ checks each case's reading alone against r.
+func expectVIZ(t *testing.T, r *mrz.Result, cases []vizCase) {
+	t.Helper()
+	for _, tc := range cases {
+		if c := checkVIZ(r, []Reading{tc.rd}); c.Status != tc.want {
+			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
 		}
 	}
 }
