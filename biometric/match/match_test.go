@@ -144,6 +144,42 @@ func TestTemplateMotionInvariance(t *testing.T) {
 	}
 }
 
+// A copy of a template turned by 20° or 40° matches as well as the
+// template itself, one turned by 75° much less (the rotation prior,
+// global.go), though its minutiae pair as well.
+func TestRotationPrior(t *testing.T) {
+	tp, err := extract.Extract(loadImage(t, "DB1_B/102_1.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Prepare(&tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Matcher
+	self := m.Compare(a, a)
+	score := func(deg float64) float64 {
+		moved := movedTemplate(tp, deg*math.Pi/180, 100, 300)
+		b, err := Prepare(&moved)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := m.Compare(a, b)
+		if n := len(pairUnder(m.bestAl, a, b)); n < int(a.n)*8/10 {
+			t.Errorf("turned %.0f°: %d of %d minutiae paired", deg, n, a.n)
+		}
+		return s
+	}
+	for _, deg := range []float64{20, -40} {
+		if s := score(deg); s < 0.8*self {
+			t.Errorf("turned %.0f°: score %.4f, itself %.4f", deg, s, self)
+		}
+	}
+	if s := score(75); s > 0.4*self {
+		t.Errorf("turned 75°: score %.4f, itself %.4f (want at most 0.4 of it)", s, self)
+	}
+}
+
 // movedTemplate returns src with its picture turned counter-clockwise by
 // turn radians about the origin and moved by (dx, dy) pixels. Template
 // angles are counter-clockwise with y down: the turn maps (x, y) to

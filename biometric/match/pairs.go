@@ -86,6 +86,7 @@ func (m *Matcher) Pairs(a, b *Template) (float64, []Pair) {
 			continue
 		}
 		v, t := m.alignAndCount(a, b, top[:nR], top[bi])
+		v *= rotPrior(t.rot)
 		tried[nt] = t
 		nt++
 		if v > best {

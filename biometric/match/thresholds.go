@@ -24,7 +24,7 @@ import "math"
 // FMR of 0.01% is beyond what 13,600 comparisons can show (1.4 scores):
 // ThresholdFMR1e4 is the larger of the empirical quantile (0.00566) and the
 // quantile of an exponential fitted to the top 1% of the impostor scores
-// (0.00445): an estimate. Measured again when pairs of minutiae began to
+// (0.00418): an estimate. Measured again when pairs of minutiae began to
 // count by the agreement of their orientation descriptors (the same 13,600
 // pairs; before: 0.00317, 0.00503, 0.00665), and again when the
 // extractor's rules against dots, spurs and bridges became relative to the
@@ -41,12 +41,14 @@ import "math"
 // majority passes (before: 0.00121, 0.00297, 0.00526), and when the
 // least count of minutiae in the common area came to be a third of the
 // smaller template's (global.go's overlapFloor; before: 0.00124,
-// 0.00278, 0.00566). They hold for templates made by biometric/extract;
+// 0.00278, 0.00566), and when alignments turned more than 50° came to
+// count less (global.go's rotPrior; before: 0.00131, 0.00302, 0.00566).
+// They hold for templates made by biometric/extract;
 // templates without descriptors (ISO, ANSI, native version 1) are put on
 // about the same scale by descUnknown and orientUnknown.
 const (
-	ThresholdFMR1e2 = 0.00131
-	ThresholdFMR1e3 = 0.00302
+	ThresholdFMR1e2 = 0.00118
+	ThresholdFMR1e3 = 0.00282
 	ThresholdFMR1e4 = 0.00566
 )
 
