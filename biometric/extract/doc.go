@@ -19,10 +19,12 @@
 //  5. binarisation (the sign of the filter response) and thinning to an
 //     8-connected one-pixel skeleton;
 //  6. minutiae: skeleton endings and junctions, traced along the skeleton
-//     into a graph whose short edges reveal false minutiae (dots, spurs,
-//     bridges, lakes), plus broken ridges (endings facing each other),
-//     border and cluster removal; direction from the orientation field with
-//     the sense from the traced ridge;
+//     into a graph; the gaps of broken ridges (endings facing each other
+//     along the flow) are drawn across and the graph built again; its
+//     short edges reveal false minutiae (dots, spurs, bridges, lakes), plus
+//     broken ridges left (endings facing each other), border and cluster
+//     removal; direction from the orientation field with the sense from
+//     the traced ridge;
 //  7. quality: per minutia from the local flow coherence and contrast, per
 //     image as described at Quality.
 //

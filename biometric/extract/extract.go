@@ -60,6 +60,8 @@ type Extractor struct {
 	pixList, delList []int32
 	nodes            []node
 	nodePix          []int32
+	joins            []gapJoin
+	line             []int32
 
 	quality QualityReport
 }
