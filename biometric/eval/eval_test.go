@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -117,8 +118,13 @@ func TestRunFVC(t *testing.T) {
 	if rep.Failed != 0 {
 		t.Errorf("%d failed extractions", rep.Failed)
 	}
-	if rep.EER <= 0 || rep.EER > 10 {
+	if rep.EER < 0 || rep.EER > 10 {
 		t.Errorf("EER %.2f%% out of the plausible range", rep.EER)
+	}
+	// An EER of 0 is a complete separation: every genuine score above
+	// every impostor score.
+	if rep.EER == 0 && slices.Min(rep.Genuine) <= slices.Max(rep.Impostor) {
+		t.Errorf("EER 0 with a genuine score %v at or below an impostor score %v", slices.Min(rep.Genuine), slices.Max(rep.Impostor))
 	}
 	if rep.ComparisonsPerSecond <= 0 || rep.ExtractMSMedian <= 0 {
 		t.Errorf("speed not measured: %v comparisons/s, %v ms", rep.ComparisonsPerSecond, rep.ExtractMSMedian)

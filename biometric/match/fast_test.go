@@ -110,7 +110,7 @@ func refLocalPairs(a, b *Template, k int, out []pair) int {
 func refCountUnder(a, b *Template, al alignment) (v float64, pa, pb []uint8) {
 	na, nb := int(a.n), int(b.n)
 	var used, overB [MaxMinutiae]bool
-	overA := 0
+	var overA float32
 	var w float32
 	for i := 0; i < na; i++ {
 		m := &a.m[i]
@@ -136,7 +136,7 @@ func refCountUnder(a, b *Template, al alignment) (v float64, pa, pb []uint8) {
 			}
 		}
 		if inA {
-			overA++
+			overA += reliability[m.flags>>relShift]
 		}
 		if bestJ >= 0 {
 			used[bestJ] = true
@@ -144,10 +144,10 @@ func refCountUnder(a, b *Template, al alignment) (v float64, pa, pb []uint8) {
 			w += typeAgreement(m.flags, b.m[bestJ].flags) * descWeight(a.descriptor(i), b.descriptor(bestJ))
 		}
 	}
-	overBn := 0
-	for _, o := range overB[:nb] {
+	var overBn float32
+	for j, o := range overB[:nb] {
 		if o {
-			overBn++
+			overBn += reliability[b.m[j].flags>>relShift]
 		}
 	}
 	if len(pa) == 0 {
@@ -155,7 +155,7 @@ func refCountUnder(a, b *Template, al alignment) (v float64, pa, pb []uint8) {
 	}
 	wf := float64(w)
 	mo := overlapFloor(na, nb)
-	return wf * wf / float64(max(float64(overA), mo)*max(float64(overBn), mo)), pa, pb
+	return wf * wf / (max(float64(overA), mo) * max(float64(overBn), mo)), pa, pb
 }
 
 // synthTemplates makes n random templates: 3 to 60 minutiae in prints of

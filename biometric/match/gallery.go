@@ -85,7 +85,7 @@ func (m *Matcher) Screen(a, b *Template) float64 {
 //
 //	0       1     number of minutiae N (at most MaxMinutiae)
 //	1       7N    per minutia: x, y (int16), direction (uint16, 1/65536
-//	              turn), flags (1)
+//	              turn), flags (1: cylinder, type, reliability level)
 //	1+7N    8SN   the cylinders, S = words per cylinder (little-endian)
 //
 // The layout and the cylinders' meaning change when this package's
@@ -141,7 +141,7 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 		m.y = int16(binary.LittleEndian.Uint16(p[2:]))
 		m.a = binary.LittleEndian.Uint16(p[4:])
 		m.flags = p[6]
-		if m.flags&^(flagCylinder|flagTypes) != 0 || m.flags&flagTypes == flagTypes {
+		if m.flags>>relShift > relLevels || m.flags&flagTypes == flagTypes {
 			*t = Template{}
 			return fmt.Errorf("%w: minutia %d has unknown flags %#x", ErrFormat, i, m.flags)
 		}

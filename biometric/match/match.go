@@ -22,12 +22,14 @@ var ErrTooFewMinutiae = errors.New("match: too few minutiae")
 const MinMinutiae = 3
 
 // Minutia flags: the cylinder is usable; the type when the source states
-// it (none for "other").
+// it (none for "other"); in the bits from relShift on, the minutia's
+// reliability level (reliabilityLevel).
 const (
 	flagCylinder    = 1
 	flagEnding      = 2
 	flagBifurcation = 4
 	flagTypes       = flagEnding | flagBifurcation
+	relShift        = 3
 )
 
 // minutia is a minutia in the matcher's frame: 500 ppi pixels, y up (so
@@ -107,6 +109,7 @@ func (t *Template) Prepare(src *biometric.Template) error {
 		}
 		t.m[i] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff)}
 		descs[i] = m.Orientation
+		t.m[i].flags = reliabilityLevel(m.Quality) << relShift
 		switch m.Type {
 		case biometric.MinutiaEnding:
 			t.m[i].flags |= flagEnding

@@ -6,6 +6,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"sort"
 	"testing"
 	"unsafe"
 
@@ -177,6 +178,70 @@ func TestRotationPrior(t *testing.T) {
 	}
 	if s := score(75); s > 0.4*self {
 		t.Errorf("turned 75°: score %.4f, itself %.4f (want at most 0.4 of it)", s, self)
+	}
+}
+
+// Minutiae of one print that the other lacks hold the score down less
+// when the extractor found them unreliable (global.go's reliability): a
+// print against the same print with a quarter more minutiae in the
+// common area scores higher when those are of low quality than when they
+// are of full quality; of unstated quality (0) they count fully.
+func TestUnreliableMinutiaeCountLess(t *testing.T) {
+	tp, err := extract.Extract(loadImage(t, "DB1_B/103_1.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tp.Minutiae) < 24 {
+		t.Fatalf("%d minutiae, want at least 24", len(tp.Minutiae))
+	}
+	// The minutiae nearest the print's centre of mass (at most 40), so
+	// that every fourth, left out of a, lies among those a keeps.
+	var cx, cy float64
+	for _, mn := range tp.Minutiae {
+		cx += float64(mn.X)
+		cy += float64(mn.Y)
+	}
+	cx, cy = cx/float64(len(tp.Minutiae)), cy/float64(len(tp.Minutiae))
+	ms := append([]biometric.Minutia(nil), tp.Minutiae...)
+	d := func(mn biometric.Minutia) float64 { return math.Hypot(float64(mn.X)-cx, float64(mn.Y)-cy) }
+	sort.Slice(ms, func(i, j int) bool { return d(ms[i]) < d(ms[j]) })
+	ms = ms[:min(len(ms), 40)]
+	with := func(extraQ uint8) *Template {
+		src := tp
+		src.Minutiae = nil
+		for i, mn := range ms {
+			mn.Quality = 100
+			if i%4 == 3 {
+				mn.Quality = extraQ
+			}
+			src.Minutiae = append(src.Minutiae, mn)
+		}
+		p, err := Prepare(&src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	srcA := tp
+	srcA.Minutiae = nil
+	for i, mn := range ms {
+		if i%4 != 3 {
+			mn.Quality = 100
+			srcA.Minutiae = append(srcA.Minutiae, mn)
+		}
+	}
+	a, err := Prepare(&srcA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Matcher
+	full, low, unstated := m.Compare(a, with(100)), m.Compare(a, with(5)), m.Compare(a, with(0))
+	t.Logf("%d minutiae against %d more of quality 100: %.4f, 5: %.4f, not stated: %.4f", a.n, len(ms)-int(a.n), full, low, unstated)
+	if !(low > 1.05*full) {
+		t.Errorf("the minutiae a lacks of quality 5 score %.4f, of quality 100 %.4f: want the low ones to cost less", low, full)
+	}
+	if unstated != full {
+		t.Errorf("the minutiae a lacks of unstated quality score %.4f, want %.4f as at full quality", unstated, full)
 	}
 }
 
