@@ -74,3 +74,31 @@ func TestGapAcrossFlowNotBridged(t *testing.T) {
 		t.Error("a gap across the ridge flow was bridged")
 	}
 }
+
+// A fork 6 pixels from the image's edge is kept (the edge cuts clear
+// ridges: a small sensor), while one 6 pixels from background blocks
+// inside the image is dropped (the skin fades there).
+func TestForkNearImageEdgeKept(t *testing.T) {
+	fork := func(e *Extractor, set func(x0, y0, x1, y1 int), y int) {
+		set(10, y, 130, y)       // a ridge along the edge
+		set(60, y, 68, y+8)      // a branch leaves the fork at (60, y)
+		set(68, y+8, 130, y+8)   // and runs on beside it
+		set(10, y+30, 130, y+30) // a plain ridge further in
+		e.thin()
+		e.findMinutiae()
+	}
+	e, set := skeletonExtractor(140, 100, 9)
+	fork(e, set, 6)
+	if n := kept(e, nodeJunction, 60, 6, 3); n != 1 {
+		t.Errorf("%d forks kept 6 pixels from the image's edge, want 1", n)
+	}
+	e, set = skeletonExtractor(140, 100, 9)
+	for bx := 0; bx < e.bw; bx++ {
+		e.mask[bx] = false // blocks above y = 16 are background
+		e.mask[e.bw+bx] = false
+	}
+	fork(e, set, 22)
+	if n := kept(e, nodeJunction, 60, 22, 3); n != 0 {
+		t.Errorf("%d forks kept 6 pixels from background blocks, want 0", n)
+	}
+}
