@@ -152,11 +152,11 @@ func judgeField(r *mrz.Result, rds []Reading) (fieldVerdict, Reading, string) {
 		case cmp.comparable:
 			differ = append(differ, rd)
 			byChars = append(byChars, cmp.byChars)
-		case strings.TrimSpace(rd.Text) != "" && cmp.want != "" && !(cmp.illegible && rd.Confidence > 0 && rd.Confidence < MinConfidence):
+		case strings.TrimSpace(rd.Text) != "" && cmp.want != "" && !(cmp.illegible && rd.Confidence > 0 && rd.Confidence < MinConfidence) && !nameFragment(rd):
 			// An unsure reading (one character off, look-alikes) keeps
 			// a difference found by another one from deciding; an
-			// unsure one that is not even a date ("5 JU 998 SS") says
-			// nothing.
+			// unsure one that is not even a date ("5 JU 998 SS") or a
+			// name's fragment ("J" for IONESCU) says nothing.
 			unsure = true
 		}
 	}
@@ -170,7 +170,112 @@ func judgeField(r *mrz.Result, rds []Reading) (fieldVerdict, Reading, string) {
 			return fieldDiffers, rd, want
 		}
 	}
+	if rd, ok := otherNameTwice(r, differ); ok {
+		return fieldDiffers, rd, want
+	}
 	return fieldUncompared, Reading{}, want
+}
+
+// otherNameTwice finds, among unsure machine readings of a name that
+// differ from the MRZ's, two (the field under white light and under IR)
+// that spell the same name, but for a character, and that name is no
+// misreading of the MRZ's: at least 3 other letters, and half of its
+// letters, differ (MÜLLER-LÜDENSCHEIDT read twice at 0.18 and 0.00 for
+// VAN DER BERG). A misread repeated in both views changes a letter or
+// two (SK ALLISTER for MCALLISTER), it does not spell another name. A
+// "national / transliterated" pair is left out (the national script
+// reads as Latin look-alikes).
+func otherNameTwice(r *mrz.Result, rds []Reading) (Reading, bool) {
+	far := func(rd Reading) (string, bool) {
+		if rd.Confidence <= 0 || rd.Field != "surname" && rd.Field != "given_names" || strings.Contains(rd.Text, "/") {
+			return "", false
+		}
+		f := printedFieldInMRZ(r, rd.Field)
+		if f == nil || f.Value == "" {
+			return "", false
+		}
+		got, want := normName(rd.Text), normName(f.Value)
+		if rd.Part != "" {
+			got = cutPart(got, rd.Part)
+		}
+		n := len([]rune(got))
+		if n < 4 {
+			return "", false
+		}
+		// Against the whole name, and, for a value seen whole, against
+		// its beginning and its end alone (the rest cut off or too faint
+		// in both views); nor may it be the national script of a name
+		// transliterated from Cyrillic, read as Latin look-alikes.
+		// distant: at least 3 letters, and half of those compared,
+		// differ.
+		distant := func(h, span int) bool { return h >= 3 && 2*h >= span }
+		h, _ := editCounts(got, want, rd.Part)
+		cyr := cyrillicLook(strings.NewReplacer("<", "", " ", "").Replace(f.Value))
+		hc, _ := editCounts(got, cyr, rd.Part)
+		if !distant(h, n) || 3*hc <= n {
+			return "", false
+		}
+		if rd.Part == "" {
+			hs, _ := editCounts(got, want, "start")
+			he, _ := editCounts(got, want, "end")
+			// The MRZ's name may be the reading's beginning: a name
+			// cut to fit the zone, given names left out (ANDREI for
+			// ANDREI GUÐRÚN, read ANORELGUORUN).
+			hp, _ := editCounts(want, got, "start")
+			hcs, _ := editCounts(got, cyr, "start")
+			if !distant(hs, n) || !distant(he, n) || !distant(hp, len([]rune(want))) || 3*hcs <= n {
+				return "", false
+			}
+		}
+		return got, true
+	}
+	for i := range rds {
+		a, ok := far(rds[i])
+		if !ok {
+			continue
+		}
+		for j := i + 1; j < len(rds); j++ {
+			if b, ok := far(rds[j]); ok && rds[i].Part == rds[j].Part {
+				if h, _ := editCounts(a, b, ""); h <= 1 {
+					return rds[i], true
+				}
+			}
+		}
+	}
+	return Reading{}, false
+}
+
+// surnameWhole tells an MRZ whose surname was not cut although its name
+// field is full: given names follow it, and their first name keeps two
+// letters or more (Doc 9303 Part 3 §4.6 cuts the given names before the
+// surname).
+func surnameWhole(r *mrz.Result) bool {
+	g := strings.Fields(strings.ReplaceAll(r.Value(mrz.GivenNames), "<", " "))
+	return len(g) > 0 && len(g[0]) >= 2
+}
+
+// beginningMisread tells a machine reading of a name that agrees with
+// the MRZ's but for its first one or two letters (SK ALLISTER for
+// MCALLISTER: the value's beginning blurred into the crop's left edge
+// or a mark there), with at least four letters agreeing after them: an
+// altered name is another name, not the same one's ending.
+func beginningMisread(got, want string) bool {
+	g, w := []rune(got), []rune(want)
+	for k := 0; k <= 2 && k < len(g); k++ {
+		for j := 0; j <= 2 && j < len(w); j++ {
+			if (k > 0 || j > 0) && len(g)-k >= 4 && string(g[k:]) == string(w[j:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nameFragment tells a machine reading of a name that shows fewer than
+// partMinChars letters: too little to compare, and too little to hold
+// back another reading's difference.
+func nameFragment(rd Reading) bool {
+	return rd.Confidence > 0 && (rd.Field == "surname" || rd.Field == "given_names") && len([]rune(normName(rd.Text))) < partMinChars
 }
 
 // comparison is compareReading's answer.
@@ -183,6 +288,8 @@ type comparison struct {
 	// (Reading.Chars), its unsure ones left open; sure counts them.
 	byChars bool
 	sure    int
+	// differ counts the sure characters that differ (byChars).
+	differ int
 	// illegible: a date reading that is no date.
 	illegible bool
 }
@@ -204,7 +311,15 @@ func compareReading(r *mrz.Result, rd Reading) comparison {
 	if mask := unsureMask(rd); mask != nil {
 		// Too few sure characters to say anything: compared whole, as
 		// before per-character confidences.
-		if c, ok := compareByChars(r, rd, mask); ok && c.sure >= minSureChars {
+		if c, byChars := compareByChars(r, rd, mask); byChars && c.sure >= minSureChars {
+			if !c.comparable && c.differ == 1 && comparable && !ok && rd.Confidence >= MinConfidence && (rd.Field == "birth_date" || rd.Field == "expiry_date") {
+				// One sure digit differs, and the date read whole, its
+				// unsure digits too, differs beyond a misread digit or
+				// the round ones, with confidence (08 MAR 1991 at 0.79,
+				// its day unsure, for 14 MAR 1981): the unsure digits
+				// side with the sure one's difference.
+				return comparison{comparable: true, want: want}
+			}
 			return c
 		}
 	}
@@ -268,6 +383,9 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if rd.Confidence > 0 && nameHardEdits(text, f.Value) <= 1 {
 			return false, false, f.Value
 		}
+		if rd.Confidence > 0 && !strings.Contains(text, "/") && beginningMisread(normName(text), normName(f.Value)) {
+			return false, false, f.Value
+		}
 		if rd.Confidence > 0 && !strings.Contains(text, "/") {
 			// A machine reading shorter than the MRZ's name that is its
 			// beginning but for a character: the rest may be print too
@@ -324,6 +442,17 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		}
 		if !ok {
 			if m, y, ok := printedMonthYear(text); ok && rd.Confidence > 0 {
+				if toks := dateTokens(strings.ToUpper(text)); len(toks) == 3 && len(toks[0]) == 2 {
+					// A day of two digits out of range is the font's
+					// round digits confused (89 for 09); digits that are
+					// no such confusion of the MRZ's (88 for 15) still
+					// tell: three of them, with the month's and the
+					// year's, are another date.
+					got := toks[0] + fmt.Sprintf("%02d%02d", m, y%100)
+					if hardDigits(got, dateDigits(f.Date)) >= 3 {
+						return false, true, f.Date.String()
+					}
+				}
 				// The day is not legible (a leading 0 read 8, or lost):
 				// the month and the year are compared.
 				got, want := fmt.Sprintf("%02d%02d", m, y%100), fmt.Sprintf("%02d%02d", f.Date.Month, f.Date.Year%100)
@@ -778,7 +907,7 @@ func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
 	switch rd.Field {
 	case "surname", "given_names":
 		f := printedFieldInMRZ(r, rd.Field)
-		if f == nil || f.Value == "" || r.Warnings.Has(mrz.WarnTruncatedName) {
+		if f == nil || f.Value == "" || r.Warnings.Has(mrz.WarnTruncatedName) && !(rd.Field == "surname" && surnameWhole(r)) {
 			return comparison{}, false
 		}
 		// A full name field may have lost given names (Doc 9303 Part 3
@@ -840,7 +969,7 @@ func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
 		if f == nil || f.Date.IsZero() {
 			return comparison{}, false
 		}
-		got, sure, ok := dateRunes(text, mask)
+		got, sure, name, ok := dateRunes(text, mask)
 		if !ok {
 			return comparison{}, false
 		}
@@ -854,6 +983,18 @@ func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
 				}
 			}
 		}
+		if name != "" && (got[2] != want[2] || got[3] != want[3]) {
+			// A month read by name, every letter sure, differs by its
+			// letters, not by the digits of its number: MAY for FEB is
+			// three letters off (two differences), JUN for JUL one.
+			digitsOff := 0
+			for i := 2; i < 4; i++ {
+				if got[i] != want[i] && !roundDigitsOnly(string(got[i]), string(want[i])) {
+					digitsOff++
+				}
+			}
+			hard += monthNameEdits(name, f.Date.Month) - digitsOff
+		}
 		return verdictByChars(hard, hard, 0, n, len(got)-n, len(want), f.Date.String()), true
 	}
 	return comparison{}, false
@@ -865,7 +1006,7 @@ func compareByChars(r *mrz.Result, rd Reading, mask []bool) (comparison, bool) {
 // look-alike ones. It agrees with one unsure character at most (which
 // may stand for two of the value's: Ø and D read as one D).
 func verdictByChars(hard, differ, soft, n, unsure, width int, want string) comparison {
-	c := comparison{want: want, byChars: true, sure: n}
+	c := comparison{want: want, byChars: true, sure: n, differ: differ}
 	switch {
 	case hard == 0 && unsure <= 1 && n >= width-2 && 4*soft <= n:
 		c.ok, c.comparable = true, true
@@ -943,7 +1084,7 @@ func nameRunes(rs []rune, mask []bool) ([]rune, []bool) {
 // is unsure (a digit lost), a month by name is sure when all its
 // letters are, a year's last two digits. ok is false for anything that
 // is not three parts of such a date.
-func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, ok bool) {
+func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, monthName string, ok bool) {
 	var toks []maskedRunes
 	var cur maskedRunes
 	flush := func() {
@@ -965,11 +1106,11 @@ func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, ok bool) {
 	}
 	flush()
 	if len(toks) != 3 {
-		return nil, nil, false
+		return nil, nil, "", false
 	}
 	day, month, year := toks[0], toks[1], toks[2]
 	if !allDigits(day.r) || !allDigits(year.r) {
-		return nil, nil, false
+		return nil, nil, "", false
 	}
 	switch len(day.r) {
 	case 1:
@@ -981,23 +1122,27 @@ func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, ok bool) {
 		for i, s := range day.m {
 			if !s {
 				if k >= 0 {
-					return nil, nil, false
+					return nil, nil, "", false
 				}
 				k = i
 			}
 		}
 		if k < 0 {
-			return nil, nil, false
+			return nil, nil, "", false
 		}
 		day = maskedRunes{append(append([]rune{}, day.r[:k]...), day.r[k+1:]...), append(append([]bool{}, day.m[:k]...), day.m[k+1:]...)}
 	default:
-		return nil, nil, false
+		return nil, nil, "", false
 	}
 	switch {
 	case len(year.r) == 4 && (countTrue(year.m[:2]) < 2 || string(year.r[:2]) == "19" || string(year.r[:2]) == "20"):
 		year = maskedRunes{year.r[2:], year.m[2:]}
+	case len(year.r) < 4 && len(year.r) != 2:
+		// A year cut short ("07 AUG 1"): its digits are not known; the
+		// day and the month still tell.
+		year = maskedRunes{[]rune("00"), []bool{false, false}}
 	default:
-		return nil, nil, false
+		return nil, nil, "", false
 	}
 	var mon maskedRunes
 	switch {
@@ -1011,20 +1156,23 @@ func dateRunes(rs []rune, mask []bool) (digits []rune, sure []bool, ok bool) {
 		if m == 0 {
 			// Not a month's name: unknown when some letter is unsure.
 			if countTrue(month.m) == len(month.m) {
-				return nil, nil, false
+				return nil, nil, "", false
 			}
 			mon = maskedRunes{[]rune("00"), []bool{false, false}}
 			break
 		}
 		s := countTrue(month.m) == len(month.m)
 		mon = maskedRunes{[]rune(fmt.Sprintf("%02d", m)), []bool{s, s}}
+		if s && len(month.r) == 3 {
+			monthName = string(month.r)
+		}
 	default:
-		return nil, nil, false
+		return nil, nil, "", false
 	}
 	for _, t := range []maskedRunes{day, mon, year} {
 		digits, sure = append(digits, t.r...), append(sure, t.m...)
 	}
-	return digits, sure, true
+	return digits, sure, monthName, true
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
@@ -1131,6 +1279,39 @@ func singleLetter(s string) string {
 
 var monthNames = map[string]int{}
 
+// monthLists are the three-letter month names by language.
+var monthLists [][]string
+
+// monthNameEdits is how far a month's three-letter name read (a month
+// other than month) is from month's name in the same language: the
+// letters that differ, at most 2 (JUN and JUL 1, MAY and FEB 2).
+func monthNameEdits(name string, month int) int {
+	best := 2
+	for _, l := range monthLists {
+		if month < 1 || month > len(l) || monthNumber(l, name) == 0 || len(l[month-1]) != len(name) {
+			continue
+		}
+		d := 0
+		for i := range name {
+			if name[i] != l[month-1][i] {
+				d++
+			}
+		}
+		best = min(best, d)
+	}
+	return best
+}
+
+// monthNumber is name's month in list l (0: not in it).
+func monthNumber(l []string, name string) int {
+	for i, m := range l {
+		if m == name {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 func init() {
 	lists := [][]string{
 		{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"},
@@ -1138,6 +1319,7 @@ func init() {
 		{"JAN", "FEB", "MÄR", "APR", "MAI", "JUN", "JUL", "AUG", "SEP", "OKT", "NOV", "DEZ"},
 		{"ENE", "FEB", "MAR", "ABR", "MAY", "JUN", "JUL", "AGO", "SEP", "OCT", "NOV", "DIC"},
 	}
+	monthLists = lists
 	for _, l := range lists {
 		for i, m := range l {
 			monthNames[m] = i + 1
@@ -1254,6 +1436,18 @@ func checkMRZPlausibility(r *mrz.Result) engine.Check {
 func yearCutShort(text string) bool {
 	toks := dateTokens(strings.ToUpper(strings.TrimSpace(text)))
 	return len(toks) == 3 && monthOf(toks[1]) > 0 && (toks[2] == "19" || toks[2] == "20")
+}
+
+// hardDigits counts the positions where two digit strings of one length
+// differ other than as round digits (0, 6, 8).
+func hardDigits(a, b string) int {
+	n := 0
+	for i := 0; i < min(len(a), len(b)); i++ {
+		if a[i] != b[i] && !roundDigitsOnly(a[i:i+1], b[i:i+1]) {
+			n++
+		}
+	}
+	return n
 }
 
 // roundDigitsOnly reports whether two digit strings of one length

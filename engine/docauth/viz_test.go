@@ -160,7 +160,12 @@ func TestFieldReadTwice(t *testing.T) {
 	}{
 		{"one confident reading differs", []Reading{{Field: "surname", Text: "TANAKA", Confidence: 0.9}}, engine.Fail},
 		{"one unsure reading", []Reading{{Field: "surname", Text: "ODEGARD", Confidence: 0.1}}, engine.Undetermined},
-		{"two unsure readings that agree with each other", []Reading{{Field: "surname", Text: "DEGARD", Confidence: 0.1}, {Field: "surname", Text: "ODEGARD", Confidence: 0.1}}, engine.Undetermined},
+		{"two unsure readings that agree with each other, a misreading of the name", []Reading{{Field: "surname", Text: "OKANKWA", Confidence: 0.1}, {Field: "surname", Text: "OKANKWA", Confidence: 0.1}}, engine.Undetermined},
+		{"two unsure readings that agree with each other on its beginning", []Reading{{Field: "surname", Text: "OKON", Confidence: 0.1}, {Field: "surname", Text: "OKONK", Confidence: 0.1}}, engine.Undetermined},
+		{"two unsure readings that spell another name", []Reading{{Field: "surname", Text: "DEGARD", Confidence: 0.1}, {Field: "surname", Text: "ODEGARD", Confidence: 0.1}}, engine.Fail},
+		{"another name read once", []Reading{{Field: "surname", Text: "ODEGARD", Confidence: 0.1}, {Field: "surname", Text: "SS", Confidence: 0.1}}, engine.Undetermined},
+		{"two unsure readings that spell another name, long", []Reading{{Field: "surname", Text: "MULLER-LUDENSCHEIDT", Confidence: 0.18}, {Field: "surname", Text: "MULLER -LUDENSCHEIDT", Confidence: 0.001}}, engine.Fail},
+		{"a fragment does not hold back a confident reading", []Reading{{Field: "surname", Text: "J", Confidence: 0.15}, {Field: "surname", Text: "IONESCU", Confidence: 0.74}}, engine.Fail},
 		{"two unsure readings that do not", []Reading{{Field: "surname", Text: "AU", Confidence: 0.1}, {Field: "surname", Text: "ODEGARD", Confidence: 0.1}}, engine.Undetermined},
 		{"a second reading agrees", []Reading{{Field: "surname", Text: "AU", Confidence: 0.6}, {Field: "surname", Text: "OKONKWO", Confidence: 0.2}}, engine.Pass},
 		{"the name's beginning read, the rest too faint", []Reading{{Field: "surname", Text: "OKO", Confidence: 0.9}}, engine.Undetermined},
@@ -408,4 +413,94 @@ func expectVIZ(t *testing.T, r *mrz.Result, cases []vizCase) {
 			t.Errorf("%s: %s (%s), want %s", tc.name, c.Status, c.Reason, tc.want)
 		}
 	}
+}
+
+// TestMonthNameByChars: a month read by name, every letter sure, differs
+// from the MRZ's by its letters, whatever the digits of the two months'
+// numbers (08 and 06 are the font's round digits).
+func TestMonthNameByChars(t *testing.T) {
+	r := utoMRZ(t, "OKONKWO", "ANNA") // born 07 JUN 1957
+	expectVIZ(t, r, []vizCase{
+		{"AUG for JUN, day unsure", Reading{Field: "birth_date", Text: "07 AUG 1957", Confidence: 0.8, Chars: chars("07 AUG 1957", 0, 1)}, engine.Fail},
+		{"JUL for JUN, one letter", Reading{Field: "birth_date", Text: "07 JUL 1957", Confidence: 0.8, Chars: chars("07 JUL 1957", 0, 1)}, engine.Undetermined},
+		{"AUG with an unsure letter", Reading{Field: "birth_date", Text: "07 AUG 1957", Confidence: 0.8, Chars: chars("07 AUG 1957", 0, 4)}, engine.Undetermined},
+		{"JUN read right", Reading{Field: "birth_date", Text: "07 JUN 1957", Confidence: 0.8, Chars: chars("07 JUN 1957", 0)}, engine.Pass},
+		{"AUG for JUN, the year cut short", Reading{Field: "birth_date", Text: "07 AUG 1", Confidence: 0.44, Chars: chars("07 AUG 1", 7)}, engine.Fail},
+		{"JUN, the year cut short", Reading{Field: "birth_date", Text: "07 JUN 1", Confidence: 0.44, Chars: chars("07 JUN 1", 7)}, engine.Undetermined},
+	})
+}
+
+// TestSurnameOfAFullNameField: an MRZ whose name field is full cut its
+// given names, not its surname: the surname is compared character by
+// character as any other.
+func TestSurnameOfAFullNameField(t *testing.T) {
+	r := utoMRZ(t, "KRISHNAMURTHY VENKATARAMAN", "XIAOMEI CHLOE")
+	if !r.Warnings.Has(mrz.WarnTruncatedName) {
+		t.Fatal("the test's MRZ name is not cut")
+	}
+	expectVIZ(t, r, []vizCase{
+		{"another surname, one letter unsure", Reading{Field: "surname", Text: "PCHATTERJEE", Confidence: 0.001, Chars: chars("PCHATTERJEE", 0)}, engine.Fail},
+		{"the surname, one letter unsure", Reading{Field: "surname", Text: "KRISHNAMURTHY VENKATARAMAN", Confidence: 0.001, Chars: chars("KRISHNAMURTHY VENKATARAMAN", 3)}, engine.Pass},
+	})
+	// A surname cut itself (the given names down to an initial) is not
+	// compared so.
+	r = utoMRZ(t, "KRISHNAMURTHYVENKATARAMANSUBRAMANIAM", "XIAOMEI")
+	expectVIZ(t, r, []vizCase{
+		{"against a cut surname", Reading{Field: "surname", Text: "PCHATTERJEE", Confidence: 0.001, Chars: chars("PCHATTERJEE", 0)}, engine.Undetermined},
+	})
+}
+
+// TestIllegibleDayDigits: a day out of range is the font's round digits
+// confused, but digits that are no such confusion of the MRZ's still
+// count: three of them are another date.
+func TestIllegibleDayDigits(t *testing.T) {
+	expectVIZ(t, utoMRZ(t, "OKONKWO", "ANNA"), []vizCase{ // born 07 JUN 1957
+		{"0 read 8", Reading{Field: "birth_date", Text: "87 JUN 1957", Confidence: 0.95}, engine.Pass},
+		{"0 read 8, a year digit off", Reading{Field: "birth_date", Text: "87 JUN 1958", Confidence: 0.95}, engine.Undetermined},
+		{"0 read 9, a year digit off", Reading{Field: "birth_date", Text: "97 JUN 1953", Confidence: 0.95}, engine.Undetermined},
+	})
+	r := parsedMRZ(t, mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U4EPKHJ5M",
+		Surname: "OKONKWO", GivenNames: "ANNA", Nationality: "UTO", Sex: "F",
+		BirthDate: time.Date(1954, 10, 15, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2035, 1, 14, 0, 0, 0, 0, time.UTC)})
+	expectVIZ(t, r, []vizCase{
+		{"another day, a year digit off", Reading{Field: "birth_date", Text: "88 OCT 1959", Confidence: 0.95}, engine.Fail},
+	})
+}
+
+// TestUnsureDaySidesWithSureDigit: a date with an unsure day and one sure
+// digit off is decided by the whole reading when that differs beyond a
+// misread digit, with confidence.
+func TestUnsureDaySidesWithSureDigit(t *testing.T) {
+	r := utoMRZ(t, "OKONKWO", "ANNA") // born 07 JUN 1957
+	expectVIZ(t, r, []vizCase{
+		{"another day and year", Reading{Field: "birth_date", Text: "12 JUN 1967", Confidence: 0.79, Chars: chars("12 JUN 1967", 0, 1)}, engine.Fail},
+		{"the same, unsure", Reading{Field: "birth_date", Text: "12 JUN 1967", Confidence: 0.45, Chars: chars("12 JUN 1967", 0, 1)}, engine.Undetermined},
+		{"the year's digit alone", Reading{Field: "birth_date", Text: "07 JUN 1967", Confidence: 0.79, Chars: chars("07 JUN 1967", 0, 1)}, engine.Undetermined},
+	})
+}
+
+// TestNameReadTwiceAgainstCutMRZ: two unsure readings that agree with
+// each other and go on beyond the MRZ's name, given names the zone left
+// out, are no other name.
+func TestNameReadTwiceAgainstCutMRZ(t *testing.T) {
+	r := utoMRZ(t, "MUELLER LUEDENSCHEIDT OSTERHAGE", "ANDREI GUDRUN")
+	if got := r.Value(mrz.GivenNames); got != "ANDREI" {
+		t.Fatalf("the test's MRZ has given names %q, want ANDREI", got)
+	}
+	rds := []Reading{{Field: "given_names", Text: "ANORELGUORUN", Confidence: 0.001}, {Field: "given_names", Text: "ANORELGUORUN", Confidence: 0.001}}
+	if c := checkVIZ(r, rds); c.Status != engine.Undetermined {
+		t.Errorf("%s (%s), want UNDETERMINED", c.Status, c.Reason)
+	}
+}
+
+// TestNameBeginningMisread: a name read right but for its first letters
+// (the crop's left edge) decides nothing; another name does.
+func TestNameBeginningMisread(t *testing.T) {
+	r := utoMRZ(t, "MCALLISTER", "ANNA")
+	expectVIZ(t, r, []vizCase{
+		{"two first letters misread", Reading{Field: "surname", Text: "SK ALLISTER", Confidence: 0.54}, engine.Undetermined},
+		{"a letter before the name", Reading{Field: "surname", Text: "IMCALLISTER", Confidence: 0.9}, engine.Undetermined},
+		{"another name", Reading{Field: "surname", Text: "HOLLISTER", Confidence: 0.9}, engine.Fail},
+		{"typed in", Reading{Field: "surname", Text: "SKALLISTER"}, engine.Fail},
+	})
 }
