@@ -131,6 +131,10 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 		if rg == nil || rg.img == nil || rg.img.White == nil && rg.img.IR == nil {
 			continue
 		}
+		// What hides a field is a thumb or a patch of glare, not specks.
+		va := *rg.a
+		va.bad = hidingCells(rg.a)
+		a := &va
 		for _, r := range ps.Regions {
 			name := strings.TrimPrefix(r.Name, "field.")
 			if r.Kind != profile.KindField || !readFields[name] {
@@ -138,11 +142,11 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			}
 			box := [4]float64{r.Box[0]*W - fieldMarginXMM, r.Box[1]*H - fieldMarginYMM, fieldRight(ps.Regions, r, W), r.Box[3]*H + fieldMarginYMM}
 			part, span := "", [2]float64{}
-			if hiddenFraction(rg.a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
+			if hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
 				// Partly hidden: what is in view of the value's beginning
 				// or end is read alone, the rest whitened.
 				var ok bool
-				part, span, ok = visibleSpan(rg.a, box, r.Box[1]*H, r.Box[3]*H)
+				part, span, ok = visibleSpan(a, box, r.Box[1]*H, r.Box[3]*H)
 				if !ok {
 					hidden = append(hidden, name)
 					continue
@@ -163,9 +167,9 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 				continue
 			}
 			if part != "" {
-				whitenHidden(im, rg.a, box, scale, span)
+				whitenHidden(im, a, box, scale, span)
 				if alt != nil {
-					whitenHidden(alt, rg.a, box, scale, span)
+					whitenHidden(alt, a, box, scale, span)
 				}
 				parts[name] = part
 			}
@@ -380,6 +384,53 @@ func sortedKeys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// minHidingMM2 is the least area (mm²) of a patch of unusable cells
+// (analysis.bad) that hides the print under it from the reader: a thumb
+// or a patch of glare is hundreds of square millimetres; the specks a
+// very coarse JPEG leaves washed out (quality 1: blocks of 0.7 mm at 300
+// ppi, white where the paper was light) are not, and the print around
+// them reads.
+const minHidingMM2 = 4
+
+// hidingCells returns the cells of a's unusable ones (glare, a thumb)
+// that lie in a patch (4-connected) of minHidingMM2 or more.
+func hidingCells(a *analysis) []bool {
+	s := a.s
+	out := make([]bool, len(a.bad))
+	minCells := int(math.Ceil(minHidingMM2 / (s.mm * s.mm)))
+	seen := make([]bool, len(a.bad))
+	var stack, comp []int
+	for i, b := range a.bad {
+		if !b || seen[i] {
+			continue
+		}
+		comp = comp[:0]
+		stack = append(stack[:0], i)
+		seen[i] = true
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			comp = append(comp, k)
+			x, y := k%s.w, k/s.w
+			for _, n := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if n[0] < 0 || n[1] < 0 || n[0] >= s.w || n[1] >= s.h {
+					continue
+				}
+				if j := n[1]*s.w + n[0]; a.bad[j] && !seen[j] {
+					seen[j] = true
+					stack = append(stack, j)
+				}
+			}
+		}
+		if len(comp) >= minCells {
+			for _, k := range comp {
+				out[k] = true
+			}
+		}
+	}
 	return out
 }
 

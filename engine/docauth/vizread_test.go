@@ -261,3 +261,33 @@ func TestPartlyHiddenFieldSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestHidingCells: specks of washed-out cells (a very coarse JPEG) hide
+// nothing; a thumb does.
+func TestHidingCells(t *testing.T) {
+	s := &sheet{w: 400, h: 200, mm: 0.25}
+	a := &analysis{s: s, bad: make([]bool, 400*200)}
+	for y := 0; y < 200; y += 8 {
+		for x := 0; x < 400; x += 8 {
+			for k := 0; k < 9; k++ {
+				a.bad[(y+k/3)*400+x+k%3] = true // 3 x 3 cells: 0.56 mm²
+			}
+		}
+	}
+	for y := 120; y < 200; y++ {
+		for x := 300; x < 400; x++ {
+			a.bad[y*400+x] = true // a thumb from the corner: 25 x 20 mm
+		}
+	}
+	box := [4]float64{0.05, 0.1, 0.6, 0.3}
+	if f := hiddenFraction(a, box); f < 0.1 {
+		t.Fatalf("the specks cover %.2f of the box, want more than 0.1 for the test", f)
+	}
+	h := &analysis{s: s, bad: hidingCells(a)}
+	if f := hiddenFraction(h, box); f != 0 {
+		t.Errorf("specks hide %.2f of a field", f)
+	}
+	if f := hiddenFraction(h, [4]float64{0.8, 0.65, 1, 1}); f != 1 {
+		t.Errorf("the thumb hides %.2f of the field under it, want 1", f)
+	}
+}
