@@ -186,7 +186,9 @@ func (c fieldClass) whitelist() string {
 // the field another way: its Alt view when it has one, else the same
 // image segmented as a raw line. Both readings are returned, in that
 // order, under the field's name: the caller compares each (two readings
-// that agree with each other are more telling than one).
+// that agree with each other are more telling than one). When neither
+// view of a field with an Alt gives anything, each is read again as a
+// raw line, and those readings follow.
 func (r *Reader) ReadFields(ctx context.Context, fields []Field) ([]Reading, error) {
 	order := make([]int, len(fields))
 	for i := range order {
@@ -292,7 +294,22 @@ func (r *Reader) readField(ctx context.Context, f Field) ([]Reading, error) {
 		// limit) is not the field's.
 		return readings(rd, ok), nil
 	}
-	return append(readings(rd, ok), readings(again, aok)...), nil
+	out := append(readings(rd, ok), readings(again, aok)...)
+	if !ok && !aok && f.Alt != nil {
+		// Neither view gave a word read as one line (Tesseract's line
+		// finding gives up on some legible values: MBEKI, PETROVIĆ
+		// under defocus): each view is read again as a raw line. Those
+		// readings are unsure; two that spell the same name are what
+		// docauth can use.
+		for _, v := range []image.Image{f.Image, f.Alt} {
+			raw, rok, err := r.readView(ctx, f.Name, v, tesseract.PSMRawLine)
+			if err != nil {
+				break
+			}
+			out = append(out, readings(raw, rok)...)
+		}
+	}
+	return out, nil
 }
 
 func readings(rd Reading, ok bool) []Reading {
