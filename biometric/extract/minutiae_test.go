@@ -102,3 +102,28 @@ func TestForkNearImageEdgeKept(t *testing.T) {
 		t.Errorf("%d forks kept 6 pixels from background blocks, want 0", n)
 	}
 }
+
+// Near the image's edge an ending whose ridge runs into the image is the
+// edge's cut and goes, while one whose ridge runs from it towards the
+// edge is the ridge's inner end and stays (a small sensor's overlap lies
+// along its edge).
+func TestEndingNearImageEdge(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		y1     int // the ridge runs from (20, 8) to (130, y1)
+		wantIn int // endings kept near (20, 8)
+	}{
+		{"towards the edge", 2, 1},
+		{"into the image", 14, 0},
+	} {
+		e, set := skeletonExtractor(140, 100, 9)
+		set(20, 8, 130, c.y1)
+		set(5, 40, 135, 40)
+		set(5, 70, 135, 70)
+		e.thin()
+		e.findMinutiae()
+		if n := kept(e, nodeEnding, 20, 8, 3); n != c.wantIn {
+			t.Errorf("%s: %d endings kept near (20, 8), 8 pixels from the image's edge, want %d", c.name, n, c.wantIn)
+		}
+	}
+}
