@@ -12,7 +12,9 @@ import (
 )
 
 // degradedFields cuts the printed fields of a simulator capture with the
-// given degradations out of its white image (see simFields).
+// given degradations ("none" for a clean one) out of its white image by
+// the ground truth's boxes (grown by 1 mm), and returns the printed
+// values by field.
 func degradedFields(t testing.TB, s *sim.Simulator, model string, seed uint64, degrade string) ([]Field, map[string]string) {
 	t.Helper()
 	ds, err := sim.ParseDegradations(degrade)

@@ -24,28 +24,11 @@ func newReader(t *testing.T) *Reader {
 	return r
 }
 
-// simFields cuts the printed fields of a simulator capture out of its
-// white image by the ground truth's boxes (grown by 1 mm).
+// simFields cuts the printed fields of a clean simulator capture out of
+// its white image (degradedFields without degradations).
 func simFields(t testing.TB, s *sim.Simulator, model string, seed uint64) ([]Field, map[string]string) {
 	t.Helper()
-	c, err := s.Render(sim.Spec{Model: model, Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pad := int(c.PPI / 25.4)
-	var fs []Field
-	want := map[string]string{}
-	for _, reg := range c.Truth.Regions {
-		name := strings.TrimPrefix(reg.Name, "field.")
-		if name == reg.Name || reg.Side != "front" || name == "type" || name == "sex" {
-			continue
-		}
-		f, _ := c.Truth.Field(name)
-		want[name] = f.Value
-		box := image.Rect(reg.X-pad, reg.Y-pad, reg.X+reg.W+pad, reg.Y+reg.H+pad)
-		fs = append(fs, Field{Name: name, Image: c.Side.White.SubImage(box)})
-	}
-	return fs, want
+	return degradedFields(t, s, model, seed, "none")
 }
 
 // TestReadSimulatorFields reads clean simulator captures of every model:
