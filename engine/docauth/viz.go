@@ -441,14 +441,6 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			ok = false
 		}
 		if !ok {
-			if dm, ok := dayMonthBesideBadYear(text); ok && rd.Confidence >= MinConfidence {
-				// "02 OCT 2601" for 15 MAR 1954: the year misread beyond
-				// 1900-2099, the day and the month legible. Two of their
-				// digits that differ other than as the font's round ones
-				// are another date; fewer decide nothing.
-				want := fmt.Sprintf("%02d%02d", f.Date.Day, f.Date.Month)
-				return false, hardDigits(dm, want) >= 2, f.Date.String()
-			}
 			if m, y, ok := printedMonthYear(text); ok && rd.Confidence > 0 {
 				if toks := dateTokens(strings.ToUpper(text)); len(toks) == 3 && len(toks[0]) == 2 {
 					// A day of two digits out of range is the font's
@@ -761,29 +753,6 @@ func printedMonthYear(s string) (month, year int, ok bool) {
 		return 0, 0, false
 	}
 	return m, y, true
-}
-
-// dayMonthBesideBadYear reads a printed date "DD MON YYYY" (or
-// "DD MM YYYY") whose four-digit year is outside 1900-2099, a misread
-// ("02 OCT 2601"), and returns its day and month as DDMM.
-func dayMonthBesideBadYear(s string) (string, bool) {
-	toks := dateTokens(strings.ToUpper(strings.TrimSpace(s)))
-	if len(toks) != 3 || len(toks[0]) != 2 || len(toks[2]) != 4 {
-		return "", false
-	}
-	d, err := strconv.Atoi(toks[0])
-	if err != nil || d < 1 || d > 31 {
-		return "", false
-	}
-	y, err := strconv.Atoi(toks[2])
-	if err != nil || y >= 1900 && y <= 2099 {
-		return "", false
-	}
-	m := monthOf(toks[1])
-	if m == 0 {
-		return "", false
-	}
-	return fmt.Sprintf("%02d%02d", d, m), true
 }
 
 // monthOf reads a month by name or number (0 when neither).

@@ -504,19 +504,3 @@ func TestNameBeginningMisread(t *testing.T) {
 		{"typed in", Reading{Field: "surname", Text: "SKALLISTER"}, engine.Fail},
 	})
 }
-
-// TestDayMonthBesideMisreadYear: a date whose year is misread beyond
-// 1900-2099 is compared by its day and month: two digits that differ
-// other than as round ones are another date; a day and month that agree,
-// or differ by round digits or one digit, decide nothing.
-func TestDayMonthBesideMisreadYear(t *testing.T) {
-	r := utoMRZ(t, "OKONKWO", "ANNA") // born 07 JUN 1957
-	expectVIZ(t, r, []vizCase{
-		{"another day and month", Reading{Field: "birth_date", Text: "02 OCT 2601", Confidence: 0.8}, engine.Fail},
-		{"another day, month one digit", Reading{Field: "birth_date", Text: "21 JUL 2657", Confidence: 0.8}, engine.Fail},
-		{"day and month agree", Reading{Field: "birth_date", Text: "07 JUN 2657", Confidence: 0.8}, engine.Undetermined},
-		{"round digits only", Reading{Field: "birth_date", Text: "08 AUG 1057", Confidence: 0.8}, engine.Undetermined},
-		{"one digit", Reading{Field: "birth_date", Text: "01 JUN 2657", Confidence: 0.8}, engine.Undetermined},
-		{"doubtful reading", Reading{Field: "birth_date", Text: "02 OCT 2601", Confidence: 0.4}, engine.Undetermined},
-	})
-}
