@@ -88,7 +88,8 @@ func TestEditCounts(t *testing.T) {
 		hard, soft      int
 	}{
 		{"U2TUPVEQ3", "U2TUPVE03", "", 0, 1},
-		{"UZHKIRVIR", "UZHK1RV9R", "", 1, 1}, // I/1 look alike, R/9 do not
+		{"UZHKIRVIR", "UZHK1RV9R", "", 0, 2}, // I/1 and I/9 look alike
+		{"UZHK1RVRR", "UZHK1RV9R", "", 1, 0}, // R/9 do not
 		{"VSXHU7LWE", "V5XHU7LWF", "", 0, 2},
 		{"X9KLMNB77", "U2TUPVE03", "", 9, 0},
 		{"ERIKSON", "ERIKSSON", "", 1, 0},
@@ -502,5 +503,45 @@ func TestNameBeginningMisread(t *testing.T) {
 		{"a letter before the name", Reading{Field: "surname", Text: "IMCALLISTER", Confidence: 0.9}, engine.Undetermined},
 		{"another name", Reading{Field: "surname", Text: "HOLLISTER", Confidence: 0.9}, engine.Fail},
 		{"typed in", Reading{Field: "surname", Text: "SKALLISTER"}, engine.Fail},
+	})
+}
+
+// TestStartOfNameAgainstCutMRZ: a name read in part (its start in view)
+// against an MRZ whose full name field cut the given names is compared up
+// to the MRZ's length only: BJORN for the MRZ's BJ decides nothing (two
+// letters), ANNA-KARIN MARGARETA agrees with ANNA<KARIN<M, another name
+// still differs.
+func TestStartOfNameAgainstCutMRZ(t *testing.T) {
+	td1 := func(surname, given string) *mrz.Result {
+		return parsedMRZ(t, mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "UTO", DocumentNumber: "T7592D5A5",
+			Surname: surname, GivenNames: given, Nationality: "UTO", Sex: "F",
+			BirthDate: time.Date(1966, 2, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2029, 3, 23, 0, 0, 0, 0, time.UTC)})
+	}
+	start := func(field, text string) Reading {
+		return Reading{Field: field, Text: text, Confidence: 0.9, Part: "start"}
+	}
+	expectVIZ(t, td1("VANDERWESTHUIZEN-LINDQVIST", "BJORN"), []vizCase{
+		{"the MRZ's two letters", start("given_names", "BJORN"), engine.Undetermined},
+	})
+	expectVIZ(t, td1("VANDERWESTHUIZEN", "ANNA-KARIN MARGARETA"), []vizCase{
+		{"the name the MRZ cut", start("given_names", "ANNA-KARIN MARGARETA"), engine.Pass},
+		{"another name", start("given_names", "BRITT-MARIE SOFIA"), engine.Fail},
+	})
+}
+
+// TestNineReadAsLetter: a document number whose 9s are read O or I, with
+// every other character right, decides nothing; another character in
+// their place still differs.
+func TestNineReadAsLetter(t *testing.T) {
+	r := parsedMRZ(t, mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "UTO", DocumentNumber: "V88T9N9AP",
+		Surname: "OKONKWO", GivenNames: "ANNA", Nationality: "UTO", Sex: "F",
+		BirthDate: time.Date(1966, 2, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2029, 3, 23, 0, 0, 0, 0, time.UTC)})
+	number := func(text string) Reading {
+		return Reading{Field: "document_number", Text: text, Confidence: 0.9}
+	}
+	expectVIZ(t, r, []vizCase{
+		{"9s read I", number("V88TINIAP"), engine.Pass},
+		{"9s read O", number("V88TONOAP"), engine.Pass},
+		{"9s replaced by other letters", number("V88TKNWAP"), engine.Fail},
 	})
 }
