@@ -32,6 +32,15 @@ func parsedMRZ(tb testing.TB, d mrz.Document) *mrz.Result {
 	return r
 }
 
+// td1MRZ generates and parses an identity card's MRZ (TD1) with the
+// given number and names, born 12 FEB 1966, expiring 23 MAR 2029.
+func td1MRZ(tb testing.TB, number, surname, given string) *mrz.Result {
+	tb.Helper()
+	return parsedMRZ(tb, mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "UTO", DocumentNumber: number,
+		Surname: surname, GivenNames: given, Nationality: "UTO", Sex: "F",
+		BirthDate: time.Date(1966, 2, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2029, 3, 23, 0, 0, 0, 0, time.UTC)})
+}
+
 func TestPrintedFieldsAgainstMRZ(t *testing.T) {
 	r := utoMRZ(t, "MÜLLER-LÜDENSCHEIDT", "ЖАННА")
 	for _, tc := range []struct {
@@ -281,9 +290,7 @@ func FuzzCheckVIZ(f *testing.F) {
 	f.Add("birth_date", "280 SEP 1993", 0.9, []byte{99, 40, 99, 99, 99}, "")
 	f.Add("birth_date", "19MAR 1991", 0.0, []byte{}, "start")
 	f.Add("document_number", "U4 EPK\xffHJ5M", 0.2, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, "end")
-	r := parsedMRZ(f, mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "UTO", DocumentNumber: "T7592D5A5",
-		Surname: "ÅSTRÖM", GivenNames: "ANNA MARIA", Nationality: "UTO", Sex: "F",
-		BirthDate: time.Date(1966, 2, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2029, 3, 23, 0, 0, 0, 0, time.UTC)})
+	r := td1MRZ(f, "T7592D5A5", "ÅSTRÖM", "ANNA MARIA")
 	f.Fuzz(func(t *testing.T, field, text string, conf float64, cs []byte, part string) {
 		rd := Reading{Field: field, Text: text, Confidence: conf, Part: part}
 		for _, c := range cs {
@@ -512,11 +519,7 @@ func TestNameBeginningMisread(t *testing.T) {
 // letters), ANNA-KARIN MARGARETA agrees with ANNA<KARIN<M, another name
 // still differs.
 func TestStartOfNameAgainstCutMRZ(t *testing.T) {
-	td1 := func(surname, given string) *mrz.Result {
-		return parsedMRZ(t, mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "UTO", DocumentNumber: "T7592D5A5",
-			Surname: surname, GivenNames: given, Nationality: "UTO", Sex: "F",
-			BirthDate: time.Date(1966, 2, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2029, 3, 23, 0, 0, 0, 0, time.UTC)})
-	}
+	td1 := func(surname, given string) *mrz.Result { return td1MRZ(t, "T7592D5A5", surname, given) }
 	start := func(field, text string) Reading {
 		return Reading{Field: field, Text: text, Confidence: 0.9, Part: "start"}
 	}
@@ -533,9 +536,7 @@ func TestStartOfNameAgainstCutMRZ(t *testing.T) {
 // every other character right, decides nothing; another character in
 // their place still differs.
 func TestNineReadAsLetter(t *testing.T) {
-	r := parsedMRZ(t, mrz.Document{Format: mrz.TD1, DocumentCode: "ID", IssuingState: "UTO", DocumentNumber: "V88T9N9AP",
-		Surname: "OKONKWO", GivenNames: "ANNA", Nationality: "UTO", Sex: "F",
-		BirthDate: time.Date(1966, 2, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2029, 3, 23, 0, 0, 0, 0, time.UTC)})
+	r := td1MRZ(t, "V88T9N9AP", "OKONKWO", "ANNA")
 	number := func(text string) Reading {
 		return Reading{Field: "document_number", Text: text, Confidence: 0.9}
 	}
