@@ -149,14 +149,7 @@ func trimLeft(g *image.Gray, band int) {
 	// Columns are judged on every row (those outside the value's band
 	// are white by now), so that the strokes of one letter (U, H, M)
 	// join.
-	inked := func(x int) bool {
-		for y := 0; y < h; y++ {
-			if g.Pix[y*g.Stride+x] < 128 {
-				return true
-			}
-		}
-		return false
-	}
+	inked := func(x int) bool { return inkedColumn(g, x) }
 	start := 0
 	for start < w && start < h/3 && !inked(start) {
 		start++
@@ -197,14 +190,7 @@ func trimRight(g *image.Gray, band int) {
 	if band == 0 {
 		return
 	}
-	inked := func(x int) bool {
-		for y := 0; y < h; y++ {
-			if g.Pix[y*g.Stride+x] < 128 {
-				return true
-			}
-		}
-		return false
-	}
+	inked := func(x int) bool { return inkedColumn(g, x) }
 	x := 0
 	for x < w && !inked(x) {
 		x++
@@ -301,4 +287,16 @@ func stretch(g *image.Gray) {
 	for i, v := range g.Pix {
 		g.Pix[i] = lut[v]
 	}
+}
+
+// inkedColumn tells whether column x of g has a dark (ink) pixel on any
+// row.
+func inkedColumn(g *image.Gray, x int) bool {
+	h := g.Rect.Dy()
+	for y := 0; y < h; y++ {
+		if g.Pix[y*g.Stride+x] < 128 {
+			return true
+		}
+	}
+	return false
 }
