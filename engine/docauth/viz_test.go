@@ -13,10 +13,19 @@ import (
 // 1957-06-07, expiring 2035-01-14, F) with the given names.
 func utoMRZ(t *testing.T, surname, given string) *mrz.Result {
 	t.Helper()
-	return parsedMRZ(t, mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U4EPKHJ5M",
-		Surname: surname, GivenNames: given, Nationality: "UTO", Sex: "F",
-		BirthDate: time.Date(1957, 6, 7, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2035, 1, 14, 0, 0, 0, 0, time.UTC)})
+	return td3MRZ(t, "U4EPKHJ5M", surname, given, day(1957, 6, 7), day(2035, 1, 14))
 }
+
+// td3MRZ generates and parses a UTO passport's MRZ (TD3, F) with the
+// given number, names and dates.
+func td3MRZ(tb testing.TB, number, surname, given string, born, expires time.Time) *mrz.Result {
+	tb.Helper()
+	return parsedMRZ(tb, mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: number,
+		Surname: surname, GivenNames: given, Nationality: "UTO", Sex: "F", BirthDate: born, ExpiryDate: expires})
+}
+
+// day is a date at midnight UTC.
+func day(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
 // parsedMRZ generates d's MRZ and parses it back.
 func parsedMRZ(tb testing.TB, d mrz.Document) *mrz.Result {
@@ -204,13 +213,11 @@ func chars(text string, unsure ...int) []float64 {
 // TestReadingByChars: a machine reading with unsure characters is
 // compared by its sure ones; the unsure ones stand for anything.
 func TestReadingByChars(t *testing.T) {
-	birth := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 	mrzOf := func(surname string, born time.Time) *mrz.Result {
-		return parsedMRZ(t, mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U4EPKHJ5M",
-			Surname: surname, GivenNames: "ANNA", Nationality: "UTO", Sex: "F", BirthDate: born, ExpiryDate: birth(2035, 1, 14)})
+		return td3MRZ(t, "U4EPKHJ5M", surname, "ANNA", born, day(2035, 1, 14))
 	}
-	odegard := mrzOf("ØDEGÅRD", birth(1993, 9, 20))
-	other := mrzOf("SVEINSDOTTIR", birth(1994, 9, 15))
+	odegard := mrzOf("ØDEGÅRD", day(1993, 9, 20))
+	other := mrzOf("SVEINSDOTTIR", day(1994, 9, 15))
 	// The English model has no Ø: it read ØD as one unsure D, or Ø as
 	// an unsure M, and gave the word confidence 0.
 	degard := Reading{Field: "surname", Text: "DEGARD", Confidence: 0.001, Chars: chars("DEGARD", 0)}
@@ -228,16 +235,16 @@ func TestReadingByChars(t *testing.T) {
 		{"a doubled day's unsure 0, genuine", odegard, []Reading{{Field: "birth_date", Text: "280 SEP 1993", Confidence: 0.95, Chars: chars("280 SEP 1993", 1)}}, engine.Pass},
 		{"a doubled day's unsure 0, another date", other, []Reading{{Field: "birth_date", Text: "280 SEP 1993", Confidence: 0.95, Chars: chars("280 SEP 1993", 1)}}, engine.Fail},
 		{"one sure digit off and an unsure one", other, []Reading{{Field: "birth_date", Text: "15 SEP 1993", Confidence: 0.6, Chars: chars("15 SEP 1993", 0)}}, engine.Undetermined},
-		{"an unsure day and a sure month and year", mrzOf("OKONKWO", birth(1989, 1, 13)), []Reading{{Field: "birth_date", Text: "05 JUN 1998", Confidence: 0.6, Chars: chars("05 JUN 1998", 0, 1)}}, engine.Fail},
-		{"a date read without the space before its month", mrzOf("OKONKWO", birth(1984, 12, 17)), []Reading{{Field: "birth_date", Text: "19MAR 1991", Confidence: 0.9}}, engine.Fail},
-		{"an illegible unsure date does not hold back a sure one", mrzOf("OKONKWO", birth(1989, 1, 13)),
+		{"an unsure day and a sure month and year", mrzOf("OKONKWO", day(1989, 1, 13)), []Reading{{Field: "birth_date", Text: "05 JUN 1998", Confidence: 0.6, Chars: chars("05 JUN 1998", 0, 1)}}, engine.Fail},
+		{"a date read without the space before its month", mrzOf("OKONKWO", day(1984, 12, 17)), []Reading{{Field: "birth_date", Text: "19MAR 1991", Confidence: 0.9}}, engine.Fail},
+		{"an illegible unsure date does not hold back a sure one", mrzOf("OKONKWO", day(1989, 1, 13)),
 			[]Reading{{Field: "birth_date", Text: "5 JU 998 SS", Confidence: 0.001}, {Field: "birth_date", Text: "05 JUN 1998", Confidence: 0.6}}, engine.Fail},
 		// Too few sure characters: compared whole, as an unsure reading,
 		// which neither decides nor holds back a sure one.
 		{"too few sure characters", other, []Reading{{Field: "surname", Text: "KTOM", Confidence: 0.001, Chars: chars("KTOM", 1, 2, 3)}}, engine.Undetermined},
 		{"too few sure characters beside a sure reading", other, []Reading{{Field: "surname", Text: "KTOM", Confidence: 0.001, Chars: chars("KTOM", 1, 2, 3)},
 			{Field: "surname", Text: "ASTROM", Confidence: 0.91}}, engine.Fail},
-		{"the national script read alone", mrzOf("ШЕВЧЕНКО", birth(1993, 9, 20)), []Reading{{Field: "surname", Text: "AWEBUEHK", Confidence: 0.001, Chars: chars("AWEBUEHK", 0)}}, engine.Undetermined},
+		{"the national script read alone", mrzOf("ШЕВЧЕНКО", day(1993, 9, 20)), []Reading{{Field: "surname", Text: "AWEBUEHK", Confidence: 0.001, Chars: chars("AWEBUEHK", 0)}}, engine.Undetermined},
 		// Document numbers: characters added or lost are the reader's.
 		{"a number one sure character off", odegard, []Reading{{Field: "document_number", Text: "U4EPKXJ9M", Confidence: 0.2, Chars: chars("U4EPKXJ9M", 5)}}, engine.Undetermined},
 		{"a number two sure characters off", odegard, []Reading{{Field: "document_number", Text: "U4EPWXJ9M", Confidence: 0.2, Chars: chars("U4EPWXJ9M", 5)}}, engine.Fail},
@@ -352,9 +359,7 @@ func TestRoundDigitsAndShortNames(t *testing.T) {
 		{"a short name read confidently", Reading{Field: "given_names", Text: "BUR", Confidence: 0.9}, engine.Fail},
 		{"a longer name at middling confidence", Reading{Field: "given_names", Text: "FATIMA", Confidence: 0.6}, engine.Fail},
 	})
-	r1940 := parsedMRZ(t, mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U927N2DN1",
-		Surname: "AL-HASHIMI", GivenNames: "PRIYA", Nationality: "UTO", Sex: "F",
-		BirthDate: time.Date(1940, 11, 10, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2034, 5, 23, 0, 0, 0, 0, time.UTC)})
+	r1940 := td3MRZ(t, "U927N2DN1", "AL-HASHIMI", "PRIYA", day(1940, 11, 10), day(2034, 5, 23))
 	expectVIZ(t, r1940, []vizCase{
 		{"0 read 8 twice", Reading{Field: "birth_date", Text: "18 NOV 1948", Confidence: 0.85}, engine.Undetermined},
 		{"0 read 6 and 8", Reading{Field: "birth_date", Text: "16 NOV 1948", Confidence: 0.85}, engine.Undetermined},
@@ -467,9 +472,7 @@ func TestIllegibleDayDigits(t *testing.T) {
 		{"0 read 8, a year digit off", Reading{Field: "birth_date", Text: "87 JUN 1958", Confidence: 0.95}, engine.Undetermined},
 		{"0 read 9, a year digit off", Reading{Field: "birth_date", Text: "97 JUN 1953", Confidence: 0.95}, engine.Undetermined},
 	})
-	r := parsedMRZ(t, mrz.Document{Format: mrz.TD3, DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "U4EPKHJ5M",
-		Surname: "OKONKWO", GivenNames: "ANNA", Nationality: "UTO", Sex: "F",
-		BirthDate: time.Date(1954, 10, 15, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2035, 1, 14, 0, 0, 0, 0, time.UTC)})
+	r := td3MRZ(t, "U4EPKHJ5M", "OKONKWO", "ANNA", day(1954, 10, 15), day(2035, 1, 14))
 	expectVIZ(t, r, []vizCase{
 		{"another day, a year digit off", Reading{Field: "birth_date", Text: "88 OCT 1959", Confidence: 0.95}, engine.Fail},
 	})
