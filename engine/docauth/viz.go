@@ -374,6 +374,9 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 				return ok, comparable, f.Value
 			}
 		}
+		if rd.Part == "start" && shortStartOther(rd, f.Value) {
+			return false, true, f.Value
+		}
 		if rd.Part != "" {
 			return comparePartName(text, f.Value, rd.Part, rd.Confidence > 0)
 		}
@@ -659,6 +662,44 @@ func comparePartName(printed, mrzName, part string, machine bool) (ok, comparabl
 		}
 	}
 	return ok, comparable, mrzName
+}
+
+// shortStartOther tells a machine reading of a name's beginning (the
+// rest under a thumb or glare) too short to compare once the letter at
+// the cut is left out (comparePart), read surely (every character sure,
+// the word at minShortNameConfidence or more) and differing from the
+// MRZ's beginning in every letter, the one at the cut too, none of them
+// a look-alike (and in all but one however aligned), nor near the MRZ's name as Cyrillic read as Latin: a
+// short name whole in front of the thumb (KIM at 0.97, every letter at
+// 0.99, for BEN SALEM; tuning seeds 12001309, 12002263). A letter the
+// thumb cut is one letter misread, not three.
+func shortStartOther(rd Reading, mrzName string) bool {
+	if rd.Confidence < minShortNameConfidence || strings.Contains(rd.Text, "/") || len(rd.Chars) != len([]rune(rd.Text)) {
+		return false
+	}
+	for _, c := range rd.Chars {
+		if c < MinCharConfidence {
+			return false
+		}
+	}
+	got, want := normName(rd.Text), normName(mrzName)
+	n := len([]rune(got))
+	if n < partMinChars || len([]rune(cutPart(got, "start"))) >= partMinChars || len([]rune(want)) < n {
+		return false
+	}
+	w := []rune(want)
+	for i, c := range []rune(got) {
+		if c == w[i] || lookAlikeRunes(c, w[i]) {
+			return false
+		}
+	}
+	// Nor shifted by a letter added or lost.
+	if h, _ := editCounts(got, want, "start"); h < n-1 {
+		return false
+	}
+	cyr := cyrillicLook(strings.NewReplacer("<", "", " ", "").Replace(mrzName))
+	h, _ := editCounts(got, cyr, "start")
+	return h >= n-1
 }
 
 // cyrillicLook writes a name the MRZ transliterated from Cyrillic

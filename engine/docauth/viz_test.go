@@ -549,3 +549,28 @@ func TestNineReadAsLetter(t *testing.T) {
 		{"9s replaced by other letters", number("V88TKNWAP"), engine.Fail},
 	})
 }
+
+// TestShortNameBeforeThumb: a short name read whole and surely in front of
+// a thumb (only the field's beginning seen) differs when every letter
+// differs from the MRZ's beginning; the MRZ's beginning (two letters once
+// the one at the cut is left out), a letter alike, a look-alike or an
+// unsure reading decide nothing.
+func TestShortNameBeforeThumb(t *testing.T) {
+	r := td3MRZ(t, "ULZV83L55", "BEN SALEM", "NATALIA", day(2007, 11, 24), day(2033, 3, 3))
+	start := func(text string, conf float64, ch []float64) Reading {
+		return Reading{Field: "surname", Text: text, Confidence: conf, Chars: ch, Part: "start"}
+	}
+	sure := []float64{0.99, 0.99, 0.99}
+	expectVIZ(t, r, []vizCase{
+		{"another name", start("KIM", 0.97, sure), engine.Fail},
+		{"the MRZ's beginning", start("BEN", 0.97, sure), engine.Undetermined},
+		{"one letter the same", start("BIM", 0.97, sure), engine.Undetermined},
+		{"a look-alike", start("KEM", 0.97, sure), engine.Undetermined},
+		{"a letter unsure", start("KIM", 0.97, []float64{0.99, 0.5, 0.99}), engine.Undetermined},
+		{"unsure word", start("KIM", 0.4, sure), engine.Undetermined},
+	})
+	// The national script of a Cyrillic name read as Latin: ИВА for IVANOVA.
+	expectVIZ(t, td3MRZ(t, "ULZV83L55", "IVANOVA", "NATALIA", day(2007, 11, 24), day(2033, 3, 3)), []vizCase{
+		{"Cyrillic look", start("UBA", 0.97, sure), engine.Undetermined},
+	})
+}
