@@ -455,6 +455,26 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			ok = false
 		}
 		if !ok {
+			if day, month, name, ok := dayMonthBesideBadYear(text); ok && rd.Confidence >= MinConfidence {
+				// "12 DEC 2619" for 08 NOV 2007: the year misread beyond
+				// 1900-2099, the day and the month legible. As for a
+				// date whose day is illegible, three differences are
+				// another date: digits of the day differing other than
+				// as the font's round ones, and the month (a name's
+				// letters, up to two, as in compareByChars). A day alone
+				// misread by two digits (28 MAR 2604 for 12 MAR 2004,
+				// every character read surely, under a JPEG of quality
+				// 3: 17a97ef's false alarm, reverted in 1e36b4e) is not.
+				diff := hardDigits(fmt.Sprintf("%02d", day), fmt.Sprintf("%02d", f.Date.Day))
+				switch {
+				case month == f.Date.Month:
+				case name != "":
+					diff += monthNameEdits(name, f.Date.Month)
+				default:
+					diff += hardDigits(fmt.Sprintf("%02d", month), fmt.Sprintf("%02d", f.Date.Month))
+				}
+				return false, diff >= 3, f.Date.String()
+			}
 			if m, y, ok := printedMonthYear(text); ok && rd.Confidence > 0 {
 				if toks := dateTokens(strings.ToUpper(text)); len(toks) == 3 && len(toks[0]) == 2 {
 					// A day of two digits out of range is the font's
@@ -805,6 +825,33 @@ func printedMonthYear(s string) (month, year int, ok bool) {
 		return 0, 0, false
 	}
 	return m, y, true
+}
+
+// dayMonthBesideBadYear reads a printed date "DD MON YYYY" (or "DD MM
+// YYYY") whose four-digit year is outside 1900-2099, a misread ("12 DEC
+// 2619"): its day, its month and, when printed by name, the month's
+// name.
+func dayMonthBesideBadYear(s string) (day, month int, name string, ok bool) {
+	toks := dateTokens(strings.ToUpper(strings.TrimSpace(s)))
+	if len(toks) != 3 || len(toks[0]) != 2 || len(toks[2]) != 4 {
+		return 0, 0, "", false
+	}
+	d, err := strconv.Atoi(toks[0])
+	if err != nil || d < 1 || d > 31 {
+		return 0, 0, "", false
+	}
+	y, err := strconv.Atoi(toks[2])
+	if err != nil || y >= 1900 && y <= 2099 {
+		return 0, 0, "", false
+	}
+	m := monthOf(toks[1])
+	if m == 0 {
+		return 0, 0, "", false
+	}
+	if _, err := strconv.Atoi(toks[1]); err != nil {
+		name = toks[1]
+	}
+	return d, m, name, true
 }
 
 // monthOf reads a month by name or number (0 when neither).

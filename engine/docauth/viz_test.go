@@ -574,3 +574,25 @@ func TestShortNameBeforeThumb(t *testing.T) {
 		{"Cyrillic look", start("UBA", 0.97, sure), engine.Undetermined},
 	})
 }
+
+// TestDayMonthBesideMisreadYear: a date whose year is misread beyond
+// 1900-2099 is compared by its day and month: three differences (day
+// digits other than round ones, a month name's letters) are another
+// date; a day misread by two digits beside the right month is not.
+func TestDayMonthBesideMisreadYear(t *testing.T) {
+	r := td3MRZ(t, "TJ4WUL2LV", "SHCHERBAKOV", "JUERGEN", day(2007, 11, 8), day(2031, 5, 19))
+	born := func(text string) Reading {
+		return Reading{Field: "birth_date", Text: text, Confidence: 0.68, Chars: chars(text)}
+	}
+	expectVIZ(t, r, []vizCase{
+		{"another day and month", born("12 DEC 2619"), engine.Fail},
+		{"another day, the month by number", born("12.03.2619"), engine.Fail},
+		{"the day misread, the month right", born("12 NOV 2619"), engine.Undetermined},
+		{"the day and month right", born("08 NOV 2607"), engine.Undetermined},
+		{"one day digit", born("09 NOV 2607"), engine.Undetermined},
+	})
+	// Unsure readings decide nothing.
+	unsure := born("12 DEC 2619")
+	unsure.Confidence = 0.3
+	expectVIZ(t, r, []vizCase{{"unsure", unsure, engine.Undetermined}})
+}
