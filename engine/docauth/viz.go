@@ -383,6 +383,9 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if nameMatches(text, f.Value, truncated) {
 			return true, true, f.Value
 		}
+		if rd.Confidence > 0 && !strings.Contains(text, "/") && (cutNameAlike(text, f.Value, truncated) || slashLost(text, f.Value, truncated)) {
+			return false, false, f.Value
+		}
 		// Names that do not fit the MRZ's name field lose their last
 		// given names (Doc 9303 Part 3 §4.6): the MRZ holds the first ones.
 		if rd.Field == "given_names" && f.Value != "" {
@@ -577,6 +580,43 @@ func nearMiss(a, b string) bool {
 	return true
 }
 
+// cutNameAlike tells a machine reading of a name longer than the MRZ's,
+// which the zone cut short (truncated), whose beginning, up to the MRZ's
+// length, is the MRZ's name but for look-alikes and one other edit: the
+// name the zone cut, a letter misread ("INGRID TOANA" for INGRID IO, of
+// INGRID IOANA: I read T; tuning seed 12002904), not another name.
+func cutNameAlike(text, mrzName string, truncated bool) bool {
+	if !truncated {
+		return false
+	}
+	got, want := []rune(normName(text)), []rune(normName(mrzName))
+	if len(want) < partMinChars || len(got) <= len(want) {
+		return false
+	}
+	h, _ := editCounts(string(got[:len(want)]), string(want), "")
+	return h <= 1
+}
+
+// slashLost tells a machine reading of a "national / transliterated"
+// name pair whose slash was not read: words that are the MRZ's name as
+// Cyrillic read as Latin (cyrillicLook; a third of their letters may
+// differ), then the MRZ's name ("TAPAC TARAS" for ТАРАС / TARAS; tuning
+// seed 10001812).
+func slashLost(text, mrzName string, truncated bool) bool {
+	words := strings.Fields(text)
+	cyr := cyrillicLook(strings.NewReplacer("<", "", " ", "").Replace(mrzName))
+	for i := 1; i < len(words); i++ {
+		if !nameMatches(strings.Join(words[i:], " "), mrzName, truncated) {
+			continue
+		}
+		nat := normName(strings.Join(words[:i], " "))
+		if h, _ := editCounts(nat, cyr, ""); len(nat) >= partMinChars && 3*h <= len(nat) {
+			return true
+		}
+	}
+	return false
+}
+
 // nameHardEdits counts the edits other than look-alike substitutions
 // between a printed name (either part of a "national / transliterated"
 // pair) and the MRZ's, both as the MRZ spells them, spaces aside: the
@@ -678,6 +718,12 @@ func comparePartName(printed, mrzName, part string, machine bool) (ok, comparabl
 	if comparable && !ok && part == "start" && machine {
 		seen := cutPart(got, part)
 		if h, _ := editCounts(seen, cyrillicLook(want), "start"); 3*h <= len(seen) {
+			return false, false, mrzName
+		}
+		// The name's end, but for a letter, where its beginning was
+		// thought seen ("LUIVAN" for OSULLIVAN: the thumb over the
+		// beginning; tuning seed 10001460): not another name.
+		if h, _ := editCounts(got, want, "end"); h <= 1 && len(got) >= 4 {
 			return false, false, mrzName
 		}
 	}

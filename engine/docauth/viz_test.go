@@ -596,3 +596,34 @@ func TestDayMonthBesideMisreadYear(t *testing.T) {
 	unsure.Confidence = 0.3
 	expectVIZ(t, r, []vizCase{{"unsure", unsure, engine.Undetermined}})
 }
+
+// TestNameFalseAlarmsOfTuning: three genuine names read wrong on tuning
+// captures decide nothing; other names in their place still differ.
+func TestNameFalseAlarmsOfTuning(t *testing.T) {
+	given := func(text string) Reading { return Reading{Field: "given_names", Text: text, Confidence: 0.9} }
+	// A given name the zone cut (INGRID IO), its I read T.
+	r := td1MRZ(t, "T7592D5A5", "KRISHNAMURTHYVENKAT", "INGRID IOANA")
+	if g := r.Value(mrz.GivenNames); g != "INGRID IO" {
+		t.Fatalf("MRZ given names %q, want INGRID IO", g)
+	}
+	expectVIZ(t, r, []vizCase{
+		{"the cut name", given("INGRID IOANA"), engine.Pass},
+		{"the cut name, I read T", given("INGRID TOANA"), engine.Undetermined},
+		{"another name", given("BRITT MARIE"), engine.Fail},
+	})
+	// ТАРАС / TARAS read without its slash.
+	r = td3MRZ(t, "UF5ABG46M", "OKONKWO", "TARAS", day(1958, 3, 23), day(2028, 4, 18))
+	expectVIZ(t, r, []vizCase{
+		{"slash lost", given("TAPAC TARAS"), engine.Undetermined},
+		{"another name before the MRZ's", given("PETRO TARAS"), engine.Fail},
+	})
+	// The end of OSULLIVAN read where its beginning was thought seen.
+	r = td3MRZ(t, "UF5ABG46M", "OSULLIVAN", "ANNA", day(1958, 3, 23), day(2028, 4, 18))
+	start := func(text string) Reading {
+		return Reading{Field: "surname", Text: text, Confidence: 0.56, Chars: chars(text), Part: "start"}
+	}
+	expectVIZ(t, r, []vizCase{
+		{"the name's end", start("LUIVAN"), engine.Undetermined},
+		{"another name", start("KOWALSKI"), engine.Fail},
+	})
+}
