@@ -99,4 +99,41 @@ type Template struct {
 	// Quality is the view's quality 0..100 (0: unknown).
 	Quality  int
 	Minutiae []Minutia
+	// Ridges samples where the ridges lie (nil: not known). Only
+	// checkpost's own extractor makes it and only the native format
+	// keeps it (version 3).
+	Ridges *RidgeMap
 }
+
+// RidgeMap samples the ridges of a print as local plane waves: where they
+// lie, not only which way they run (checkpost's own extension). The image
+// is cut into square cells of Cell pixels, the first with its top-left
+// corner at (X0, Y0); a cell whose ridges the extractor could model holds
+// the direction of the ridges' normal and the phase of the ridge wave at
+// the cell's centre c: the ridge profile at a point p near c is
+// cos(2π n·(p-c)/T - φ), maximal on the ridges' centre lines, n the unit
+// normal, T the ridge period of the cell's block.
+type RidgeMap struct {
+	Cell       int
+	X0, Y0     int
+	Cols, Rows int
+	// Cells holds Cols*Rows codes, row by row: the high nibble is the
+	// normal's direction, 0-14 for 0°-168° in steps of 12°,
+	// counter-clockwise as seen on the image from the x axis (the
+	// normal's sense is the one within 0°-180°), or RidgeAbsent where the
+	// cell holds no sample; the low nibble is the phase φ, 0-15 for 0°-
+	// 337.5° in steps of 22.5°.
+	Cells []uint8
+	// Periods holds the ridge period T of each block of 2 x 2 cells (from
+	// the first cell on), ceil(Cols/2) a row, in 1/16 pixel.
+	Periods []uint8
+}
+
+// RidgeAbsent is the high nibble of a RidgeMap cell without a sample.
+const RidgeAbsent = 15
+
+// PeriodCols is the number of columns of r.Periods' grid.
+func (r *RidgeMap) PeriodCols() int { return (r.Cols + 1) / 2 }
+
+// PeriodRows is the number of rows of r.Periods' grid.
+func (r *RidgeMap) PeriodRows() int { return (r.Rows + 1) / 2 }

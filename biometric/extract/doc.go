@@ -26,7 +26,12 @@
 //     removal; direction from the orientation field with the sense from
 //     the traced ridge;
 //  7. quality: per minutia from the local flow coherence and contrast, per
-//     image as described at Quality.
+//     image as described at Quality;
+//  8. ridge map (biometric.RidgeMap): per 16x16 cell of the print, the
+//     plane wave at the local ridge direction and period fitted to the
+//     enhanced image, its normal and phase, so that a matcher can tell
+//     whether two prints' ridges, not only their flows, lie on each
+//     other.
 //
 // Extraction is pure Go and allocates only on an Extractor's first use at a
 // given image size.

@@ -62,6 +62,7 @@ type Extractor struct {
 	nodePix          []int32
 	joins            []gapJoin
 	line             []int32
+	ridgeCodes       []uint8
 
 	quality QualityReport
 }
@@ -141,6 +142,7 @@ func (e *Extractor) Extract(img *image.Gray) (biometric.Template, error) {
 		}
 		return a.X < b.X
 	})
+	t.Ridges = e.ridgeMap(t.Minutiae)
 	reliable := 0
 	for _, m := range t.Minutiae {
 		if m.Quality >= 40 {

@@ -55,6 +55,7 @@ type Template struct {
 	byAngle [MaxMinutiae]uint8
 	m       [MaxMinutiae]minutia
 	cyl     [MaxMinutiae * cylStride]uint64
+	ridge   ridges
 }
 
 // Len returns the number of minutiae kept.
@@ -128,6 +129,10 @@ func (t *Template) Prepare(src *biometric.Template) error {
 	// compares the same however it was loaded.
 	sortByAngle(t)
 	t.buildCylinders(descs[:t.n])
+	if err := t.prepareRidges(src, scale); err != nil {
+		*t = Template{}
+		return err
+	}
 	return nil
 }
 
@@ -206,6 +211,8 @@ type Matcher struct {
 	// orientAgreement's samples of one template.
 	sx, sy [9 * MaxMinutiae]float32
 	sd     [9 * MaxMinutiae]uint16
+	// ridgeAgreement's cells of the overlap.
+	ritems [ridgeMaxCells]ridgeItem
 }
 
 // pairGeom holds the selected local pairs' minutiae for compatLists, by
@@ -299,8 +306,11 @@ const (
 	maxAngle = 16384 // π/2: local pairs turned further apart do not match
 )
 
-// Compare returns the similarity of a and b, 0 (nothing in common) to 1.
-// It allocates nothing.
+// Compare returns the similarity of a and b, 0 (nothing in common) to
+// below 1: the minutiae's score under the best alignment found, scaled by
+// how well the two prints' ridges (ridge.go) or, for templates without
+// ridge maps, their flows (orient.go) agree under it, then squashed. It
+// allocates nothing.
 func (m *Matcher) Compare(a, b *Template) float64 {
 	nR := m.localPairs(a, b, min(int(a.n), int(b.n), maxRelax))
 	if nR == 0 {
@@ -348,11 +358,29 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 	if v == 0 {
 		return 0
 	}
-	// The flows' agreement under the consolidation's alignment scales
-	// the score by orientMinFactor to 1 (see orientK); below
-	// orientFloor the least factor stands in.
+	return squash(v * m.factor(a, b, v))
+}
+
+// squash maps the product of the minutiae's score and the ridges' or
+// flow's factor, 0 to about 64, onto 0 to 1 keeping its order: s/(1+s),
+// which is s within a few tenths of a percent at the thresholds.
+func squash(s float64) float64 { return s / (1 + s) }
+
+// factor is what scales the minutiae's score v under the consolidation's
+// alignment: the ridges' agreement when both templates have ridge maps
+// (ridge.go), else the flows' (orient.go); below ridgeFloor or
+// orientFloor their least factor stands in.
+func (m *Matcher) factor(a, b *Template, v float64) float64 {
+	if a.ridge.cols != 0 && b.ridge.cols != 0 {
+		if v < ridgeFloor {
+			return ridgeMinFactor
+		}
+		r, n := m.ridgeAgreement(a, b, m.bestAl)
+		r *= float64(n) / (float64(n) + ridgeN0)
+		return math.Exp(ridgeK * (max(r, 0) - ridgeCentre))
+	}
 	if v < orientFloor {
-		return v * orientMinFactor
+		return orientMinFactor
 	}
 	agree, sides := m.orientAgreement(a, b, m.bestAl)
 	f := math.Exp(orientK * (max(agree, 0) - 1))
@@ -362,7 +390,7 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 	case 1:
 		f *= orientMixed
 	}
-	return v * f
+	return f
 }
 
 // localPairs fills m.pairs with the k pairs of minutiae whose cylinders

@@ -22,9 +22,9 @@ import "math"
 // ThresholdFMR1e2 and ThresholdFMR1e3 are empirical quantiles (at most 136
 // and 13 impostor scores lie at or above them, rounded to 5 decimals). An
 // FMR of 0.01% is beyond what 13,600 comparisons can show (1.4 scores):
-// ThresholdFMR1e4 is the larger of the empirical quantile (0.00540) and the
+// ThresholdFMR1e4 is the larger of the empirical quantile (0.00516) and the
 // quantile of an exponential fitted to the top 1% of the impostor scores
-// (0.00501): an estimate. Measured again when pairs of minutiae began to
+// (0.00479): an estimate. Measured again when pairs of minutiae began to
 // count by the agreement of their orientation descriptors (the same 13,600
 // pairs; before: 0.00317, 0.00503, 0.00665), and again when the
 // extractor's rules against dots, spurs and bridges became relative to the
@@ -51,14 +51,19 @@ import "math"
 // edge (extract's edgeForkPixels; before: 0.00156, 0.00359, 0.00734),
 // and when it came to keep endings whose ridge runs towards the image's
 // edge up to 4 pixels from it (extract's edgeCannotCut; before: 0.00152,
-// 0.00346, 0.00542).
+// 0.00346, 0.00542), and when templates with ridge maps came to be
+// scaled by their ridges' agreement instead of their flows' and every
+// score squashed to s/(1+s) (ridge.go; before: 0.00151, 0.00346, 0.00540;
+// templates without ridge maps score as before but for the squash, a few
+// tenths of a percent lower at these values).
 // They hold for templates made by biometric/extract;
-// templates without descriptors (ISO, ANSI, native version 1) are put on
-// about the same scale by descUnknown and orientUnknown.
+// templates without ridge maps (native versions 1 and 2) or descriptors
+// (ISO, ANSI, native version 1) are put on about the same scale by
+// ridgeCentre, descUnknown and orientUnknown.
 const (
-	ThresholdFMR1e2 = 0.00151
-	ThresholdFMR1e3 = 0.00346
-	ThresholdFMR1e4 = 0.00540
+	ThresholdFMR1e2 = 0.00171
+	ThresholdFMR1e3 = 0.00331
+	ThresholdFMR1e4 = 0.00516
 )
 
 // FMRAt estimates the false-match rate of accepting at score s, from the

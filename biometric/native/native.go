@@ -29,6 +29,21 @@
 // Encode writes version 2 when some minutia has a descriptor and version 1
 // otherwise (so that templates without them stay readable by version-1
 // readers); Decode reads both, version 1 with no descriptors.
+//
+// Version 3 is version 2 with the template's ridge map
+// (biometric.RidgeMap) after the minutiae, before the checksum:
+//
+//	0       1     cell side in pixels (1-255)
+//	1       2     x of the first cell's top-left corner (int16)
+//	3       2     y of it (int16)
+//	5       1     columns C (1-64)
+//	6       1     rows R (1-64)
+//	7       CR    the cells' codes, row by row
+//	7+CR    P     the periods of the blocks of 2 x 2 cells in 1/16 pixel
+//	              (1-255), P = ceil(C/2) ceil(R/2)
+//
+// Encode writes version 3 when the template has a ridge map (about 500
+// bytes more for a plain impression); Decode reads 1, 2 and 3.
 package native
 
 import (
@@ -42,8 +57,11 @@ import (
 )
 
 // Version is the newest format version, the one Encode writes for
-// templates with orientation descriptors.
-const Version = 2
+// templates with a ridge map.
+const Version = 3
+
+// MaxRidgeSide bounds a ridge map's columns and rows.
+const MaxRidgeSide = 64
 
 // MaxMinutiae bounds the minutiae of one template (ISO/IEC 19794-2 allows
 // 255 per view).
@@ -54,6 +72,7 @@ const Magic = "CPFT"
 
 const (
 	headerSize    = 16
+	ridgeHeader   = 7
 	minutiaSizeV1 = 8
 	minutiaSizeV2 = 12
 	crcSize       = 4
@@ -78,7 +97,10 @@ func Encode(t *biometric.Template) ([]byte, error) {
 			break
 		}
 	}
-	b := make([]byte, headerSize, headerSize+size*len(t.Minutiae)+crcSize)
+	if t.Ridges != nil {
+		version, size = 3, minutiaSizeV2
+	}
+	b := make([]byte, headerSize, headerSize+size*len(t.Minutiae)+ridgeSize(t.Ridges)+crcSize)
 	copy(b, Magic)
 	b[4] = version
 	b[5] = 0
@@ -98,7 +120,45 @@ func Encode(t *biometric.Template) ([]byte, error) {
 		binary.BigEndian.PutUint32(r[8:], m.Orientation)
 		b = append(b, r[:size]...)
 	}
+	if r := t.Ridges; r != nil {
+		b = append(b, uint8(r.Cell))
+		b = binary.BigEndian.AppendUint16(b, uint16(int16(r.X0)))
+		b = binary.BigEndian.AppendUint16(b, uint16(int16(r.Y0)))
+		b = append(b, uint8(r.Cols), uint8(r.Rows))
+		b = append(b, r.Cells...)
+		b = append(b, r.Periods...)
+	}
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b)), nil
+}
+
+// ridgeSize is the size of a ridge map's record (0 for none).
+func ridgeSize(r *biometric.RidgeMap) int {
+	if r == nil {
+		return 0
+	}
+	return ridgeHeader + len(r.Cells) + len(r.Periods)
+}
+
+// checkRidges validates a ridge map for Encode and Decode.
+func checkRidges(r *biometric.RidgeMap) error {
+	if r.Cell < 1 || r.Cell > 255 {
+		return fmt.Errorf("ridge map: cell of %d pixels (want 1-255)", r.Cell)
+	}
+	if r.X0 < math.MinInt16 || r.X0 > math.MaxInt16 || r.Y0 < math.MinInt16 || r.Y0 > math.MaxInt16 {
+		return fmt.Errorf("ridge map: origin (%d, %d) out of range", r.X0, r.Y0)
+	}
+	if r.Cols < 1 || r.Cols > MaxRidgeSide || r.Rows < 1 || r.Rows > MaxRidgeSide {
+		return fmt.Errorf("ridge map: %dx%d cells (want 1-%d a side)", r.Cols, r.Rows, MaxRidgeSide)
+	}
+	if len(r.Cells) != r.Cols*r.Rows || len(r.Periods) != r.PeriodCols()*r.PeriodRows() {
+		return fmt.Errorf("ridge map: %d codes and %d periods for %dx%d cells", len(r.Cells), len(r.Periods), r.Cols, r.Rows)
+	}
+	for i, p := range r.Periods {
+		if p == 0 {
+			return fmt.Errorf("ridge map: period %d is 0", i)
+		}
+	}
+	return nil
 }
 
 // check validates what Encode can represent.
@@ -117,6 +177,11 @@ func check(t *biometric.Template) error {
 	}
 	if len(t.Minutiae) > MaxMinutiae {
 		return fmt.Errorf("native: %d minutiae (at most %d)", len(t.Minutiae), MaxMinutiae)
+	}
+	if t.Ridges != nil {
+		if err := checkRidges(t.Ridges); err != nil {
+			return fmt.Errorf("native: %w", err)
+		}
 	}
 	for i, m := range t.Minutiae {
 		if m.X < 0 || m.X > math.MaxUint16 || m.Y < 0 || m.Y > math.MaxUint16 {
@@ -149,16 +214,28 @@ func Decode(b []byte) (biometric.Template, error) {
 	switch b[4] {
 	case 1:
 		minutiaSize = minutiaSizeV1
-	case 2:
+	case 2, 3:
 		minutiaSize = minutiaSizeV2
 	default:
-		return t, fmt.Errorf("%w: version %d (this reader knows 1 and %d)", ErrVersion, b[4], Version)
+		return t, fmt.Errorf("%w: version %d (this reader knows 1 to %d)", ErrVersion, b[4], Version)
 	}
 	if b[5] != 0 {
-		return t, fmt.Errorf("%w: flags %#02x set (versions 1 and 2 have none)", ErrFormat, b[5])
+		return t, fmt.Errorf("%w: flags %#02x set (versions 1 to 3 have none)", ErrFormat, b[5])
 	}
 	n := int(binary.BigEndian.Uint16(b[14:]))
-	if want := headerSize + minutiaSize*n + crcSize; len(b) != want {
+	want := headerSize + minutiaSize*n + crcSize
+	var rm *biometric.RidgeMap
+	if b[4] == 3 {
+		// The ridge map's header, then its size.
+		r := want - crcSize
+		if len(b) < want+ridgeHeader {
+			return t, fmt.Errorf("%w: %d bytes for %d minutiae and a ridge map, want at least %d", ErrFormat, len(b), n, want+ridgeHeader)
+		}
+		rm = &biometric.RidgeMap{Cell: int(b[r]), X0: int(int16(binary.BigEndian.Uint16(b[r+1:]))),
+			Y0: int(int16(binary.BigEndian.Uint16(b[r+3:]))), Cols: int(b[r+5]), Rows: int(b[r+6])}
+		want += ridgeHeader + rm.Cols*rm.Rows + rm.PeriodCols()*rm.PeriodRows()
+	}
+	if len(b) != want {
 		return t, fmt.Errorf("%w: %d bytes for %d minutiae, want %d", ErrFormat, len(b), n, want)
 	}
 	if n > MaxMinutiae {
@@ -202,6 +279,16 @@ func Decode(b []byte) (biometric.Template, error) {
 			return t, fmt.Errorf("%w: minutia %d at (%d, %d) outside the %dx%d image", ErrFormat, i, m.X, m.Y, t.Width, t.Height)
 		}
 		t.Minutiae[i] = m
+	}
+	if rm != nil {
+		r := headerSize + minutiaSize*n + ridgeHeader
+		nc := rm.Cols * rm.Rows
+		rm.Cells = append([]uint8(nil), b[r:r+nc]...)
+		rm.Periods = append([]uint8(nil), b[r+nc:len(b)-crcSize]...)
+		if err := checkRidges(rm); err != nil {
+			return t, fmt.Errorf("%w: %w", ErrFormat, err)
+		}
+		t.Ridges = rm
 	}
 	return t, nil
 }

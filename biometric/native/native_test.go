@@ -1,8 +1,11 @@
 package native
 
 import (
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math"
+	"reflect"
 	"testing"
 
 	"checkpost/biometric"
@@ -69,7 +72,8 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		{"empty", nil, ErrFormat},
 		{"magic", mutate(func(b []byte) []byte { b[0] = 'X'; return b }), ErrFormat},
-		{"version", mutate(func(b []byte) []byte { b[4] = 3; return b }), ErrVersion},
+		{"version", mutate(func(b []byte) []byte { b[4] = 4; return b }), ErrVersion},
+		{"version 3 without a ridge map", mutate(func(b []byte) []byte { b[4] = 3; return b }), ErrFormat},
 		{"version 2 length", mutate(func(b []byte) []byte { b[4] = 2; return b }), ErrFormat},
 		{"truncated", good[:len(good)-3], ErrFormat},
 		{"extra byte", append(append([]byte(nil), good...), 0), ErrFormat},
@@ -106,6 +110,9 @@ func FuzzDecode(f *testing.F) {
 	in := sample()
 	good, _ := Encode(&in)
 	f.Add(good)
+	in.Ridges = sampleRidges()
+	withRidges, _ := Encode(&in)
+	f.Add(withRidges)
 	f.Add([]byte("CPFT"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -182,5 +189,56 @@ func TestVersion2Descriptors(t *testing.T) {
 	}
 	if _, err := Decode(b1); err != nil {
 		t.Error(err)
+	}
+}
+
+func sampleRidges() *biometric.RidgeMap {
+	r := &biometric.RidgeMap{Cell: 16, X0: 32, Y0: -16, Cols: 3, Rows: 5}
+	for i := range r.Cols * r.Rows {
+		r.Cells = append(r.Cells, uint8(i*37))
+	}
+	r.Cells[4] = biometric.RidgeAbsent << 4
+	for i := range r.PeriodCols() * r.PeriodRows() {
+		r.Periods = append(r.Periods, uint8(140+i))
+	}
+	return r
+}
+
+// A template with a ridge map is written as version 3 and read back
+// whole; a damaged map is rejected.
+func TestVersion3Ridges(t *testing.T) {
+	in := sample()
+	in.Ridges = sampleRidges()
+	b, err := Encode(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 20 + 12*len(in.Minutiae) + 7 + 15 + 6; b[4] != 3 || len(b) != want {
+		t.Fatalf("version %d, %d bytes; want version 3, %d bytes", b[4], len(b), want)
+	}
+	out, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(out.Ridges, in.Ridges) {
+		t.Errorf("ridge map %+v, want %+v", out.Ridges, in.Ridges)
+	}
+	// A period of 0, and a map one row short, with checksums that fit.
+	reseal := func(b []byte) []byte {
+		b = b[:len(b)-4]
+		return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+	}
+	zero := append([]byte(nil), b...)
+	zero[len(zero)-5] = 0
+	short := append([]byte(nil), b...)
+	short[16+12*len(in.Minutiae)+6]--
+	for name, bad := range map[string][]byte{"zero period": reseal(zero), "short map": reseal(short)} {
+		if _, err := Decode(bad); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: error %v, want ErrFormat", name, err)
+		}
+	}
+	in.Ridges.Cols = 65
+	if _, err := Encode(&in); err == nil {
+		t.Error("a map of 65 columns encoded without error")
 	}
 }

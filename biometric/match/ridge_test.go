@@ -1,0 +1,158 @@
+package match
+
+import (
+	"fmt"
+	"image"
+	"sort"
+	"testing"
+
+	"checkpost/biometric/extract"
+)
+
+// The ridges tell what the flow cannot: a print against itself moved by
+// two ridge periods across its ridges has nearly the same flow, but its
+// ridges lie elsewhere; moved by 2 pixels (within the shifts tried) they
+// still coincide.
+func TestRidgeAgreementSeesRidgesNotFlow(t *testing.T) {
+	src, err := extract.Extract(loadImage(t, "DB1_B/101_1.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Prepare(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Matcher
+	if r, n := m.ridgeAgreement(a, a, makeAlignment(0, 2, -1)); r < 0.9 || n < 200 {
+		t.Errorf("itself moved by (2, -1) px: R %.3f over %d cells", r, n)
+	}
+	// 19 px: about two periods, in x and in y, so across whatever the
+	// ridges' direction.
+	for _, d := range [][2]float64{{19, 0}, {0, 19}} {
+		al := makeAlignment(0, d[0], d[1])
+		r, n := m.ridgeAgreement(a, a, al)
+		flow, _ := m.orientAgreement(a, a, al)
+		t.Logf("moved by %v px: R %.3f over %d cells, flow agreement %.3f", d, r, n, flow)
+		if r > 0.5 || flow < 0.8 {
+			t.Errorf("moved by %v px: R %.3f, flow %.3f: want the flow to agree and the ridges not", d, r, flow)
+		}
+	}
+	// Without a ridge map on either side there is nothing to read.
+	plain := src
+	plain.Ridges = nil
+	p, _ := Prepare(&plain)
+	if _, n := m.ridgeAgreement(a, p, makeAlignment(0, 0, 0)); n != 0 {
+		t.Errorf("a template without a ridge map: %d cells compared", n)
+	}
+}
+
+// On a small sensor's view (FVC2002 DB1_B cropped to 200x200 pixels
+// around each print's minutiae: the tuning proxy for small sensors), the
+// ridges lift genuine pairs over impostors that the flow leaves below:
+// fewer genuine pairs score under the highest 1% and 0.1% of impostor
+// scores than when the same templates compare without their ridge maps
+// (79 against 84 when written).
+func TestRidgesHelpSmallPrints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts 160 images")
+	}
+	type print struct {
+		finger      int
+		with, plain *Template
+	}
+	var prints []print
+	for f := 101; f <= 110; f++ {
+		for i := 1; i <= 8; i++ {
+			img := loadImage(t, fmt.Sprintf("DB1_B/%d_%d.tif", f, i))
+			whole, err := extract.Extract(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cx, cy int
+			for _, mn := range whole.Minutiae {
+				cx += mn.X
+				cy += mn.Y
+			}
+			cx, cy = cx/len(whole.Minutiae), cy/len(whole.Minutiae)
+			b := img.Bounds()
+			x0 := min(max(cx-100, b.Min.X), b.Max.X-200)
+			y0 := min(max(cy-100, b.Min.Y), b.Max.Y-200)
+			crop := image.NewGray(image.Rect(0, 0, 200, 200))
+			for y := 0; y < 200; y++ {
+				copy(crop.Pix[y*crop.Stride:y*crop.Stride+200], img.Pix[img.PixOffset(x0, y0+y):])
+			}
+			src, err := extract.Extract(crop)
+			if err != nil {
+				continue
+			}
+			w, err := Prepare(&src)
+			if err != nil {
+				continue
+			}
+			src.Ridges = nil
+			p, _ := Prepare(&src)
+			prints = append(prints, print{f, w, p})
+		}
+	}
+	var m Matcher
+	missed := func(tmpl func(p print) *Template) int {
+		var gen, imp []float64
+		for i := range prints {
+			for j := i + 1; j < len(prints); j++ {
+				s := m.Compare(tmpl(prints[i]), tmpl(prints[j]))
+				if prints[i].finger == prints[j].finger {
+					gen = append(gen, s)
+				} else {
+					imp = append(imp, s)
+				}
+			}
+		}
+		sort.Float64s(imp)
+		n := 0
+		for _, q := range []int{100, 1000} {
+			thr := imp[len(imp)-len(imp)/q]
+			for _, s := range gen {
+				if s < thr {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	with := missed(func(p print) *Template { return p.with })
+	plain := missed(func(p print) *Template { return p.plain })
+	t.Logf("%d crops: genuine pairs missed at FMR 1%% and 0.1%%: %d with ridge maps, %d by the flow", len(prints), with, plain)
+	if with >= plain {
+		t.Errorf("genuine pairs missed at FMR 1%% and 0.1%%: %d with ridge maps, %d without", with, plain)
+	}
+}
+
+// Prepare keeps a ridge map it can read, leaves out one of other cells
+// (the comparison then reads the flow) and rejects a malformed one.
+func TestPrepareRidgeMaps(t *testing.T) {
+	src := galleryRef()
+	if p, err := Prepare(&src); err != nil || p.ridge.cols != 6 || p.ridge.rows != 5 {
+		t.Fatalf("kept map %dx%d, error %v", p.ridge.cols, p.ridge.rows, err)
+	}
+	other := *src.Ridges
+	other.Cell = 12
+	src.Ridges = &other
+	if p, err := Prepare(&src); err != nil || p.ridge.cols != 0 {
+		t.Errorf("a map of 12-pixel cells: kept %d columns, error %v", p.ridge.cols, err)
+	}
+	bad := other
+	bad.Cell = 16
+	bad.Cells = bad.Cells[:5]
+	src.Ridges = &bad
+	if _, err := Prepare(&src); err == nil {
+		t.Error("a map with too few codes was accepted")
+	}
+}
+
+// The prepared template holds every ridge map biometric/extract makes.
+func TestRidgeBoundsMatchExtract(t *testing.T) {
+	if ridgeMaxCells != extract.RidgeMaxCells || ridgeMaxSide != extract.RidgeMaxSide || ridgeMaxBlocks != extract.RidgeMaxBlocks {
+		t.Errorf("match keeps maps of %d cells, %d a side, %d blocks; extract makes %d, %d, %d", ridgeMaxCells, ridgeMaxSide,
+			ridgeMaxBlocks, extract.RidgeMaxCells, extract.RidgeMaxSide, extract.RidgeMaxBlocks)
+	}
+}
