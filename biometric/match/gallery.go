@@ -213,8 +213,10 @@ func FormatID() string { return formatID() }
 // (rebuilt by Unpack) and with the minutiae that screening reads (those of
 // ScreenMask) first, so that the first stage of a search reads one
 // contiguous run of cylinders per template. It is a flat value of about
-// 2.4 KB without pointers (1.9 KB of minutiae and cylinders, 0.5 KB of
-// ridge map). Fill it with Pack; compare it through Unpack.
+// 1.9 KB without pointers. It keeps no ridge map: a 1:N gallery's budget
+// is 2 KB per template, and the map would take 0.5 KB more, so gallery
+// comparisons scale by the flow as templates without maps do (the same
+// thresholds hold). Fill it with Pack; compare it through Unpack.
 type Packed struct {
 	n, k  uint8 // minutiae; the first k are the screening ones
 	flags [MaxMinutiae]uint8
@@ -223,16 +225,15 @@ type Packed struct {
 	// mask holds the Template indexes of the first k minutiae (bit i for
 	// minutia i); the others follow in order of index, so the order can
 	// be undone without storing it.
-	mask  uint64
-	cyl   [MaxMinutiae][cylStride]uint64
-	ridge ridges
+	mask uint64
+	cyl  [MaxMinutiae][cylStride]uint64
 }
 
 // Len returns the number of minutiae.
 func (p *Packed) Len() int { return int(p.n) }
 
 // Pack fills p from t, with the k most complete usable cylinders
-// (ScreenMask(t, k)) first.
+// (ScreenMask(t, k)) first. t's ridge map is left out (see Packed).
 func (p *Packed) Pack(t *Template, k int) {
 	mask := ScreenMask(t, k)
 	n := int(t.n)
@@ -255,13 +256,13 @@ func (p *Packed) Pack(t *Template, k int) {
 		p.flags[j], p.a[j], p.x[j], p.y[j] = 0, 0, 0, 0
 		p.cyl[j] = [cylStride]uint64{}
 	}
-	p.ridge = t.ridge
 }
 
-// Unpack writes the template p was packed from into t, in its stored
-// form: equal field for field to the template after MarshalBinary and
-// UnmarshalBinary, which order minutiae of equal direction by index (as a
-// gallery loaded from a store always had them). It allocates nothing.
+// Unpack writes the template p was packed from into t, without its ridge
+// map, in its stored form: equal field for field (the map aside) to the
+// template after MarshalBinary and UnmarshalBinary, which order minutiae
+// of equal direction by index (as a gallery loaded from a store always
+// had them). It allocates nothing.
 func (p *Packed) Unpack(t *Template) {
 	*t = Template{}
 	n := int(p.n)
@@ -279,7 +280,6 @@ func (p *Packed) Unpack(t *Template) {
 		copy(t.cyl[i*cylStride:(i+1)*cylStride], p.cyl[j][:])
 	}
 	t.n = p.n
-	t.ridge = p.ridge
 	sortByAngle(t)
 }
 

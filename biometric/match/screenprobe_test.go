@@ -113,7 +113,7 @@ func TestPackedRoundTripAndScore(t *testing.T) {
 			}
 			var u Template
 			p.Unpack(&u)
-			sb := storedForm(t, b)
+			sb := withoutRidges(storedForm(t, b))
 			if u != *sb {
 				t.Fatalf("template %d k %d: unpacked template differs", i, k)
 			}
@@ -135,7 +135,7 @@ func TestPackedRoundTripAndScore(t *testing.T) {
 	p.Pack(ref, 24)
 	var u Template
 	p.Unpack(&u)
-	if u != *storedForm(t, ref) {
+	if u != *withoutRidges(storedForm(t, ref)) {
 		t.Fatal("packing over a used Packed left old minutiae")
 	}
 }

@@ -264,14 +264,13 @@ func TestEnrollRejectsBadInput(t *testing.T) {
 
 func TestMemoryPerTemplate(t *testing.T) {
 	tmpl := prepare(t, synth.New(7).Template())
-	// At most 2.5 KB per template (2 KB before the packed form kept a
-	// ridge map), for a tenprint watchlist (ten fingers per subject) and
-	// for one finger per subject (the bench's distractors), where each
-	// template pays a subject's entry alone.
+	// At most 2 KB per template, for a tenprint watchlist (ten fingers
+	// per subject) and for one finger per subject (the bench's
+	// distractors), where each template pays a subject's entry alone.
 	for _, c := range []struct {
 		fingers int
 		limit   float64
-	}{{10, 2560}, {1, 2560}} {
+	}{{10, 2048}, {1, 2048}} {
 		g := NewGallery()
 		var batch []Enrollment
 		for i := 0; i < 4*slabSize/c.fingers; i++ {
