@@ -112,7 +112,10 @@ type vizJob struct {
 	hidden   []string // fields not read: under glare or a thumb
 	// parts are the fields partly hidden, read in part: Reading.Part.
 	parts map[string]string
-	page  bool
+	// extents are the printed values' ink measured on the fields wholly
+	// in view (no cell under glare, a thumb or a speck of either).
+	extents map[string]inkExtent
+	page    bool
 }
 
 // startVIZ starts reading the profile's field regions on the registered
@@ -126,6 +129,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	var fields []FieldImage
 	var hidden []string
 	parts := map[string]string{}
+	extents := map[string]inkExtent{}
 	for _, ps := range cp.p.Sides {
 		rg := regs[ps.Name]
 		if rg == nil || rg.img == nil || rg.img.White == nil && rg.img.IR == nil {
@@ -142,7 +146,8 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			}
 			box := [4]float64{r.Box[0]*W - fieldMarginXMM, r.Box[1]*H - fieldMarginYMM, fieldRight(ps.Regions, r, W), r.Box[3]*H + fieldMarginYMM}
 			part, span := "", [2]float64{}
-			if hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
+			norm := [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}
+			if hiddenFraction(a, norm) > maxHiddenFraction {
 				// Partly hidden: what is in view of the value's beginning
 				// or end is read alone, the rest whitened.
 				var ok bool
@@ -172,6 +177,10 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 					whitenHidden(alt, a, box, scale, span)
 				}
 				parts[name] = part
+			} else if lengthFields[name] && hiddenFraction(rg.a, norm) == 0 {
+				if e, ok := measureInk(im, scale); ok {
+					extents[name] = e
+				}
 			}
 			f := FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale}
 			if alt != nil {
@@ -183,7 +192,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	if len(fields) == 0 && len(hidden) == 0 {
 		return nil
 	}
-	j := &vizJob{done: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts}
+	j := &vizJob{done: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts, extents: extents}
 	if len(fields) == 0 {
 		close(j.done)
 		return j
@@ -280,6 +289,7 @@ func (j *vizJob) finish(in Input, res *Result) {
 			}
 		}
 	}
+	c = weighLength(in.MRZ, all, j.extents, c)
 	if len(j.hidden) > 0 {
 		c.Reason += fmt.Sprintf("; not read, under glare or a thumb: %s", strings.Join(j.hidden, ", "))
 	}

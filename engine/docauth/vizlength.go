@@ -1,0 +1,429 @@
+package docauth
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"strings"
+
+	"checkpost/engine"
+	"checkpost/mrz"
+)
+
+// inkExtent is a printed value's ink in a field crop, measured without
+// reading it: the width from its first inked column to its last, and
+// the height of its capitals (the rows most of its letters fill, not an
+// accent above them nor a tail below), in millimetres. Their ratio is
+// the value's length in capital heights, whatever the print's size (a
+// long value printed smaller to fit keeps it).
+type inkExtent struct {
+	widthMM, capMM float64
+	// faintMM is the width counting print as faint as a quarter of the
+	// contrast: more than widthMM where part of the value is washed out
+	// (a glare's haze), or where faint background art lies close after
+	// it. A value too short must be so by this width too.
+	faintMM float64
+	// cut is true when the ink runs to the crop's right edge: the value
+	// may go on beyond it.
+	cut bool
+}
+
+// lengthFields are the fields whose printed length is weighed: names,
+// whose alteration changes it (a date's or a number's keeps its format).
+var lengthFields = map[string]bool{"surname": true, "given_names": true}
+
+// caps is the value's length in capital heights.
+func (e inkExtent) caps() float64 { return e.widthMM / e.capMM }
+
+// Ink measurement bounds: a line of capitals of a printed field is 1.2 to
+// 4.5 mm high (values are printed at 2.5 to 5 mm; long ones smaller to
+// fit their room), and the paper must stand out from the ink by
+// minInkContrast grey levels.
+const (
+	minCapMM       = 1.0
+	maxCapMM       = 4.5
+	minInkContrast = 48
+)
+
+// measureInk measures the value printed in a field crop (grey, upright,
+// at pxPerMM): it returns false when the crop holds no clean line of
+// print (too little contrast, no band of rows, capitals of an
+// implausible height).
+func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
+	w, h := im.Rect.Dx(), im.Rect.Dy()
+	if w < 8 || h < 8 || pxPerMM <= 0 {
+		return inkExtent{}, false
+	}
+	dark, contrast := darkness(im)
+	if contrast < minInkContrast {
+		return inkExtent{}, false
+	}
+	// Ink is darker than half the print's contrast: background art is
+	// printed in light tints.
+	clean := inkMask(dark, w, h, contrast/2)
+	rows := make([]int, h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if clean[y*w+x] {
+				rows[y]++
+			}
+		}
+	}
+	// The value's block of rows: the one (parted from others by blank
+	// rows) nearest the crop's middle, where the profile places it; a
+	// caption caught above is another block, and may hold more ink than
+	// a short value.
+	mid, b0, b1 := h/2, -1, -1
+	for d := 0; d < h/4 && b0 < 0; d++ {
+		for _, y := range []int{mid - d, mid + d} {
+			if y >= 0 && y < h && rows[y] >= 2 {
+				b0, b1 = y, y
+				break
+			}
+		}
+	}
+	if b0 < 0 {
+		return inkExtent{}, false
+	}
+	for b0 > 0 && rows[b0-1] >= 2 {
+		b0--
+	}
+	for b1 < h-1 && rows[b1+1] >= 2 {
+		b1++
+	}
+	// Its capitals' band: the run of rows holding a good share of the
+	// block's busiest row's ink with the most ink in all (not an accent
+	// above nor a tail below).
+	peak := 0
+	for y := b0; y <= b1; y++ {
+		peak = max(peak, rows[y])
+	}
+	thrRow := max(2, peak/4)
+	best, bestSum, top, sum := -1, 0, -1, 0
+	for y := b0; y <= b1+1; y++ {
+		if y <= b1 && rows[y] >= thrRow {
+			if top < 0 {
+				top, sum = y, 0
+			}
+			sum += rows[y]
+			continue
+		}
+		if top >= 0 && sum > bestSum {
+			best, bestSum = top, sum
+		}
+		top = -1
+	}
+	if best < 0 {
+		return inkExtent{}, false
+	}
+	bot := best
+	for bot+1 <= b1 && rows[bot+1] >= thrRow {
+		bot++
+	}
+	capPx := bot - best + 1
+	capMM := float64(capPx) / pxPerMM
+	if capMM < minCapMM || capMM > maxCapMM || best == 0 || bot == h-1 {
+		return inkExtent{}, false
+	}
+	cols := inkedColumns(clean, w, best, bot)
+	x0 := 0
+	for x0 < w && !cols[x0] {
+		x0++
+	}
+	// A narrow mark near the left edge and a gap wider than between
+	// letters: the end of something printed before the field.
+	if x0 < capPx {
+		end := x0
+		for end < w && cols[end] {
+			end++
+		}
+		gap := 0
+		for end+gap < w && !cols[end+gap] {
+			gap++
+		}
+		if (end-x0)*3 < capPx && gap*10 >= capPx*3 && end+gap < w {
+			x0 = end + gap
+		}
+	}
+	if x0 >= w {
+		return inkExtent{}, false
+	}
+	x1 := lineEnd(cols, x0, capPx)
+	// The same line with print as faint as a quarter of the contrast (a
+	// glare's haze, a washed-out end): where it runs on, the value may
+	// too.
+	faint := lineEnd(strokeColumns(strokes(dark, w, h, contrast/4), w, best, bot), x0, capPx)
+	return inkExtent{widthMM: float64(x1-x0+1) / pxPerMM, faintMM: float64(max(x1, faint)-x0+1) / pxPerMM, capMM: capMM,
+		cut: max(x1, faint) >= w-2}, true
+}
+
+// darkness returns how much darker than the paper of its column each
+// pixel of im is, smoothed (3x3) against noise, and the print's contrast
+// (the 98th percentile of the darkness). A column's paper is the
+// lightest sixth of it and of its neighbours half the crop's height
+// either side: uneven light shades the paper.
+func darkness(im *image.Gray) ([]int, int) {
+	w, h := im.Rect.Dx(), im.Rect.Dy()
+	sm := make([]int, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			s, n := 0, 0
+			for yy := max(0, y-1); yy <= min(h-1, y+1); yy++ {
+				for xx := max(0, x-1); xx <= min(w-1, x+1); xx++ {
+					s += int(im.Pix[yy*im.Stride+xx])
+					n++
+				}
+			}
+			sm[y*w+x] = s / n
+		}
+	}
+	colPaper := make([]int, w)
+	col := make([]int, h)
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			col[y] = sm[y*w+x]
+		}
+		slices.Sort(col)
+		colPaper[x] = col[h*5/6]
+	}
+	win := max(1, h/2)
+	dark := make([]int, w*h)
+	var hist [256]int
+	for x := 0; x < w; x++ {
+		paper := 0
+		for xx := max(0, x-win); xx <= min(w-1, x+win); xx++ {
+			paper = max(paper, colPaper[xx])
+		}
+		for y := 0; y < h; y++ {
+			d := max(0, paper-sm[y*w+x])
+			dark[y*w+x] = d
+			hist[d]++
+		}
+	}
+	return dark, histQuantile(hist[:], w*h, 0.98)
+}
+
+// inkMask marks the pixels darker than thr that have two such
+// neighbours or more (a speck of noise is not print).
+func inkMask(dark []int, w, h, thr int) []bool {
+	clean := make([]bool, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if dark[y*w+x] <= thr {
+				continue
+			}
+			n := 0
+			for yy := max(0, y-1); yy <= min(h-1, y+1); yy++ {
+				for xx := max(0, x-1); xx <= min(w-1, x+1); xx++ {
+					if dark[yy*w+xx] > thr {
+						n++
+					}
+				}
+			}
+			clean[y*w+x] = n >= 3 // itself and two neighbours
+		}
+	}
+	return clean
+}
+
+// strokes marks the pixels darker than thr whose eight neighbours are
+// too: the strokes of letters, not the hairlines of background art.
+func strokes(dark []int, w, h, thr int) []bool {
+	out := make([]bool, w*h)
+	for y := 1; y < h-1; y++ {
+		for x := 1; x < w-1; x++ {
+			all := true
+			for yy := y - 1; yy <= y+1 && all; yy++ {
+				for xx := x - 1; xx <= x+1; xx++ {
+					if dark[yy*w+xx] <= thr {
+						all = false
+						break
+					}
+				}
+			}
+			out[y*w+x] = all
+		}
+	}
+	return out
+}
+
+// strokeColumns tells the columns where strokes cover a sixth of rows
+// y0..y1 or more: a letter's stem or bowl, not background art crossing
+// the line.
+func strokeColumns(ink []bool, w, y0, y1 int) []bool {
+	cols := make([]bool, w)
+	need := (y1 - y0 + 1) / 6
+	for x := 0; x < w; x++ {
+		n := 0
+		for y := y0; y <= y1; y++ {
+			if ink[y*w+x] {
+				n++
+			}
+		}
+		cols[x] = n > 0 && n >= need
+	}
+	return cols
+}
+
+// inkedColumns tells the columns holding ink on rows y0..y1.
+func inkedColumns(ink []bool, w, y0, y1 int) []bool {
+	cols := make([]bool, w)
+	for x := 0; x < w; x++ {
+		for y := y0; y <= y1; y++ {
+			if ink[y*w+x] {
+				cols[x] = true
+				break
+			}
+		}
+	}
+	return cols
+}
+
+// lineEnd is the last inked column of the line starting at x0, before a
+// blank gap of more than rightGapCaps capital heights (capPx pixels):
+// words are parted by about half of one.
+func lineEnd(cols []bool, x0, capPx int) int {
+	x1, gap := x0, 0
+	for x := x0; x < len(cols); x++ {
+		if cols[x] {
+			x1, gap = x, 0
+			continue
+		}
+		gap++
+		if float64(gap) > rightGapCaps*float64(capPx) {
+			break
+		}
+	}
+	return x1
+}
+
+// rightGapCaps is the blank gap, in capital heights, after which what
+// follows a value is not part of it.
+const rightGapCaps = 2.5
+
+// capsOf estimates the length, in capital heights, of a name as printed
+// in a common sans-serif type (advance widths over the capital height:
+// narrow I and J, wide M and W), without the side bearings of its first
+// and last letters.
+func capsOf(name string) float64 {
+	w := 0.0
+	for _, r := range name {
+		switch {
+		case r == ' ' || r == '<':
+			w += 0.38
+		case r == 'I':
+			w += 0.5
+		case r == 'J':
+			w += 0.7
+		case r == 'L' || r == 'F' || r == 'T' || r == 'Z':
+			w += 0.85
+		case r == 'M':
+			w += 1.15
+		case r == 'W':
+			w += 1.3
+		case r == '-':
+			w += 0.6
+		case r == '\'':
+			w += 0.3
+		default:
+			w += 0.95
+		}
+	}
+	return math.Max(0, w-0.15)
+}
+
+// Margins of the length evidence (printed length over the MRZ value's,
+// both in capital heights). A genuine print is shorter than its MRZ
+// value where the MRZ spells a letter with two (Ü as UE, Å as AA), and
+// longer where it also prints the national script ("ИВАНОВА / IVANOVA")
+// or the MRZ cut the name; the margins are wider than any genuine
+// print's on the tuning captures.
+const (
+	minLengthRatio = 0.55
+	maxLengthRatio = 3.2
+)
+
+// lengthEvidence compares the length of a printed name (e, measured on
+// the whole field in view) with the MRZ's value: a name far shorter, or
+// far longer, than the MRZ's cannot be its print, whatever its letters
+// read. It returns a difference to report, or "".
+func lengthEvidence(r *mrz.Result, field string, e inkExtent) string {
+	if !lengthFields[field] {
+		return ""
+	}
+	f := printedFieldInMRZ(r, field)
+	if f == nil || strings.TrimSpace(f.Value) == "" {
+		return ""
+	}
+	want := capsOf(strings.TrimSpace(f.Value))
+	if want <= 0 {
+		return ""
+	}
+	ratio := e.caps() / want
+	// A full name field may hold a cut name: the print is then longer.
+	cutMRZ := r.Warnings.Has(mrz.WarnTruncatedName) && (field == "given_names" || !surnameWhole(r))
+	switch {
+	case ratio < minLengthRatio && e.faintMM/e.capMM/want < minLengthRatio:
+	case ratio > maxLengthRatio && !cutMRZ:
+	default:
+		return ""
+	}
+	return fmt.Sprintf("%s printed %.0f mm long in %.1f mm capitals (%.1f capital heights), MRZ %q (%.1f): %.2f times its length", field,
+		e.widthMM, e.capMM, e.caps(), f.Value, want, ratio)
+}
+
+// histQuantile returns the grey level below which a share q of a
+// histogram's n pixels lie.
+func histQuantile(hist []int, n int, q float64) int {
+	k, c := int(q*float64(n-1)), 0
+	for v, h := range hist {
+		c += h
+		if c > k {
+			return v
+		}
+	}
+	return len(hist) - 1
+}
+
+// weighLength adds to c (viz.mrz.consistency) the names whose printed
+// length (extents: measured on the fields wholly in view) is far from
+// their MRZ value's: a FAIL, unless a reading of the field spelled the
+// MRZ's value (then the measurement, not the print, is wrong).
+func weighLength(r *mrz.Result, readings []Reading, extents map[string]inkExtent, c engine.Check) engine.Check {
+	if r == nil || len(extents) == 0 {
+		return c
+	}
+	byField := map[string][]Reading{}
+	for _, rd := range readings {
+		byField[rd.Field] = append(byField[rd.Field], rd)
+	}
+	var diffs []string
+	for _, name := range []string{"surname", "given_names"} {
+		e, ok := extents[name]
+		if !ok {
+			continue
+		}
+		if v, _, _ := judgeField(r, byField[name]); v == fieldAgrees {
+			continue
+		}
+		if d := lengthEvidence(r, name, e); d != "" {
+			diffs = append(diffs, d)
+		}
+	}
+	if len(diffs) == 0 {
+		return c
+	}
+	n := 0.0
+	if c.Status == engine.Fail && c.Value != nil {
+		n = *c.Value
+	}
+	c.Value = engine.Measured(n + float64(len(diffs)))
+	if c.Status == engine.Fail {
+		c.Reason += "; " + strings.Join(diffs, "; ")
+	} else {
+		c.Status = engine.Fail
+		c.Reason = "printed names differ from the MRZ in length: " + strings.Join(diffs, "; ") + " (" + c.Reason + ")"
+	}
+	return c
+}
