@@ -56,7 +56,9 @@ func TestRawLineWhenNeitherViewReads(t *testing.T) {
 	if len(rds) != 2 || rds[0].Text != "ASTROM" || rds[1].Text != "ASTROM" {
 		t.Fatalf("readings %+v, want ASTROM from each view", rds)
 	}
-	want := []tesseract.PageSegMode{tesseract.PSMSingleLine, tesseract.PSMSingleLine, tesseract.PSMRawLine, tesseract.PSMRawLine}
+	// White, IR, the white view cut to its value (readCut: the value
+	// is short beside its image), then the raw lines.
+	want := []tesseract.PageSegMode{tesseract.PSMSingleLine, tesseract.PSMSingleLine, tesseract.PSMSingleLine, tesseract.PSMRawLine, tesseract.PSMRawLine}
 	if len(e.psms) != len(want) {
 		t.Fatalf("page segmentation modes %v, want %v", e.psms, want)
 	}
@@ -65,10 +67,11 @@ func TestRawLineWhenNeitherViewReads(t *testing.T) {
 			t.Fatalf("page segmentation modes %v, want %v", e.psms, want)
 		}
 	}
-	// Without an IR view the second reading is already the raw line.
+	// Without an IR view the second reading is already the raw line
+	// (then the cut view).
 	e.psms = nil
 	rds, err = r.ReadFields(context.Background(), []Field{{Name: "surname", Image: view()}})
-	if err != nil || len(rds) != 1 || len(e.psms) != 2 {
+	if err != nil || len(rds) != 1 || len(e.psms) != 3 {
 		t.Fatalf("one view: readings %+v, modes %v, err %v", rds, e.psms, err)
 	}
 }

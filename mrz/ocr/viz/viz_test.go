@@ -127,6 +127,11 @@ func TestRepairDate(t *testing.T) {
 		"":            "",
 		"1 2 3 4":     "1 2 3 4",
 		"28 SEP 1998": "28 SEP 1998",
+		"22 OEC 1986": "22 DEC 1986", // D read O
+		"15 IUN 2027": "15 JUN 2027",
+		"28 OFC 2827": "28 DEC 2827",
+		"26 FER 2031": "26 FER 2031", // R and B do not look alike
+		"05 RA 2027":  "05 RA 2027",
 	} {
 		if got := repairDate(in); got != want {
 			t.Errorf("repairDate(%q) = %q, want %q", in, got, want)
