@@ -363,12 +363,18 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 			return false, false, ""
 		}
 		truncated := r.Warnings.Has(mrz.WarnTruncatedName)
-		if rd.Part == "start" && truncated && (rd.Field == "given_names" || !surnameWhole(r)) && !strings.Contains(text, "/") {
+		if rd.Part == "start" && truncated && (rd.Field == "given_names" || !surnameWhole(r)) {
 			// The MRZ's name field is full, so it may hold only this
 			// name's beginning (BJ for BJORN): the reading is compared
 			// up to the MRZ's length (and one more letter, which the
-			// crop's edge may have cut).
-			got, want := []rune(normName(text)), []rune(normName(f.Value))
+			// crop's edge may have cut); of a "national /
+			// transliterated" pair, its Latin part ("TAPAC / TARAS" for
+			// TA, tuning seed 13503026).
+			latin := text
+			if i := strings.LastIndexByte(text, '/'); i >= 0 {
+				latin = text[i+1:]
+			}
+			got, want := []rune(normName(latin)), []rune(normName(f.Value))
 			if len(got) > len(want)+1 {
 				ok, comparable, _ := comparePart(string(got[:len(want)+1]), string(want), "start", rd.Confidence > 0)
 				return ok, comparable, f.Value
@@ -455,6 +461,13 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if toks := dateTokens(strings.ToUpper(text)); ok && len(toks) == 3 && len(toks[0]) == 1 && monthOf(toks[1]) > 0 {
 			// A day of one digit where the font prints two ("5 DEC 1998"
 			// for 18 DEC): a digit lost, the day illegible.
+			ok = false
+		}
+		if toks := dateTokens(strings.ToUpper(text)); ok && len(toks) > 3 && allDigits([]rune(toks[0])) && !allDigits([]rune(toks[1])) && monthOf(toks[1]) == 0 {
+			// Letters that are no month after the day ("1Y SEP 2031"
+			// for 13 SEP 2031, tuning seed 13502724): a digit read as
+			// a letter, the day illegible (parsePrintedDate passes over
+			// them, as over the second name of "MAR/MARS").
 			ok = false
 		}
 		if !ok {

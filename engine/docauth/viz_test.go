@@ -627,3 +627,35 @@ func TestNameFalseAlarmsOfTuning(t *testing.T) {
 		{"another name", start("KOWALSKI"), engine.Fail},
 	})
 }
+
+// TestMoreTuningFalseAlarms: a two-script given name seen in part is
+// compared by its Latin part up to the length of an MRZ that cut it (to
+// two letters: too few to tell), and a date whose day has a letter in
+// it decides nothing; another name or day still differs.
+func TestMoreTuningFalseAlarms(t *testing.T) {
+	r := td1MRZ(t, "TZZ7RK221", "KRISHNAMURTHY VENKATARAMAN", "ТАРАС")
+	if g := r.Value(mrz.GivenNames); g != "TA" {
+		t.Fatalf("MRZ given names %q, want TA", g)
+	}
+	start := func(text string) Reading {
+		return Reading{Field: "given_names", Text: text, Confidence: 0.97, Chars: chars(text), Part: "start"}
+	}
+	expectVIZ(t, r, []vizCase{
+		// Two letters once the one at the cut is left out: too few.
+		{"the pair, the MRZ cut to TA", start("TAPAC / TARAS"), engine.Undetermined},
+	})
+	r = td1MRZ(t, "TZZ7RK221", "KRISHNAMURTHYVENKATARAMA", "ТАРАС")
+	if g := r.Value(mrz.GivenNames); g != "TARA" {
+		t.Fatalf("MRZ given names %q, want TARA", g)
+	}
+	expectVIZ(t, r, []vizCase{
+		{"the pair, the MRZ cut to TARA", start("TAPAC / TARAS"), engine.Pass},
+		{"another pair", start("ПЕТРО / PETRO"), engine.Fail},
+	})
+	r = td3MRZ(t, "U4AYEYZA6", "OSULLIVAN", "NATALIA", day(1953, 7, 16), day(2031, 9, 13))
+	expires := func(text string) Reading { return Reading{Field: "expiry_date", Text: text, Confidence: 0.51} }
+	expectVIZ(t, r, []vizCase{
+		{"a letter in the day", expires("1Y SEP 2031"), engine.Undetermined},
+		{"another day", expires("21 SEP 2031"), engine.Fail},
+	})
+}
