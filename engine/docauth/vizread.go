@@ -146,8 +146,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			}
 			box := [4]float64{r.Box[0]*W - fieldMarginXMM, r.Box[1]*H - fieldMarginYMM, fieldRight(ps.Regions, r, W), r.Box[3]*H + fieldMarginYMM}
 			part, span := "", [2]float64{}
-			norm := [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}
-			if hiddenFraction(a, norm) > maxHiddenFraction {
+			if hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
 				// Partly hidden: what is in view of the value's beginning
 				// or end is read alone, the rest whitened.
 				var ok bool
@@ -177,10 +176,9 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 					whitenHidden(alt, a, box, scale, span)
 				}
 				parts[name] = part
-			} else if lengthFields[name] && hiddenFraction(rg.a, norm) == 0 {
-				if e, ok := measureInk(im, scale); ok {
-					extents[name] = e
-				}
+			}
+			if e, ok := measureName(name, part, im, scale, a, rg.a, box, [2]float64{r.Box[1] * H, r.Box[3] * H}, span, W, H); ok {
+				extents[name] = e
 			}
 			f := FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale}
 			if alt != nil {
