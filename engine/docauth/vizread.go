@@ -112,6 +112,8 @@ type vizJob struct {
 	hidden   []string // fields not read: under glare or a thumb
 	// parts are the fields partly hidden, read in part: Reading.Part.
 	parts map[string]string
+	// measured is closed once extents are filled in (beside the reading).
+	measured chan struct{}
 	// extents are the printed values' ink measured on the fields wholly
 	// in view (no cell under glare, a thumb or a speck of either).
 	extents map[string]inkExtent
@@ -130,6 +132,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	var hidden []string
 	parts := map[string]string{}
 	extents := map[string]inkExtent{}
+	var measures []func()
 	for _, ps := range cp.p.Sides {
 		rg := regs[ps.Name]
 		if rg == nil || rg.img == nil || rg.img.White == nil && rg.img.IR == nil {
@@ -177,8 +180,13 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 				}
 				parts[name] = part
 			}
-			if e, ok := measureName(name, part, im, scale, a, rg.a, box, [2]float64{r.Box[1] * H, r.Box[3] * H}, span, W, H); ok {
-				extents[name] = e
+			if lengthFields[name] && part != "end" {
+				name, part, im, scale, box, rows, span := name, part, im, scale, box, [2]float64{r.Box[1] * H, r.Box[3] * H}, span
+				measures = append(measures, func() {
+					if e, ok := measureName(name, part, im, scale, a, rg.a, box, rows, span, W, H); ok {
+						extents[name] = e
+					}
+				})
 			}
 			f := FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale}
 			if alt != nil {
@@ -190,7 +198,15 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	if len(fields) == 0 && len(hidden) == 0 {
 		return nil
 	}
-	j := &vizJob{done: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts, extents: extents}
+	j := &vizJob{done: make(chan struct{}), measured: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts, extents: extents}
+	// The names' ink is measured while the reader reads (the crops are
+	// only read there).
+	go func() {
+		defer close(j.measured)
+		for _, m := range measures {
+			m()
+		}
+	}()
 	if len(fields) == 0 {
 		close(j.done)
 		return j
@@ -252,6 +268,9 @@ func startVIZPage(ctx context.Context, in Input) *vizJob {
 // was read already FAILs.
 func (j *vizJob) finish(in Input, res *Result) {
 	<-j.done
+	if j.measured != nil {
+		<-j.measured
+	}
 	var partly []string
 	for i := range j.readings {
 		if p := j.parts[j.readings[i].Field]; p != "" {
