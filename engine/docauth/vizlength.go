@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"checkpost/engine"
+	"checkpost/internal/histogram"
 	"checkpost/mrz"
 )
 
@@ -243,7 +244,7 @@ func darkness(im *image.Gray) ([]int, int) {
 			hist[d]++
 		}
 	}
-	return dark, histQuantile(hist[:], w*h, 0.98)
+	return dark, histogram.Quantile(hist[:], w*h, 0.98)
 }
 
 // inkMask marks the pixels darker than thr that have two such
@@ -408,19 +409,6 @@ func lengthEvidence(r *mrz.Result, field string, e inkExtent) string {
 	}
 	return fmt.Sprintf("%s printed %.0f mm long in %.1f mm capitals (%.1f capital heights), MRZ %q (%.1f): %.2f times its length", field,
 		e.widthMM, e.capMM, e.caps(), f.Value, want, ratio)
-}
-
-// histQuantile returns the grey level below which a share q of a
-// histogram's n pixels lie.
-func histQuantile(hist []int, n int, q float64) int {
-	k, c := int(q*float64(n-1)), 0
-	for v, h := range hist {
-		c += h
-		if c > k {
-			return v
-		}
-	}
-	return len(hist) - 1
 }
 
 // weighLength adds to c (viz.mrz.consistency) the names whose printed

@@ -3,6 +3,8 @@ package viz
 import (
 	"image"
 	"math"
+
+	"checkpost/internal/histogram"
 )
 
 // blurSigma estimates the standard deviation, in pixels, of the Gaussian
@@ -24,7 +26,7 @@ func blurSigma(g *image.Gray) float64 {
 			hist[v]++
 		}
 	}
-	lo, hi := quantile(hist[:], w*h, 0.02), quantile(hist[:], w*h, 0.90)
+	lo, hi := histogram.Quantile(hist[:], w*h, 0.02), histogram.Quantile(hist[:], w*h, 0.90)
 	c := float64(hi - lo)
 	if c < 24 {
 		return 0
@@ -49,21 +51,8 @@ func blurSigma(g *image.Gray) float64 {
 	if n < 20 {
 		return 0
 	}
-	top := float64(quantile(mags[:], n, 0.99)) / 2
+	top := float64(histogram.Quantile(mags[:], n, 0.99)) / 2
 	return c / (top * math.Sqrt(2*math.Pi))
-}
-
-// quantile returns the grey level below which a share q of the n pixels
-// of a histogram lie.
-func quantile(hist []int, n int, q float64) int {
-	k, c := int(q*float64(n-1)), 0
-	for v, h := range hist {
-		c += h
-		if c > k {
-			return v
-		}
-	}
-	return len(hist) - 1
 }
 
 // deblur undoes a blur of standard deviation sigma pixels by iters

@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"math"
+
+	"checkpost/internal/histogram"
 )
 
 // prepare turns a field image into what Tesseract reads best: grey,
@@ -80,7 +82,7 @@ func steepen(g *image.Gray) {
 	for _, v := range g.Pix {
 		hist[v]++
 	}
-	lo, hi := quantile(hist[:], len(g.Pix), 0.02), quantile(hist[:], len(g.Pix), 0.90)
+	lo, hi := histogram.Quantile(hist[:], len(g.Pix), 0.02), histogram.Quantile(hist[:], len(g.Pix), 0.90)
 	if hi-lo < 24 {
 		return
 	}
