@@ -39,10 +39,11 @@ type side struct {
 	static   []bool
 	bare     []bool            // template cells of bare paper under white light
 	personal []image.Rectangle // in template cells
+	glyphs   *glyphModel       // the fields' characters (nil: not learned)
 }
 
 func compileSide(ps *profile.Side) *side {
-	c := &side{ps: ps}
+	c := &side{ps: ps, glyphs: compileGlyphs(ps.Glyphs)}
 	if g := ps.Template("white"); g != nil {
 		c.tw, c.th = g.W, g.H
 		c.white = gridLum(g)

@@ -400,6 +400,7 @@ func learnSide(ctx context.Context, captures []*devices.Capture, name string, ha
 		}
 		ps.Templates = append(ps.Templates, grid3("dropout", drop, 1))
 	}
+	ps.Glyphs = learnGlyphs(captures, regs, ps, name, W, H)
 	// Measurements over the captures, against the finished templates.
 	c = compileSide(ps)
 	vals := map[string][]float64{}
@@ -422,6 +423,42 @@ func learnSide(ctx context.Context, captures []*devices.Capture, name string, ha
 		ps.Measurements = append(ps.Measurements, summarise(k, vals[k]))
 	}
 	return ps, nil
+}
+
+// learnGlyphs learns the characters of the side's number and date fields
+// from the captures' printed values (ground truth; a genuine document
+// prints the MRZ's): each field cut out as the reader cuts it, wholly in
+// view, its glyphs kept when they are as many as the value's characters.
+func learnGlyphs(captures []*devices.Capture, regs []*registered, ps *profile.Side, side string, W, H float64) *profile.GlyphSet {
+	gl := newGlyphLearner()
+	for i, c := range captures {
+		if c.Truth == nil {
+			continue
+		}
+		rg := regs[i]
+		if rg.img == nil || rg.img.White == nil {
+			continue
+		}
+		a := *rg.a
+		a.bad = hidingCells(rg.a)
+		for _, f := range c.Truth.Fields {
+			if !glyphFields[f.Name] || f.Side != "" && f.Side != side {
+				continue
+			}
+			r, ok := ps.Region("field." + f.Name)
+			if !ok || r.Kind != profile.KindField {
+				continue
+			}
+			box, scale := fieldCropBox(ps.Regions, r, W, H, rg.a.s.pxPerMM)
+			if hiddenFraction(&a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > 0 {
+				continue
+			}
+			if im := rectifyGray(rg.img.White, rg.a.s.toImage, box, scale); im != nil {
+				gl.add(f.Name, f.Value, im, scale)
+			}
+		}
+	}
+	return gl.set()
 }
 
 func inAny(x, y int, rs []image.Rectangle) bool {

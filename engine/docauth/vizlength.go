@@ -94,13 +94,45 @@ const (
 // print (too little contrast, no band of rows, capitals of an
 // implausible height).
 func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
+	ln, ok := findValueLine(im, pxPerMM)
+	if !ok {
+		return inkExtent{}, false
+	}
+	w, h, capPx, x0 := ln.w, ln.h, ln.bot-ln.top+1, ln.x0
+	x1 := lineEnd(ln.cols, x0, capPx)
+	// The same line with print as faint as a quarter of the contrast (a
+	// glare's haze, a washed-out end): where it runs on, the value may
+	// too.
+	faint := lineEnd(strokeColumns(strokes(ln.dark, w, h, ln.contrast/4), w, ln.top, ln.bot), x0, capPx)
+	return inkExtent{widthMM: float64(x1-x0+1) / pxPerMM, faintMM: float64(max(x1, faint)-x0+1) / pxPerMM, capMM: ln.capMM,
+		cut: float64(w-1-max(x1, faint)) <= rightGapCaps*float64(capPx), endMM: float64(max(x1, faint)+1) / pxPerMM}, true
+}
+
+// valueLine is the line of print of a field crop's value: the crop's
+// darkness (see darkness) and ink, the rows of its capitals, and its
+// inked columns from the value's first one.
+type valueLine struct {
+	w, h     int
+	dark     []int
+	contrast int
+	ink      []bool
+	top, bot int // the capitals' rows
+	capMM    float64
+	cols     []bool // columns with ink on the capitals' rows
+	x0       int    // the value's first inked column
+}
+
+// findValueLine finds the line of print of a field crop (grey, upright,
+// at pxPerMM), or false when the crop holds no clean one (too little
+// contrast, no band of rows, capitals of an implausible height).
+func findValueLine(im *image.Gray, pxPerMM float64) (valueLine, bool) {
 	w, h := im.Rect.Dx(), im.Rect.Dy()
 	if w < 8 || h < 8 || pxPerMM <= 0 {
-		return inkExtent{}, false
+		return valueLine{}, false
 	}
 	dark, contrast := darkness(im)
 	if contrast < minInkContrast {
-		return inkExtent{}, false
+		return valueLine{}, false
 	}
 	// Ink is darker than half the print's contrast: background art is
 	// printed in light tints.
@@ -127,7 +159,7 @@ func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
 		}
 	}
 	if b0 < 0 {
-		return inkExtent{}, false
+		return valueLine{}, false
 	}
 	for b0 > 0 && rows[b0-1] >= 2 {
 		b0--
@@ -158,7 +190,7 @@ func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
 		top = -1
 	}
 	if best < 0 {
-		return inkExtent{}, false
+		return valueLine{}, false
 	}
 	bot := best
 	for bot+1 <= b1 && rows[bot+1] >= thrRow {
@@ -167,7 +199,7 @@ func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
 	capPx := bot - best + 1
 	capMM := float64(capPx) / pxPerMM
 	if capMM < minCapMM || capMM > maxCapMM || best == 0 || bot == h-1 {
-		return inkExtent{}, false
+		return valueLine{}, false
 	}
 	cols := inkedColumns(clean, w, best, bot)
 	x0 := 0
@@ -190,15 +222,9 @@ func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
 		}
 	}
 	if x0 >= w {
-		return inkExtent{}, false
+		return valueLine{}, false
 	}
-	x1 := lineEnd(cols, x0, capPx)
-	// The same line with print as faint as a quarter of the contrast (a
-	// glare's haze, a washed-out end): where it runs on, the value may
-	// too.
-	faint := lineEnd(strokeColumns(strokes(dark, w, h, contrast/4), w, best, bot), x0, capPx)
-	return inkExtent{widthMM: float64(x1-x0+1) / pxPerMM, faintMM: float64(max(x1, faint)-x0+1) / pxPerMM, capMM: capMM,
-		cut: float64(w-1-max(x1, faint)) <= rightGapCaps*float64(capPx), endMM: float64(max(x1, faint)+1) / pxPerMM}, true
+	return valueLine{w: w, h: h, dark: dark, contrast: contrast, ink: clean, top: best, bot: bot, capMM: capMM, cols: cols, x0: x0}, true
 }
 
 // darkness returns how much darker than the paper of its column each

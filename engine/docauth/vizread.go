@@ -117,7 +117,10 @@ type vizJob struct {
 	// extents are the printed values' ink measured on the fields wholly
 	// in view (no cell under glare, a thumb or a speck of either).
 	extents map[string]inkExtent
-	page    bool
+	// glyphs are the number and date fields wholly in view cut into
+	// characters (see glyphs.go).
+	glyphs map[string]glyphField
+	page   bool
 }
 
 // startVIZ starts reading the profile's field regions on the registered
@@ -132,6 +135,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	var hidden []string
 	parts := map[string]string{}
 	extents := map[string]inkExtent{}
+	glyphs := map[string]glyphField{}
 	var measures []func()
 	for _, ps := range cp.p.Sides {
 		rg := regs[ps.Name]
@@ -147,7 +151,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			if r.Kind != profile.KindField || !readFields[name] {
 				continue
 			}
-			box := [4]float64{r.Box[0]*W - fieldMarginXMM, r.Box[1]*H - fieldMarginYMM, fieldRight(ps.Regions, r, W), r.Box[3]*H + fieldMarginYMM}
+			box, scale := fieldCropBox(ps.Regions, r, W, H, rg.a.s.pxPerMM)
 			part, span := "", [2]float64{}
 			if hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
 				// Partly hidden: what is in view of the value's beginning
@@ -159,7 +163,6 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 					continue
 				}
 			}
-			scale := math.Min(fieldMaxPxPerMM, math.Max(fieldMinPxPerMM, rg.a.s.pxPerMM))
 			// A field printed in IR-absorbing ink can also be read under
 			// IR, where the background art vanishes.
 			im := rectifyGray(rg.img.White, rg.a.s.toImage, box, scale)
@@ -188,6 +191,15 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 					}
 				})
 			}
+			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && part == "" && hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) == 0 {
+				if want, ok := gm.glyphWant(in.MRZ, name); ok {
+					name, im, scale := name, im, scale
+					measures = append(measures, func() {
+						gs, fixed, _ := segmentGlyphs(im, scale, len(want))
+						glyphs[name] = glyphField{want: want, glyphs: gs, fixed: fixed, model: gm}
+					})
+				}
+			}
 			f := FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale}
 			if alt != nil {
 				f.IR = alt
@@ -198,7 +210,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	if len(fields) == 0 && len(hidden) == 0 {
 		return nil
 	}
-	j := &vizJob{done: make(chan struct{}), measured: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts, extents: extents}
+	j := &vizJob{done: make(chan struct{}), measured: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts, extents: extents, glyphs: glyphs}
 	// The names' ink is measured while the reader reads (the crops are
 	// only read there).
 	go func() {
@@ -307,6 +319,7 @@ func (j *vizJob) finish(in Input, res *Result) {
 		}
 	}
 	c = weighLength(in.MRZ, all, j.extents, c)
+	c = weighGlyphs(in.MRZ, j.glyphs, c)
 	if len(j.hidden) > 0 {
 		c.Reason += fmt.Sprintf("; not read, under glare or a thumb: %s", strings.Join(j.hidden, ", "))
 	}
@@ -318,6 +331,14 @@ func (j *vizJob) finish(in Input, res *Result) {
 			res.Checks[i] = c
 		}
 	}
+}
+
+// fieldCropBox returns where a field region is cut out for reading (page
+// mm: the region's box grown by the margins, to where its value may end)
+// and at which scale (px per mm), for a capture of pxPerMM.
+func fieldCropBox(regions []profile.Region, r profile.Region, W, H, pxPerMM float64) ([4]float64, float64) {
+	box := [4]float64{r.Box[0]*W - fieldMarginXMM, r.Box[1]*H - fieldMarginYMM, fieldRight(regions, r, W), r.Box[3]*H + fieldMarginYMM}
+	return box, math.Min(fieldMaxPxPerMM, math.Max(fieldMinPxPerMM, pxPerMM))
 }
 
 // fieldRight is where a field's value may end (page mm): before the next

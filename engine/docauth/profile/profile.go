@@ -20,10 +20,10 @@ import (
 )
 
 // FormatName and FormatVersion identify the JSON encoding; Decode refuses
-// other formats and newer versions.
+// other formats and newer versions. Version 2 added Side.Glyphs.
 const (
 	FormatName    = "checkpost-docauth-profile"
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
 // Limits on what Decode accepts, so that a hostile file cannot make it
@@ -96,6 +96,31 @@ type Side struct {
 	// ("static": cells that are the same on every genuine document).
 	Templates    []Grid        `json:"templates"`
 	Measurements []Measurement `json:"measurements"`
+	// Glyphs is the look of the characters the side's fields are printed
+	// in, learned from the genuine captures' values (nil when none was).
+	Glyphs *GlyphSet `json:"glyphs,omitempty"`
+}
+
+// GlyphSet holds the mean image of each character seen in the printed
+// fields of the genuine captures: its darkness (0 paper .. 255 the
+// print's full contrast) on W x H cells, the capitals' height filling the
+// rows and the character centred across the columns at the same scale
+// (a narrow 1 stays narrow). DateLayouts gives, per date field, the
+// layout its dates were printed in (Go's time layout; month names in
+// capitals).
+type GlyphSet struct {
+	W           int               `json:"w"`
+	H           int               `json:"h"`
+	Glyphs      []Glyph           `json:"glyphs"`
+	DateLayouts map[string]string `json:"date_layouts,omitempty"`
+}
+
+// Glyph is one character's mean image (W*H bytes, row by row) over N
+// samples.
+type Glyph struct {
+	Char string `json:"char"`
+	N    int    `json:"n"`
+	Pix  []byte `json:"pix"`
 }
 
 // Kind says what a region holds.
@@ -298,6 +323,21 @@ func (s *Side) validate() error {
 		}
 		if m.Lo != nil && m.Hi != nil && *m.Lo > *m.Hi {
 			return invalid("measurement %s: lo %g above hi %g", m.Name, *m.Lo, *m.Hi)
+		}
+	}
+	if gs := s.Glyphs; gs != nil {
+		if gs.W <= 0 || gs.H <= 0 || gs.W*gs.H > 4096 || len(gs.Glyphs) > 256 || len(gs.DateLayouts) > 16 {
+			return invalid("glyphs: %dx%d cells, %d glyphs, %d date layouts", gs.W, gs.H, len(gs.Glyphs), len(gs.DateLayouts))
+		}
+		for _, g := range gs.Glyphs {
+			if len([]rune(g.Char)) != 1 || g.N <= 0 || len(g.Pix) != gs.W*gs.H {
+				return invalid("glyph %q: %d samples, %d bytes for %dx%d", g.Char, g.N, len(g.Pix), gs.W, gs.H)
+			}
+		}
+		for f, l := range gs.DateLayouts {
+			if f == "" || len(f) > 64 || l == "" || len(l) > 64 {
+				return invalid("glyphs: date layout %q of %q", l, f)
+			}
 		}
 	}
 	for _, g := range s.Templates {

@@ -3,6 +3,7 @@ package profile
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,7 +72,7 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	cases := map[string]string{
 		"other format":   strings.Replace(string(good), FormatName, "something-else", 1),
-		"newer version":  strings.Replace(string(good), `"version": 1`, `"version": 99`, 1),
+		"newer version":  strings.Replace(string(good), fmt.Sprintf(`"version": %d`, FormatVersion), `"version": 99`, 1),
 		"bad id":         strings.Replace(string(good), `"id": "uto-passport"`, `"id": "../etc/passwd"`, 1),
 		"region outside": strings.Replace(string(good), `0.95,`, `1.5,`, 1),
 		"unknown field":  strings.Replace(string(good), `"title"`, `"colour": 1, "title"`, 1),

@@ -1,0 +1,154 @@
+package docauth
+
+import (
+	"context"
+	"image"
+	"strings"
+	"testing"
+
+	"checkpost/engine"
+	"checkpost/engine/docauth/profile"
+	"checkpost/mrz"
+)
+
+// TestGlyphsLearned: a profile learned from genuine captures holds the
+// characters of the numbers and dates it saw and the dates' layout, and
+// survives export and import.
+func TestGlyphsLearned(t *testing.T) {
+	p := learnSim(t, "uto-passport")
+	front := p.Side("front")
+	if front == nil || front.Glyphs == nil {
+		t.Fatal("no glyphs learned")
+	}
+	gs := front.Glyphs
+	have := map[string]bool{}
+	for _, g := range gs.Glyphs {
+		have[g.Char] = true
+	}
+	for _, c := range strings.Split("0 1 2 3 4 5 6 7 8 9", " ") {
+		if !have[c] {
+			t.Errorf("digit %s not learned (learned %d characters)", c, len(gs.Glyphs))
+		}
+	}
+	if l := gs.DateLayouts["birth_date"]; l != "02 Jan 2006" {
+		t.Errorf("birth date layout %q, want 02 Jan 2006", l)
+	}
+	data, err := profile.Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := profile.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := q.Side("front").Glyphs; g == nil || len(g.Glyphs) != len(gs.Glyphs) {
+		t.Fatalf("glyphs lost in export and import")
+	}
+	// A glyph of the wrong size is refused.
+	q.Side("front").Glyphs.Glyphs[0].Pix = q.Side("front").Glyphs.Glyphs[0].Pix[1:]
+	if _, err := profile.Encode(q); err == nil {
+		t.Error("a glyph of the wrong size was encoded")
+	}
+}
+
+// glyphInput checks a capture with a reader that can compare nothing (as
+// Tesseract under blur): the glyphs are the only printed-field evidence.
+func glyphCheck(t *testing.T, ck *Checker, seed uint64, forgery, degr string) (engine.Check, *mrz.Result, []string) {
+	t.Helper()
+	c := render(t, "uto-passport", seed, forgery, degr)
+	r, err := mrz.ParseLines(c.Truth.MRZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: &unsureReader{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return findCheck(res, CheckVIZ), r, c.Truth.Mismatched
+}
+
+// TestGlyphsOfGenuinePrint: the glyphs of genuine captures, under the
+// simulator's degradations, never differ from the MRZ.
+func TestGlyphsOfGenuinePrint(t *testing.T) {
+	ck, err := NewChecker([]*profile.Profile{learnSim(t, "uto-passport")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := uint64(600); seed < 624; seed++ {
+		degr := []string{"none", "noise:8", "defocus:0.12", "light:0.6", "perspective:0.5,jpeg:30", "rotate:180", "occlusion:0.7", "jpeg:6"}[seed%8]
+		v, _, _ := glyphCheck(t, ck, seed, "none", degr)
+		if v.Status == engine.Fail {
+			t.Errorf("seed %d %s: genuine print FAILed: %s", seed, degr, v.Reason)
+		}
+	}
+}
+
+// TestGlyphsCatchAnMRZAlteredInOneCharacter: an MRZ whose document
+// number was altered in one character (check digits recomputed) FAILs by
+// the glyphs alone, naming the number; so does a birth date.
+func TestGlyphsCatchAnMRZAlteredInOneCharacter(t *testing.T) {
+	ck, err := NewChecker([]*profile.Profile{learnSim(t, "uto-passport")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for seed := uint64(700); seed < 760 && len(found) < 2; seed++ {
+		v, _, mismatched := glyphCheck(t, ck, seed, "mrz-altered", "none")
+		if len(mismatched) != 1 || found[mismatched[0]] || mismatched[0] == "expiry_date" {
+			continue
+		}
+		field := mismatched[0]
+		if strings.Contains(v.Reason, "glyphs for") {
+			continue // a character the six learning captures never printed
+		}
+		found[field] = true
+		if v.Status != engine.Fail || !strings.Contains(v.Reason, "by the model's glyphs") || !strings.Contains(v.Reason, field) {
+			t.Errorf("seed %d, %s altered in the MRZ: %s %s", seed, field, v.Status, v.Reason)
+		}
+	}
+	if !found["document_number"] || !found["birth_date"] {
+		t.Errorf("alterations tried: %v", found)
+	}
+}
+
+// TestFixRuns: runs joined by blur are parted at their faintest column,
+// pieces of one character joined, and counts too far off refused.
+func TestFixRuns(t *testing.T) {
+	// A 40x20 line: capitals on rows 5..14, ink everywhere but column
+	// 20 faint.
+	w, h := 40, 20
+	ln := valueLine{w: w, h: h, dark: make([]int, w*h), top: 5, bot: 14}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			ln.dark[y*w+x] = 100
+			if x == 20 {
+				ln.dark[y*w+x] = 10
+			}
+		}
+	}
+	runs, fixed, ok := fixRuns(ln, [][2]int{{2, 37}}, 2, 10)
+	if !ok || len(runs) != 2 || runs[0] != [2]int{2, 19} || runs[1] != [2]int{21, 37} || !fixed[0] || !fixed[1] {
+		t.Errorf("parting: %v %v %v", runs, fixed, ok)
+	}
+	runs, fixed, ok = fixRuns(ln, [][2]int{{2, 5}, {7, 9}, {20, 27}}, 2, 10)
+	if !ok || len(runs) != 2 || runs[0] != [2]int{2, 9} || !fixed[0] || fixed[1] {
+		t.Errorf("joining: %v %v %v", runs, fixed, ok)
+	}
+	if _, _, ok := fixRuns(ln, [][2]int{{2, 5}}, 9, 10); ok {
+		t.Error("eight characters made out of one run")
+	}
+}
+
+// TestSegmentGlyphsBlank: a blank crop has no glyphs; a tiny one neither.
+func TestSegmentGlyphsBlank(t *testing.T) {
+	im := image.NewGray(image.Rect(0, 0, 200, 40))
+	for i := range im.Pix {
+		im.Pix[i] = 230
+	}
+	if gs, _, ok := segmentGlyphs(im, 10, 9); ok || len(gs) != 0 {
+		t.Errorf("blank crop: %d glyphs", len(gs))
+	}
+	if _, _, ok := segmentGlyphs(image.NewGray(image.Rect(0, 0, 3, 3)), 10, 0); ok {
+		t.Error("3x3 crop cut into glyphs")
+	}
+}
