@@ -152,3 +152,54 @@ func TestSegmentGlyphsBlank(t *testing.T) {
 		t.Error("3x3 crop cut into glyphs")
 	}
 }
+
+// BenchmarkGlyphEvidence times the glyph evidence of one 300 ppi
+// capture: its number and two dates cut into characters and compared
+// with the model's glyphs (it runs beside the OCR, in Check's reading).
+func BenchmarkGlyphEvidence(b *testing.B) {
+	p := learnSim(b, "uto-passport")
+	ck, err := NewChecker([]*profile.Profile{p})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := render(b, "uto-passport", 800, "none", "rotate:7")
+	r, err := mrz.ParseLines(c.Truth.MRZ)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rd := &unsureReader{crops: map[string]FieldImage{}}
+	if _, err := ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: rd}); err != nil {
+		b.Fatal(err)
+	}
+	gm := ck.Profiles()[0].Side("front").Glyphs
+	model := compileGlyphs(gm)
+	type field struct {
+		name string
+		im   *image.Gray
+		px   float64
+		want []rune
+	}
+	var fs []field
+	for name := range glyphFields {
+		f, ok := rd.crops[name]
+		im, isGray := f.Image.(*image.Gray)
+		want, wok := model.glyphWant(r, name)
+		if !ok || !isGray || !wok {
+			b.Fatalf("field %s not cut out", name)
+		}
+		fs = append(fs, field{name, im, f.PxPerMM, want})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, f := range fs {
+			gs, fixed, ok := segmentGlyphs(f.im, f.px, len(f.want))
+			if !ok {
+				b.Fatalf("%s: not cut into glyphs", f.name)
+			}
+			ps, ok := model.compareGlyphs(f.name, f.want, gs)
+			if !ok || len(glyphDiffers(ps, fixed)) > 0 {
+				b.Fatalf("%s: genuine glyphs differ", f.name)
+			}
+		}
+	}
+}
