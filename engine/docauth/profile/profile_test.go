@@ -183,6 +183,14 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(good)
+	withGlyphs := sample()
+	withGlyphs.Sides[0].Glyphs = &GlyphSet{W: 2, H: 2, Glyphs: []Glyph{{Char: "7", N: 3, Pix: []byte{0, 255, 0, 255}}},
+		DateLayouts: map[string]string{"birth_date": "02 Jan 2006"}}
+	if g, err := Encode(withGlyphs); err != nil {
+		f.Fatal(err)
+	} else {
+		f.Add(g)
+	}
 	f.Add([]byte(`{"format":"checkpost-docauth-profile","version":1}`))
 	f.Add([]byte("{"))
 	f.Fuzz(func(t *testing.T, data []byte) {
