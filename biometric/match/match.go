@@ -309,12 +309,21 @@ const (
 // Compare returns the similarity of a and b, 0 (nothing in common) to
 // below 1: the minutiae's score under the best alignment found, scaled by
 // how well the two prints' ridges (ridge.go) or, for templates without
-// ridge maps, their flows (orient.go) agree under it, then squashed. It
+// ridge maps, their flows (orient.go) agree under it, plus what the
+// ridges alone find for a small print (rescue.go), then squashed. It
 // allocates nothing.
 func (m *Matcher) Compare(a, b *Template) float64 {
+	s, r := m.scoreParts(a, b)
+	return squash(s + r)
+}
+
+// scoreParts returns Compare's two terms before the squash: the
+// minutiae's score scaled by the ridges' or flow's factor, and the ridge
+// rescue's.
+func (m *Matcher) scoreParts(a, b *Template) (float64, float64) {
 	nR := m.localPairs(a, b, min(int(a.n), int(b.n), maxRelax))
 	if nR == 0 {
-		return 0
+		return 0, m.ridgeRescue(a, b)
 	}
 	top := m.pairs[:nR]
 	m.compatLists(a, b, top)
@@ -356,9 +365,10 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 	lss := float64(sum) / float64(nP)
 	v := m.consolidate(a, b, top, cur[:nR]) * lss
 	if v == 0 {
-		return 0
+		return 0, m.ridgeRescue(a, b)
 	}
-	return squash(v * m.factor(a, b, v))
+	f := m.factor(a, b, v)
+	return v * f, m.ridgeRescue(a, b)
 }
 
 // squash maps the product of the minutiae's score and the ridges' or

@@ -55,7 +55,8 @@ import "math"
 // scaled by their ridges' agreement instead of their flows' and every
 // score squashed to s/(1+s) (ridge.go; before: 0.00151, 0.00346, 0.00540;
 // templates without ridge maps score as before but for the squash, a few
-// tenths of a percent lower at these values).
+// tenths of a percent lower at these values), and again, unchanged, when
+// small prints came to be rescued by their ridges alone (rescue.go).
 // They hold for templates made by biometric/extract;
 // templates without ridge maps (native versions 1 and 2) or descriptors
 // (ISO, ANSI, native version 1) are put on about the same scale by
