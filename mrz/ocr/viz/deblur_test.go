@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"checkpost/devices/sim"
+	rl "checkpost/internal/deblur"
 	"checkpost/internal/tesseract"
 )
 
@@ -66,8 +67,8 @@ func TestBlurSigma(t *testing.T) {
 	if !(sharp < some && some < much) {
 		t.Errorf("blur measures %.2f, %.2f, %.2f: want them growing with the defocus", sharp, some, much)
 	}
-	if sharp >= deblurAbove || much <= deblurAbove {
-		t.Errorf("sharp print %.2f, 0.25 mm out of focus %.2f: want them either side of %.2f", sharp, much, deblurAbove)
+	if sharp >= rl.Above || much <= rl.Above {
+		t.Errorf("sharp print %.2f, 0.25 mm out of focus %.2f: want them either side of %.2f", sharp, much, rl.Above)
 	}
 	if blurSigma(image.NewGray(image.Rect(0, 0, 50, 20))) != 0 {
 		t.Error("a blank field has a blur")

@@ -3,8 +3,8 @@ package viz
 import (
 	"image"
 	"image/color"
-	"math"
 
+	rl "checkpost/internal/deblur"
 	"checkpost/internal/histogram"
 )
 
@@ -31,9 +31,11 @@ func prepareView(im image.Image, deblurBlurred bool) (*image.Gray, error) {
 	}
 	g := toGray(im)
 	evenLight(g)
-	if s := blurSigma(g); deblurBlurred && s > deblurAbove {
-		g = deblur(g, math.Sqrt(deblurScale*deblurScale*s*s-sharpSigma*sharpSigma), deblurIters)
-		steepen(g)
+	if deblurBlurred {
+		if d := rl.Blurred(g); d != nil {
+			g = d
+			steepen(g)
+		}
 	}
 	stretch(g)
 	band := trimRows(g)
