@@ -661,7 +661,7 @@ func weighGlyphs(r *mrz.Result, fields map[string]glyphField, c engine.Check) en
 		return c
 	}
 	var notes, differ []string
-	for _, name := range sortedGlyphKeys(fields) {
+	for _, name := range sortedKeys(fields) {
 		gf := fields[name]
 		want := gf.want
 		ps, ok := gf.model.compareGlyphs(name, want, gf.glyphs)
@@ -692,13 +692,4 @@ func weighGlyphs(r *mrz.Result, fields map[string]glyphField, c engine.Check) en
 		c.Reason += "; glyphs: " + strings.Join(notes, "; ")
 	}
 	return c
-}
-
-func sortedGlyphKeys(m map[string]glyphField) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -426,8 +426,8 @@ func whitenHidden(im *image.Gray, a *analysis, box [4]float64, scale float64, sp
 }
 
 // sortedKeys returns a map's keys in order.
-func sortedKeys(m map[string]string) []string {
-	var out []string
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
