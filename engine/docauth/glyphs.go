@@ -61,8 +61,6 @@ func segmentGlyphs(im *image.Gray, pxPerMM float64, n int) ([]glyphVec, []bool, 
 	}
 	capPx := ln.bot - ln.top + 1
 	x1 := lineEnd(ln.cols, ln.x0, capPx)
-	pad := int(math.Round(glyphPadCaps * float64(capPx)))
-	y0, y1 := max(0, ln.top-pad), min(ln.h-1, ln.bot+pad)
 	runs := glyphRuns(ln, ln.ink, ln.cols, x1)
 	if n > 0 && len(runs) != n {
 		// A blurred print (defocus, a low resolution enlarged) is
@@ -89,6 +87,11 @@ func segmentGlyphs(im *image.Gray, pxPerMM float64, n int) ([]glyphVec, []bool, 
 		}
 	}
 	fixed := make([]bool, len(runs))
+	if n > 0 {
+		if runs, fixed, ok = fixRuns(ln, runs, n, capPx); !ok {
+			return nil, nil, false
+		}
+	}
 	if darker {
 		// Cut at another ink level than the model's glyphs were: a
 		// faint stroke lost (E's arms under blur, leaving a stem like
@@ -97,25 +100,20 @@ func segmentGlyphs(im *image.Gray, pxPerMM float64, n int) ([]glyphVec, []bool, 
 			fixed[i] = true
 		}
 	}
-	if n > 0 {
-		var made []bool
-		if runs, made, ok = fixRuns(ln, runs, n, capPx); !ok {
-			return nil, nil, false
-		}
-		if !darker {
-			fixed = made
-		} else {
-			fixed = make([]bool, len(runs))
-			for i := range fixed {
-				fixed[i] = true
-			}
-		}
-	}
+	gs := glyphsOf(ln, runs)
+	return gs, fixed, len(gs) > 0
+}
+
+// glyphsOf samples each run of a value line as a glyph: its columns, the
+// capitals' rows and glyphPadCaps more above and below.
+func glyphsOf(ln valueLine, runs [][2]int) []glyphVec {
+	pad := int(math.Round(glyphPadCaps * float64(ln.bot-ln.top+1)))
+	y0, y1 := max(0, ln.top-pad), min(ln.h-1, ln.bot+pad)
 	out := make([]glyphVec, 0, len(runs))
 	for _, r := range runs {
 		out = append(out, glyphOf(ln, r[0], r[1], y0, y1))
 	}
-	return out, fixed, len(out) > 0
+	return out
 }
 
 // Deblurring before the cut is the reader's (internal/deblur.Blurred).
@@ -142,13 +140,7 @@ func cutDeblurred(im *image.Gray, pxPerMM float64, n int) ([]glyphVec, bool) {
 	if len(runs) != n {
 		return nil, false
 	}
-	pad := int(math.Round(glyphPadCaps * float64(capPx)))
-	y0, y1 := max(0, ln.top-pad), min(ln.h-1, ln.bot+pad)
-	out := make([]glyphVec, 0, n)
-	for _, r := range runs {
-		out = append(out, glyphOf(ln, r[0], r[1], y0, y1))
-	}
-	return out, true
+	return glyphsOf(ln, runs), true
 }
 
 // glyphRuns returns the runs of inked columns (cols, of ink) from the
