@@ -647,7 +647,11 @@ func glyphDiffers(ps []glyphPlace, fixed []bool) []int {
 
 // weighGlyphs adds the glyph evidence to viz.mrz.consistency: a number
 // or date whose printed characters are, by the model's glyphs, other
-// than the MRZ's FAILs it, whatever the readings said.
+// than the MRZ's FAILs it, whatever the readings said. With the
+// environment variable CHECKPOST_GLYPH_DEBUG set, every place's
+// correlations are added to the reason ("7:0.99/2:0.77": the MRZ's
+// character and the best other; * a made cut), which is what the
+// decision constants were chosen on (eval docauth --cases).
 func weighGlyphs(r *mrz.Result, fields map[string]glyphField, c engine.Check) engine.Check {
 	if r == nil || len(fields) == 0 {
 		return c

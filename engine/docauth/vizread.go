@@ -153,7 +153,8 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			}
 			box, scale := fieldCropBox(ps.Regions, r, W, H, rg.a.s.pxPerMM)
 			part, span := "", [2]float64{}
-			if hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) > maxHiddenFraction {
+			hid := hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H})
+			if hid > maxHiddenFraction {
 				// Partly hidden: what is in view of the value's beginning
 				// or end is read alone, the rest whitened.
 				var ok bool
@@ -191,7 +192,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 					}
 				})
 			}
-			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && part == "" && hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H}) == 0 {
+			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && hid == 0 {
 				if want, ok := gm.glyphWant(in.MRZ, name); ok {
 					name, im, scale := name, im, scale
 					measures = append(measures, func() {
