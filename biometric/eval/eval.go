@@ -123,6 +123,9 @@ type Report struct {
 	MinutiaeMean         float64 `json:"minutiae_mean"`
 	QualityMean          float64 `json:"quality_mean"`
 	DETPlot              string  `json:"det_plot,omitempty"`
+	// Crop is how the images were cut before extraction (the caller's
+	// setting; "" for whole).
+	Crop string `json:"crop,omitempty"`
 	// WorstGenuine are the genuine pairs of lowest score, lowest first
 	// (only with Options.Worst).
 	WorstGenuine []PairScore `json:"worst_genuine,omitempty"`

@@ -47,6 +47,60 @@ func loadFingerImage(path string, ppi float64) (*image.Gray, error) {
 	return fi.To500PPI(), nil
 }
 
+// fingerCrop is eval fingerprints' --crop: each image cut to W x H pixels
+// (at 500 ppi) before extraction, around its centre or, atMinutiae,
+// around the mean position of the minutiae extracted from the whole
+// image: a small sensor's view of a large print.
+type fingerCrop struct {
+	w, h       int
+	atMinutiae bool
+}
+
+// parseFingerCrop reads "WxH" or "WxH@minutiae" ("" for no crop).
+func parseFingerCrop(s string) (*fingerCrop, error) {
+	if s == "" {
+		return nil, nil
+	}
+	size, at, _ := strings.Cut(s, "@")
+	var c fingerCrop
+	if n, err := fmt.Sscanf(size, "%dx%d", &c.w, &c.h); err != nil || n != 2 || c.w < 64 || c.h < 64 || c.w > 2000 || c.h > 2000 ||
+		fmt.Sprintf("%dx%d", c.w, c.h) != size {
+		return nil, fmt.Errorf("--crop %q: want WxH, 64 to 2000 pixels each, optionally @centre or @minutiae", s)
+	}
+	switch at {
+	case "", "centre", "center":
+	case "minutiae":
+		c.atMinutiae = true
+	default:
+		return nil, fmt.Errorf("--crop %q: the place is @centre or @minutiae", s)
+	}
+	return &c, nil
+}
+
+// apply cuts img as c says (a crop larger than the image keeps its
+// whole extent on that axis).
+func (c *fingerCrop) apply(img *image.Gray) *image.Gray {
+	b := img.Bounds()
+	cx, cy := (b.Min.X+b.Max.X)/2, (b.Min.Y+b.Max.Y)/2
+	if c.atMinutiae {
+		if t, err := extract.NewExtractor().Extract(img); err == nil && len(t.Minutiae) > 0 {
+			sx, sy := 0, 0
+			for _, m := range t.Minutiae {
+				sx, sy = sx+m.X, sy+m.Y
+			}
+			cx, cy = b.Min.X+sx/len(t.Minutiae), b.Min.Y+sy/len(t.Minutiae)
+		}
+	}
+	w, h := min(c.w, b.Dx()), min(c.h, b.Dy())
+	x0 := min(max(cx-w/2, b.Min.X), b.Max.X-w)
+	y0 := min(max(cy-h/2, b.Min.Y), b.Max.Y-h)
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		copy(out.Pix[y*out.Stride:y*out.Stride+w], img.Pix[img.PixOffset(x0, y0+y):])
+	}
+	return out
+}
+
 // extractFile extracts the template of an image file.
 func extractFile(path string, ppi float64) (biometric.Template, extract.QualityReport, error) {
 	img, err := loadFingerImage(path, ppi)
@@ -307,11 +361,12 @@ func registerEvalFingerprints() {
 		workers            int
 		noWithin           string
 		worst              int
+		cropSpec           string
 	)
 	register(&command{
 		Path:    "eval fingerprints",
 		Summary: "measure extraction and 1:1 matching on FVC-style folders",
-		Usage:   "eval fingerprints [--json] [--ppi N] [--plot-dir DIR] [--thresholds] [--worst N] DIR...",
+		Usage:   "eval fingerprints [--json] [--ppi N] [--plot-dir DIR] [--thresholds] [--worst N] [--crop WxH[@minutiae]] DIR...",
 		Help: `For each folder of fingerprint images named FINGER_IMPRESSION.ext (FVC:
 101_1.tif ... 110_8.tif; NIST SD29 style a001_03p.pgm also works), extracts
 every image, compares every genuine pair (two impressions of one finger) and
@@ -342,13 +397,22 @@ fingers safely).
 --worst N lists the N genuine pairs of lowest score per folder (JSON:
 worst_genuine), lowest first: the prints to look at when the EER is high.
 
+--crop WxH cuts every image (at 500 ppi) to W x H pixels around its centre
+before extraction; --crop WxH@minutiae around the mean position of the
+minutiae of the whole image. Large prints cut so stand in for a small
+sensor's (FVC2002 DB3_B is 300x300) without using the small sensor's own
+images: the matcher's constants for small prints were tuned on DB1_B and
+DB2_B cut to 260x300 and 220x260 (centre) and 200x200 and 240x240
+(@minutiae). JSON: crop. Extraction times are the cut images'.
+
 FVC2002 DB2_B was scanned at 569 ppi and its TIFFs state no resolution:
 give --ppi 569 for it (images are normalised to 500 ppi).
 
 Examples:
   checkpost eval fingerprints ../shared/data/fingerprints/fvc2002/DB1_B
   checkpost eval fingerprints --json --plot-dir out ../shared/data/fingerprints/fvc2002/DB*_B
-  checkpost eval fingerprints --ppi 569 --json ../shared/data/fingerprints/fvc2002/DB2_B`,
+  checkpost eval fingerprints --ppi 569 --json ../shared/data/fingerprints/fvc2002/DB2_B
+  checkpost eval fingerprints --crop 220x260 --plot-dir "" ../shared/data/fingerprints/fvc2002/DB1_B`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&asJSON, "json", false, "print one JSON object per folder per line")
 			fs.Float64Var(&ppi, "ppi", 0, "resolution of images that state none (default 500)")
@@ -357,13 +421,28 @@ Examples:
 			fs.BoolVar(&thresholds, "thresholds", false, "also measure score thresholds on the pooled impostor pairs")
 			fs.IntVar(&worst, "worst", 0, "list the N genuine pairs of lowest score per folder")
 			fs.StringVar(&noWithin, "no-within", "", "comma-separated folders whose within-folder pairs stay out of the --thresholds pool")
+			fs.StringVar(&cropSpec, "crop", "", "cut each image to WxH pixels (centre, or WxH@minutiae) before extraction")
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
 			if len(args) == 0 {
 				return usageError("want at least one DIR")
 			}
+			crop, err := parseFingerCrop(cropSpec)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			load := func(p string) (*image.Gray, error) { return loadFingerImage(p, ppi) }
+			if crop != nil {
+				load = func(p string) (*image.Gray, error) {
+					img, err := loadFingerImage(p, ppi)
+					if err != nil {
+						return nil, err
+					}
+					return crop.apply(img), nil
+				}
+			}
 			opt := eval.Options{
-				Load:     func(p string) (*image.Gray, error) { return loadFingerImage(p, ppi) },
+				Load:     load,
 				Workers:  workers,
 				Progress: cli.Stderr,
 				Worst:    worst,
@@ -381,11 +460,15 @@ Examples:
 				if err != nil {
 					return err
 				}
+				rep.Crop = cropSpec
 				if plotDir != "" {
 					if err := os.MkdirAll(plotDir, 0o755); err != nil {
 						return err
 					}
 					name := filepath.Join(plotDir, "det-"+sanitize(rep.Name())+".svg")
+					if cropSpec != "" {
+						name = filepath.Join(plotDir, "det-"+sanitize(rep.Name()+"-"+cropSpec)+".svg")
+					}
 					var buf bytes.Buffer
 					r := eval.NewRates(rep.Genuine, rep.Impostor)
 					title := fmt.Sprintf("DET %s: %d genuine, %d impostor pairs", rep.Name(), rep.GenuinePairs, rep.ImpostorPairs)
