@@ -203,3 +203,35 @@ func BenchmarkGlyphEvidence(b *testing.B) {
 		}
 	}
 }
+
+// TestPartDiffers: in a field seen in part, one place clearly another
+// character differs; a shift (each place like its neighbour's character,
+// as when blur ran two characters together before them) or three places
+// decide nothing.
+func TestPartDiffers(t *testing.T) {
+	want := []rune("T4330V")
+	var ps []glyphPlace
+	for range want {
+		ps = append(ps, glyphPlace{want: 0.97, other: 0.8, best: 'Z'})
+	}
+	fixed := make([]bool, len(ps))
+	if got := partDiffers(ps, fixed, want); got != nil {
+		t.Errorf("agreeing part: %v", got)
+	}
+	one := append([]glyphPlace(nil), ps...)
+	one[4] = glyphPlace{want: 0.3, other: 0.96, best: 'K'}
+	if got := partDiffers(one, fixed, want); len(got) != 1 || got[0] != 4 {
+		t.Errorf("one character other: %v", got)
+	}
+	shift := append([]glyphPlace(nil), ps...)
+	shift[4] = glyphPlace{want: 0.3, other: 0.96, best: 'V'} // the next place's character
+	if got := partDiffers(shift, fixed, want); got != nil {
+		t.Errorf("a neighbour's character: %v", got)
+	}
+	three := append([]glyphPlace(nil), one...)
+	three[1] = glyphPlace{want: 0.3, other: 0.96, best: 'K'}
+	three[2] = glyphPlace{want: 0.3, other: 0.96, best: 'M'}
+	if got := partDiffers(three, fixed, want); got != nil {
+		t.Errorf("three places other: %v", got)
+	}
+}

@@ -192,10 +192,17 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 					}
 				})
 			}
-			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && hid == 0 {
+			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && (hid == 0 || part != "") {
 				if want, ok := gm.glyphWant(in.MRZ, name); ok {
-					name, im, scale := name, im, scale
+					name, im, scale, part := name, im, scale, part
 					measures = append(measures, func() {
+						if part != "" {
+							if gf, ok := partGlyphs(part, want, im, scale); ok {
+								gf.model = gm
+								glyphs[name] = gf
+							}
+							return
+						}
 						gs, fixed, _ := segmentGlyphs(im, scale, len(want))
 						glyphs[name] = glyphField{want: want, glyphs: gs, fixed: fixed, model: gm}
 					})
