@@ -3,7 +3,6 @@ package match
 import (
 	"fmt"
 	"image"
-	"sort"
 	"testing"
 
 	"checkpost/biometric/extract"
@@ -49,32 +48,18 @@ func TestRidgeRescueSmallPrints(t *testing.T) {
 		}
 	}
 	var m Matcher
+	fingers := make([]int, len(prints))
+	for i, p := range prints {
+		fingers[i] = p.finger
+	}
 	missed := func(rescue bool) int {
-		var gen, imp []float64
-		for i := range prints {
-			for j := i + 1; j < len(prints); j++ {
-				s, r := m.scoreParts(prints[i].t, prints[j].t)
-				if rescue {
-					s += r
-				}
-				if prints[i].finger == prints[j].finger {
-					gen = append(gen, s)
-				} else {
-					imp = append(imp, s)
-				}
+		return missedAtFMR(fingers, func(i, j int) float64 {
+			s, r := m.scoreParts(prints[i].t, prints[j].t)
+			if rescue {
+				s += r
 			}
-		}
-		sort.Float64s(imp)
-		n := 0
-		for _, q := range []int{100, 1000} {
-			thr := imp[len(imp)-len(imp)/q]
-			for _, s := range gen {
-				if s < thr {
-					n++
-				}
-			}
-		}
-		return n
+			return s
+		})
 	}
 	with, without := missed(true), missed(false)
 	t.Logf("%d crops: genuine pairs missed at FMR 1%% and 0.1%%: %d with the rescue, %d without", len(prints), with, without)

@@ -96,29 +96,12 @@ func TestRidgesHelpSmallPrints(t *testing.T) {
 		}
 	}
 	var m Matcher
+	fingers := make([]int, len(prints))
+	for i, p := range prints {
+		fingers[i] = p.finger
+	}
 	missed := func(tmpl func(p print) *Template) int {
-		var gen, imp []float64
-		for i := range prints {
-			for j := i + 1; j < len(prints); j++ {
-				s := m.Compare(tmpl(prints[i]), tmpl(prints[j]))
-				if prints[i].finger == prints[j].finger {
-					gen = append(gen, s)
-				} else {
-					imp = append(imp, s)
-				}
-			}
-		}
-		sort.Float64s(imp)
-		n := 0
-		for _, q := range []int{100, 1000} {
-			thr := imp[len(imp)-len(imp)/q]
-			for _, s := range gen {
-				if s < thr {
-					n++
-				}
-			}
-		}
-		return n
+		return missedAtFMR(fingers, func(i, j int) float64 { return m.Compare(tmpl(prints[i]), tmpl(prints[j])) })
 	}
 	with := missed(func(p print) *Template { return p.with })
 	plain := missed(func(p print) *Template { return p.plain })
@@ -156,4 +139,32 @@ func TestRidgeBoundsMatchExtract(t *testing.T) {
 		t.Errorf("match keeps maps of %d cells, %d a side, %d blocks; extract makes %d, %d, %d", ridgeMaxCells, ridgeMaxSide,
 			ridgeMaxBlocks, extract.RidgeMaxCells, extract.RidgeMaxSide, extract.RidgeMaxBlocks)
 	}
+}
+
+// missedAtFMR scores every pair of a set of prints (fingers[i] is print
+// i's finger) and counts the genuine pairs under the impostor pairs'
+// thresholds for FMR 1% plus those under FMR 0.1%.
+func missedAtFMR(fingers []int, score func(i, j int) float64) int {
+	var gen, imp []float64
+	for i := range fingers {
+		for j := i + 1; j < len(fingers); j++ {
+			s := score(i, j)
+			if fingers[i] == fingers[j] {
+				gen = append(gen, s)
+			} else {
+				imp = append(imp, s)
+			}
+		}
+	}
+	sort.Float64s(imp)
+	n := 0
+	for _, q := range []int{100, 1000} {
+		thr := imp[len(imp)-len(imp)/q]
+		for _, s := range gen {
+			if s < thr {
+				n++
+			}
+		}
+	}
+	return n
 }
