@@ -211,8 +211,12 @@ type Matcher struct {
 	// orientAgreement's samples of one template.
 	sx, sy [9 * MaxMinutiae]float32
 	sd     [9 * MaxMinutiae]uint16
-	// ridgeAgreement's cells of the overlap.
-	ritems [ridgeMaxCells]ridgeItem
+	// ridgeAgreement's and ridgeRescue's cells of a (sites) and of the
+	// overlap (ridgeOverlap).
+	rsites [ridgeMaxCells]ridgeSite
+	ritems ridgeItems
+	// ridgeRescue's candidate pairs of minutiae.
+	rescueA, rescueB [rescueCandidates]uint8
 }
 
 // pairGeom holds the selected local pairs' minutiae for compatLists, by
@@ -623,30 +627,30 @@ func absAngle(d int16) int {
 }
 
 // atan16 is atan2(y, x) in 1/65536 turn, to about 0.3°.
+//
+// Without a branch on the octant: compatLists calls it twice for most
+// pairs of pairs it keeps, whose joining lines point anywhere, and the
+// octant's three branches were mispredicted about half the time. Each
+// select below keeps the operations of the branches it replaced (|x| as
+// x negated when below 0, the first octant's ratio as the smaller over
+// the larger of |x| and |y|, ...), so the angle is the same to the bit.
 func atan16(y, x float32) uint16 {
-	ax, ay := x, y
-	if ax < 0 {
-		ax = -ax
-	}
-	if ay < 0 {
-		ay = -ay
-	}
+	xneg, yneg := uint32(b2u(x < 0)), uint32(b2u(y < 0))
+	ax := math.Float32frombits(math.Float32bits(x) ^ xneg<<31)
+	ay := math.Float32frombits(math.Float32bits(y) ^ yneg<<31)
 	if ax == 0 && ay == 0 {
 		return 0
 	}
-	var a float32 // in turns, first octant folded
-	if ax >= ay {
-		r := ay / ax
-		a = r * (0.125 + 0.04345*(1-r))
-	} else {
-		r := ax / ay
-		a = 0.25 - r*(0.125+0.04345*(1-r))
-	}
-	if x < 0 {
-		a = 0.5 - a
-	}
-	if y < 0 {
-		a = -a
-	}
-	return uint16(int32(a * 65536))
+	// steep: the angle is nearer the y axis than the x axis.
+	steep := -uint32(b2u(!(ax >= ay)))
+	bx, by := math.Float32bits(ax), math.Float32bits(ay)
+	small := math.Float32frombits(by ^ (by^bx)&steep)
+	large := math.Float32frombits(bx ^ (bx^by)&steep)
+	r := small / large
+	flat := r * (0.125 + 0.04345*(1-r)) // in turns, first octant folded
+	fb, sb := math.Float32bits(flat), math.Float32bits(0.25-flat)
+	a := math.Float32frombits(fb ^ (fb^sb)&steep)
+	ab, lb := math.Float32bits(a), math.Float32bits(0.5-a)
+	ab ^= (ab ^ lb) & -xneg
+	return uint16(int32(math.Float32frombits(ab^yneg<<31) * 65536))
 }

@@ -71,8 +71,10 @@ var orientMinFactor = math.Exp(-orientK) * orientUnknown
 var (
 	descOffX, descOffY [8]float32
 	descDoubled        [16]uint16
-	// cos and sin of 1/1024 turns.
+	// cos and sin of 1/1024 turns; cosSinTab the two side by side
+	// (cos of i at 2i, sin at 2i+1: shiftSums3x4 loads both at once).
 	cosTab, sinTab [1024]float32
+	cosSinTab      [2048]float32
 )
 
 func init() {
@@ -88,6 +90,7 @@ func init() {
 	for i := range cosTab {
 		cosTab[i] = float32(math.Cos(float64(i) * 2 * math.Pi / 1024))
 		sinTab[i] = float32(math.Sin(float64(i) * 2 * math.Pi / 1024))
+		cosSinTab[2*i], cosSinTab[2*i+1] = cosTab[i], sinTab[i]
 	}
 }
 

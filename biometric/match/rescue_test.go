@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"image"
+	"sort"
 	"testing"
 
 	"checkpost/biometric/extract"
@@ -93,5 +94,70 @@ func TestRidgeRescueGate(t *testing.T) {
 	plain.ridge = ridges{}
 	if r := m.ridgeRescue(&plain, whole); r != 0 {
 		t.Errorf("a crop without a ridge map: rescue %.4f, want 0", r)
+	}
+}
+
+// rescueCandidates picks what ranking every pair in the turn window by
+// its descriptors' mean agreement as a float32 quotient picks (the key
+// as first written): the best rescueCandidates, the first visited among
+// equals (a's minutiae by index, for each b's by direction from a's
+// direction minus rescueTurn on). On FVC2002 DB4_B's small prints, in
+// both orders.
+func TestRescueCandidatesAsRanked(t *testing.T) {
+	var ts []*Template
+	for f := 101; f <= 104; f++ {
+		for i := 1; i <= 4; i++ {
+			ts = append(ts, prepareFVC(t, fmt.Sprintf("DB4_B/%d_%d.tif", f, i)))
+		}
+	}
+	type cand struct {
+		key  float32
+		a, b uint8
+	}
+	ranked := func(a, b *Template) []cand {
+		var cs []cand
+		for i := 0; i < int(a.n); i++ {
+			lo := a.m[i].a - rescueTurn
+			// b's minutiae by direction from the first turned at
+			// least lo, circularly.
+			s0 := 0
+			for s0 < int(b.n) && b.m[b.byAngle[s0]].a < lo {
+				s0++
+			}
+			for k := 0; k < int(b.n); k++ {
+				j := b.byAngle[(s0+k)%int(b.n)]
+				if b.m[j].a-lo > 2*rescueTurn {
+					break
+				}
+				da, db := a.descriptor(i), b.descriptor(int(j))
+				var sum, n uint32
+				for p := 0; p < 32; p += 4 {
+					v := uint32(descAgree[(da>>p&15)<<4|db>>p&15])
+					sum, n = sum+v>>4, n+v&15
+				}
+				key := float32(0)
+				if n >= descMinPts {
+					key = float32(sum) / float32(n)
+				}
+				cs = append(cs, cand{key, uint8(i), j})
+			}
+		}
+		sort.SliceStable(cs, func(p, q int) bool { return cs[p].key > cs[q].key })
+		return cs[:min(len(cs), rescueCandidates)]
+	}
+	var m Matcher
+	for _, a := range ts {
+		for _, b := range ts {
+			want := ranked(a, b)
+			nc := m.rescueCandidates(a, b)
+			if nc != len(want) {
+				t.Fatalf("%d candidates, want %d", nc, len(want))
+			}
+			for q := range want {
+				if m.rescueA[q] != want[q].a || m.rescueB[q] != want[q].b {
+					t.Fatalf("candidate %d: (%d, %d), want (%d, %d) of key %v", q, m.rescueA[q], m.rescueB[q], want[q].a, want[q].b, want[q].key)
+				}
+			}
+		}
 	}
 }

@@ -198,135 +198,173 @@ func init() {
 	}
 }
 
-// ridgeItem is one cell of the overlap: the two waves' phase difference
-// at a's cell centre (as a unit vector) and b's wave vector.
-type ridgeItem struct{ zr, zi, kx, ky float32 }
+// ridgeItems are the cells of the overlap whose directions agree, item
+// k of each array for cell k: the two waves' phase difference at a's
+// cell centre (as a unit vector, zr + i zi) and b's wave vector (kx, ky).
+// An array each, so that shiftSums3 loads four items' terms at once.
+type ridgeItems struct {
+	zr, zi, kx, ky [ridgeMaxCells]float32
+}
+
+// ridgeSite is one of a ridge map's cells with a sample as the overlap
+// reads it: its centre in the matcher frame (y up) and its code.
+type ridgeSite struct {
+	x, y float32
+	code uint8
+}
+
+// sites writes the map's cells with a sample to dst, row by row (with
+// sparse those of even row and column only), and returns their number.
+// They depend on the map alone: ridgeRescue lists them once for all the
+// alignments it reads.
+func (g *ridges) sites(dst *[ridgeMaxCells]ridgeSite, sparse bool) int {
+	cols, rows := int(g.cols), int(g.rows)
+	step := 1
+	if sparse {
+		step = 2
+	}
+	const half = ridgeCell / 2
+	n := 0
+	for r := 0; r < rows; r += step {
+		y := -(float32(g.y0) + float32(r*ridgeCell+half))
+		for c := 0; c < cols; c += step {
+			// Written in any case and kept when it has a sample: no
+			// branch on the print's outline.
+			code := g.code[r*cols+c]
+			dst[n] = ridgeSite{float32(g.x0) + float32(c*ridgeCell+half), y, code}
+			n += int(b2u(code>>4 != biometric.RidgeAbsent))
+		}
+	}
+	return n
+}
 
 // ridgeAgreement returns R (see above) of a carried into b's frame by al
 // and the overlap's cell count n; n is 0 when either has no ridge map.
 func (m *Matcher) ridgeAgreement(a, b *Template, al alignment) (float64, int) {
-	return m.ridgeAgreementOf(a, b, al, false)
-}
-
-// ridgeAgreementOf is ridgeAgreement over all of a's cells, or with
-// sparse over a quarter of them (those of even row and column) and the
-// coarse grid of shifts only: a cheaper, rougher look for ridgeRescue's
-// candidates.
-func (m *Matcher) ridgeAgreementOf(a, b *Template, al alignment, sparse bool) (float64, int) {
-	ga, gb := &a.ridge, &b.ridge
-	if ga.cols == 0 || gb.cols == 0 {
+	if a.ridge.cols == 0 || b.ridge.cols == 0 {
 		return 0, 0
 	}
-	acols, arows := int(ga.cols), int(ga.rows)
+	n, ni := m.ridgeOverlap(m.rsites[:a.ridge.sites(&m.rsites, false)], b, al)
+	if n == 0 {
+		return 0, 0
+	}
+	return float64(ridgeBestSum(&m.ritems, ni, false)) / float64(n), n
+}
+
+// ridgeOverlap carries a's sites into b's frame by al and returns the
+// overlap's cell count n (see above) and the number ni of its cells whose
+// directions agree, whose items it writes to m.ritems.
+func (m *Matcher) ridgeOverlap(as []ridgeSite, b *Template, al alignment) (n, ni int) {
+	gb := &b.ridge
+	if gb.cols == 0 {
+		return 0, 0
+	}
 	bcols, brows := int(gb.cols), int(gb.rows)
 	fbc, fbr := float32(bcols), float32(brows)
 	bx0, by0 := float32(gb.x0), float32(gb.y0)
 	const inv = 1.0 / ridgeCell
 	const half = ridgeCell / 2
-	n, ni := 0, 0
-	items := m.ritems[:]
-	step := 1
-	if sparse {
-		step = 2
-	}
-	for r := 0; r < arows; r += step {
-		// a's cell centres of this row in the matcher frame (y up).
-		cy := -(float32(ga.y0) + float32(r*ridgeCell+half))
-		for c := 0; c < acols; c += step {
-			code := ga.code[r*acols+c]
-			if code>>4 == biometric.RidgeAbsent {
-				continue
-			}
-			cx := float32(ga.x0) + float32(c*ridgeCell+half)
-			px := al.c*cx - al.s*cy + al.tx
-			py := al.s*cx + al.c*cy + al.ty
-			fx, fy := (px-bx0)*inv, (-py-by0)*inv
-			if !(fx >= 0 && fy >= 0 && fx < fbc && fy < fbr) {
-				continue
-			}
-			bc, br := int(fx), int(fy)
-			codeB := gb.code[br*bcols+bc]
-			if codeB>>4 == biometric.RidgeAbsent {
-				continue
-			}
-			n++
-			nb := uint16(codeB>>4) * ridgeTurn
-			d := int16(uint16(code>>4)*ridgeTurn + al.rot - nb)
-			ad := int(d)
-			if ad < 0 {
-				ad = -ad
-			}
-			var psiA float32
-			phA := float32(code&15) * (math.Pi / 8)
-			switch {
-			case ad <= ridgeMaxTurn:
-				psiA = -phA
-			case ad >= 32768-ridgeMaxTurn:
-				psiA = phA
-			default:
-				continue // counted, scoring 0
-			}
-			kb := waveNumber[gb.period[(br>>1)*((bcols+1)>>1)+(bc>>1)]]
-			nbx, nby := cosTab[nb>>6], sinTab[nb>>6]
-			cbx := bx0 + float32(bc*ridgeCell+half)
-			cby := -(by0 + float32(br*ridgeCell+half))
-			psiB := kb*(nbx*(px-cbx)+nby*(py-cby)) - float32(codeB&15)*(math.Pi/8)
-			k := int32((psiA-psiB)*(1024/(2*math.Pi))) & 1023
-			if ni < len(items) {
-				items[ni] = ridgeItem{cosTab[k], sinTab[k], kb * nbx, kb * nby}
-				ni++
-			}
+	its := &m.ritems
+	for k := range as {
+		st := &as[k]
+		code, cx, cy := st.code, st.x, st.y
+		px := al.c*cx - al.s*cy + al.tx
+		py := al.s*cx + al.c*cy + al.ty
+		fx, fy := (px-bx0)*inv, (-py-by0)*inv
+		if !(fx >= 0 && fy >= 0 && fx < fbc && fy < fbr) {
+			continue
 		}
+		bc, br := int(fx), int(fy)
+		codeB := gb.code[br*bcols+bc]
+		// Without a branch on b's cell or on the directions, which
+		// follow the prints and were mispredicted often: the item is
+		// written in any case and kept (ni moves on) when b's cell has
+		// a sample and the directions agree. The bounds above stay a
+		// branch: cells outside b come in runs, and computing them too
+		// made the rescue slower.
+		present := b2u(codeB>>4 != biometric.RidgeAbsent)
+		n += int(present)
+		nb := uint16(codeB>>4) * ridgeTurn
+		d := int16(uint16(code>>4)*ridgeTurn + al.rot - nb)
+		ad := int(d)
+		ad = (ad ^ ad>>63) - ad>>63
+		same := b2u(ad <= ridgeMaxTurn)
+		// psiA is -phA (directions the same) or phA (opposite).
+		phA := float32(code&15) * (math.Pi / 8)
+		psiA := math.Float32frombits(math.Float32bits(phA) ^ uint32(same)<<31)
+		kb := waveNumber[gb.period[(br>>1)*((bcols+1)>>1)+(bc>>1)]]
+		nbx, nby := cosTab[nb>>6], sinTab[nb>>6]
+		cbx := bx0 + float32(bc*ridgeCell+half)
+		cby := -(by0 + float32(br*ridgeCell+half))
+		psiB := kb*(nbx*(px-cbx)+nby*(py-cby)) - float32(codeB&15)*(math.Pi/8)
+		t := int32((psiA-psiB)*(1024/(2*math.Pi))) & 1023
+		its.zr[ni], its.zi[ni], its.kx[ni], its.ky[ni] = cosTab[t], sinTab[t], kb*nbx, kb*nby
+		ni += int(present & (same | b2u(ad >= 32768-ridgeMaxTurn)))
 	}
-	if n == 0 {
-		return 0, 0
-	}
-	its := items[:ni]
-	// The shifts of a grid of ridgeStep pixels, then of the 3 x 3 pixels
-	// around the best.
+	return n, ni
+}
+
+// ridgeBestSum returns the best sum of the items' scores under the
+// shifts of a grid of ridgeStep pixels and, unless coarse, of the 3 x 3
+// pixels around the best of them: coarse is a cheaper, rougher look for
+// ridgeRescue's candidates.
+func ridgeBestSum(its *ridgeItems, n int, coarse bool) float32 {
 	const nc = 2*ridgeShift/ridgeStep + 1
-	var coarse [nc * nc]float32
-	shiftSums3(its, -ridgeShift, -ridgeShift, ridgeStep, &coarse)
-	best, bi := coarse[0], 0
-	for i, s := range coarse[:nc*nc] {
+	var grid [nc * nc]float32
+	shiftSums3(its, n, -ridgeShift, -ridgeShift, ridgeStep, &grid)
+	best, bi := grid[0], 0
+	for i, s := range grid[:nc*nc] {
 		if s > best {
 			best, bi = s, i
 		}
 	}
-	if sparse {
-		return float64(best) / float64(n), n
+	if coarse {
+		return best
 	}
 	bx, by := -ridgeShift+bi%nc*ridgeStep, -ridgeShift+bi/nc*ridgeStep
 	var fine [9]float32
-	shiftSums3(its, bx-1, by-1, 1, &fine)
+	shiftSums3(its, n, bx-1, by-1, 1, &fine)
 	for _, s := range fine {
 		best = max(best, s)
 	}
-	return float64(best) / float64(n), n
+	return best
 }
 
-// shiftSums3 adds to out[j*3+i] the items' scores under the shift (x0 +
-// i*step, y0 + j*step) pixels, i and j from 0 to 2: the real part of
-// each item's phase difference turned by minus its wave vector times the
-// shift, by complex products (a table look-up for each of the three
-// turns, then steps). Written out for ridgeAgreement's grids of 3 x 3
-// with the sums kept in registers: it gave the same sums to the bit as
-// the loop over n x n shifts it replaced on 5,172 grids of the tuning
-// sets' pairs, with fewer loads and stores.
-func shiftSums3(its []ridgeItem, x0, y0, step int, out *[9]float32) {
+// shiftSums3 adds to out[j*3+i] the scores of the first n items under
+// the shift (x0 + i*step, y0 + j*step) pixels, i and j from 0 to 2: the
+// real part of each item's phase difference turned by minus its wave
+// vector times the shift, by complex products (a table look-up for each
+// of the three turns, then steps). Written out for ridgeAgreement's
+// grids of 3 x 3 with the sums kept in registers: it gave the same sums
+// to the bit as the loop over n x n shifts it replaced on 5,172 grids of
+// the tuning sets' pairs, with fewer loads and stores. On amd64 the
+// items are taken four at a time (shiftSums3x4) and the rest here; the
+// sums are the same to the bit either way.
+func shiftSums3(its *ridgeItems, n, x0, y0, step int, out *[9]float32) {
+	const toIdx = 1024 / (2 * math.Pi)
+	k := 0
+	if useAsmShiftSums && n >= 4 {
+		k = n &^ 3
+		shiftSums3x4(its, k, float32(x0), float32(y0), float32(step), toIdx, out)
+	}
+	shiftSums3Go(its, k, n, x0, y0, step, out)
+}
+
+// shiftSums3Go is shiftSums3 for items k0 to n.
+func shiftSums3Go(its *ridgeItems, k0, n, x0, y0, step int, out *[9]float32) {
 	const toIdx = 1024 / (2 * math.Pi)
 	o0, o1, o2, o3, o4, o5, o6, o7, o8 := out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8]
-	for k := range its {
-		it := &its[k]
+	zr, zi, kx, ky := its.zr[k0:n], its.zi[k0:n], its.kx[k0:n], its.ky[k0:n]
+	for k := range zr {
 		// z e^{-i k·(x0, y0)}
-		t := int32(-(it.kx*float32(x0)+it.ky*float32(y0))*toIdx) & 1023
+		t := int32(-(kx[k]*float32(x0)+ky[k]*float32(y0))*toIdx) & 1023
 		c, s := cosTab[t], sinTab[t]
-		p0r, p0i := it.zr*c-it.zi*s, it.zr*s+it.zi*c
-		t = int32(-it.kx*float32(step)*toIdx) & 1023
+		p0r, p0i := zr[k]*c-zi[k]*s, zr[k]*s+zi[k]*c
+		t = int32(-kx[k]*float32(step)*toIdx) & 1023
 		ur, ui := cosTab[t], sinTab[t]
 		p1r, p1i := p0r*ur-p0i*ui, p0r*ui+p0i*ur
 		p2r, p2i := p1r*ur-p1i*ui, p1r*ui+p1i*ur
-		t = int32(-it.ky*float32(step)*toIdx) & 1023
+		t = int32(-ky[k]*float32(step)*toIdx) & 1023
 		vr, vi := cosTab[t], sinTab[t]
 		wr, wi := float32(1), float32(0)
 		o0 += p0r*wr - p0i*wi

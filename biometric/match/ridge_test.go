@@ -3,8 +3,11 @@ package match
 import (
 	"fmt"
 	"image"
+	"math"
+	"math/rand/v2"
 	"sort"
 	"testing"
+	"unsafe"
 
 	"checkpost/biometric/extract"
 )
@@ -167,4 +170,50 @@ func missedAtFMR(fingers []int, score func(i, j int) float64) int {
 		}
 	}
 	return n
+}
+
+// shiftSums3's four-at-a-time path (assembly on amd64) gives the same
+// sums to the bit as shiftSums3Go, item by item in order, whatever the
+// count (the rest after the last four done by the Go loop), the shifts
+// and the sums it adds to: ridge items as ridgeOverlap makes them (unit
+// phase differences, wave vectors of periods of 4-16 pixels) and wilder
+// ones.
+func TestShiftSums3SameBits(t *testing.T) {
+	if unsafe.Offsetof(ridgeItems{}.zi) != 1536 || unsafe.Offsetof(ridgeItems{}.kx) != 3072 || unsafe.Offsetof(ridgeItems{}.ky) != 4608 {
+		t.Fatalf("ridgeItems layout changed: update ridge_amd64.s")
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	var its ridgeItems
+	for trial := 0; trial < 2000; trial++ {
+		n := rng.IntN(60)
+		if trial%100 == 0 {
+			n = ridgeMaxCells
+		}
+		for k := 0; k < n; k++ {
+			z := rng.IntN(1024)
+			its.zr[k], its.zi[k] = cosTab[z], sinTab[z]
+			d := rng.IntN(1024)
+			kb := waveNumber[64+rng.IntN(192)]
+			its.kx[k], its.ky[k] = kb*cosTab[d], kb*sinTab[d]
+			if trial%3 == 0 {
+				its.zr[k], its.zi[k] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+				its.kx[k], its.ky[k] = float32(rng.NormFloat64()*3), float32(rng.NormFloat64()*3)
+			}
+		}
+		x0, y0, step := rng.IntN(9)-4, rng.IntN(9)-4, 1+rng.IntN(3)
+		var init [9]float32
+		if trial%2 == 1 {
+			for i := range init {
+				init[i] = float32(rng.NormFloat64() * 10)
+			}
+		}
+		got, want := init, init
+		shiftSums3(&its, n, x0, y0, step, &got)
+		shiftSums3Go(&its, 0, n, x0, y0, step, &want)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d, %d items, shift (%d, %d) step %d: sum %d is %v, want %v", trial, n, x0, y0, step, i, got[i], want[i])
+			}
+		}
+	}
 }
