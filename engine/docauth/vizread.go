@@ -203,8 +203,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 							}
 							return
 						}
-						gs, fixed, _ := segmentGlyphs(im, scale, len(want))
-						glyphs[name] = glyphField{want: want, glyphs: gs, fixed: fixed, model: gm}
+						glyphs[name] = gm.cutGlyphs(im, scale, name, want)
 					})
 				}
 			}
