@@ -131,7 +131,7 @@ func (gc *glyphColumns) span(a, b int) glyphVec {
 
 // fitGlyphs fits want's characters along the value line of a field crop
 // (deblurred first when blurred) with the model's glyphs and returns
-// their glyphs, or (mode "4") each place's comparison, or false when the
+// each place's comparison (see above), or false when the
 // line or the fit cannot be found.
 func (m *glyphModel) fitGlyphs(im *image.Gray, pxPerMM float64, field string, want []rune) ([]glyphPlace, bool) {
 	ln, ok := valueLine{}, false
@@ -182,8 +182,6 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 	}
 	L := hi - lo + 1
 	nd := len(vecs)
-	// score[((w-wMin)*L+a-lo)*nd+k]: the span of width w from a against
-	// vecs[k] (-1 for a blank span or a character no place may hold).
 	// The widths each glyph is compared at: about its own (see
 	// fitWidth), from any place that may hold it.
 	need := make([][2]int, nd)
@@ -197,6 +195,9 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 			mark(k)
 		}
 	}
+	// score[((w-wMin)*L+a-lo)*nd+k]: the span of width w from a against
+	// vecs[k] (-1 for a blank span or a width vecs[k] is not compared
+	// at).
 	score := gc.spanScores(vecs, need, lo, hi, wMin, wMax)
 	// ink[k]: the cost of leaving columns lo..lo+k-1 out of every span,
 	// fitGapInk per glyph column of ink on the capitals' rows (a gap
@@ -356,7 +357,7 @@ func (m *glyphModel) cutGlyphs(im *image.Gray, pxPerMM float64, field string, wa
 		return gf
 	}
 	if ps, ok := m.fitGlyphs(im, pxPerMM, field, want); ok {
-		gf.places, gf.fixed = ps, allMade(len(want))
+		gf.glyphs, gf.places, gf.fixed = nil, ps, allMade(len(want))
 	}
 	return gf
 }
