@@ -3,8 +3,6 @@ package docauth
 import (
 	"image"
 	"math"
-
-	"checkpost/internal/deblur"
 )
 
 // Fitting a value's glyphs: where blur has run characters together (or
@@ -133,13 +131,13 @@ func (gc *glyphColumns) span(a, b int) glyphVec {
 // (deblurred first when blurred) with the model's glyphs and returns
 // each place's comparison (see above), or false when the
 // line or the fit cannot be found.
-func (m *glyphModel) fitGlyphs(im *image.Gray, pxPerMM float64, field string, want []rune) ([]glyphPlace, bool) {
+func (m *glyphModel) fitGlyphs(p *fieldPrint, pxPerMM float64, field string, want []rune) ([]glyphPlace, bool) {
 	ln, ok := valueLine{}, false
-	if d := deblur.Blurred(im); d != nil {
+	if d := p.deblurred(); d != nil {
 		ln, ok = findValueLine(d, pxPerMM)
 	}
 	if !ok {
-		if ln, ok = findValueLine(im, pxPerMM); !ok {
+		if ln, ok = findValueLine(p.im, pxPerMM); !ok {
 			return nil, false
 		}
 	}
@@ -347,7 +345,8 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 // mrz-altered 283 -> 293/300 detected (294 with glyphOtherFit), any
 // FAIL on a genuine capture 1/300 as before.
 func (m *glyphModel) cutGlyphs(im *image.Gray, pxPerMM float64, field string, want []rune) glyphField {
-	gs, fixed, ok := segmentGlyphs(im, pxPerMM, len(want))
+	p := &fieldPrint{im: im}
+	gs, fixed, ok := segmentGlyphs(p, pxPerMM, len(want))
 	gf := glyphField{want: want, glyphs: gs, fixed: fixed, model: m}
 	made := !ok
 	for _, f := range fixed {
@@ -356,7 +355,7 @@ func (m *glyphModel) cutGlyphs(im *image.Gray, pxPerMM float64, field string, wa
 	if !made {
 		return gf
 	}
-	if ps, ok := m.fitGlyphs(im, pxPerMM, field, want); ok {
+	if ps, ok := m.fitGlyphs(p, pxPerMM, field, want); ok {
 		gf.glyphs, gf.places, gf.fixed = nil, ps, allMade(len(want))
 	}
 	return gf

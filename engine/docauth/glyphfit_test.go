@@ -105,7 +105,7 @@ func TestFitGlyphsOnAnyCrop(t *testing.T) {
 				}
 			}
 		}
-		if ps, ok := m.fitGlyphs(im, 11.8, "document_number", want); ok && len(ps) != len(want) {
+		if ps, ok := m.fitGlyphs(&fieldPrint{im: im}, 11.8, "document_number", want); ok && len(ps) != len(want) {
 			t.Fatalf("%dx%d: %d places for %d characters", w, h, len(ps), len(want))
 		}
 	}

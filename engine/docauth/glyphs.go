@@ -54,8 +54,8 @@ type glyphVec [glyphRows * glyphCols]float32
 // pieces of one character (a stroke washed out) joined across the
 // narrowest gap, to make n when at most maxGlyphFix are off. It returns
 // false when the crop holds no clean line of print.
-func segmentGlyphs(im *image.Gray, pxPerMM float64, n int) ([]glyphVec, []bool, bool) {
-	ln, ok := findValueLine(im, pxPerMM)
+func segmentGlyphs(p *fieldPrint, pxPerMM float64, n int) ([]glyphVec, []bool, bool) {
+	ln, ok := findValueLine(p.im, pxPerMM)
 	if !ok {
 		return nil, nil, false
 	}
@@ -66,7 +66,7 @@ func segmentGlyphs(im *image.Gray, pxPerMM float64, n int) ([]glyphVec, []bool, 
 		// A blurred print (defocus, a low resolution enlarged) is
 		// deblurred as the reader deblurs it (mrz/ocr/viz) and cut
 		// again: its gaps open where the blur had filled them.
-		if gs, ok := cutDeblurred(im, pxPerMM, n); ok {
+		if gs, ok := cutDeblurred(p, pxPerMM, n); ok {
 			return gs, make([]bool, n), true
 		}
 	}
@@ -124,10 +124,26 @@ func glyphsOf(ln valueLine, runs [][2]int) []glyphVec {
 // 279/300 detected (with glyphBelowTypical at 0.05, which alone accounts
 // for up to four of them), any FAIL on a genuine capture 1/300 as before.
 
+// fieldPrint is a field crop and, once asked for, its print deblurred
+// (nil when not blurred): the cut and the fit both read it, and the
+// deblurring is done once.
+type fieldPrint struct {
+	im         *image.Gray
+	d          *image.Gray
+	deblurDone bool
+}
+
+func (p *fieldPrint) deblurred() *image.Gray {
+	if !p.deblurDone {
+		p.d, p.deblurDone = deblur.Blurred(p.im), true
+	}
+	return p.d
+}
+
 // cutDeblurred deblurs a blurred field crop and cuts its value into
 // glyphs, when that gives n runs of ink.
-func cutDeblurred(im *image.Gray, pxPerMM float64, n int) ([]glyphVec, bool) {
-	d := deblur.Blurred(im)
+func cutDeblurred(p *fieldPrint, pxPerMM float64, n int) ([]glyphVec, bool) {
+	d := p.deblurred()
 	if d == nil {
 		return nil, false
 	}
@@ -391,7 +407,7 @@ func (gl *glyphLearner) add(field, value string, im *image.Gray, pxPerMM float64
 	want := glyphChars(value)
 	// Strictly cut (no runs parted or joined): a mean must not take in
 	// a wrong cut.
-	gs, _, ok := segmentGlyphs(im, pxPerMM, 0)
+	gs, _, ok := segmentGlyphs(&fieldPrint{im: im}, pxPerMM, 0)
 	if !ok || len(gs) != len(want) {
 		return false
 	}
@@ -527,7 +543,7 @@ const partMinGlyphs = 4
 // the MRZ's value's beginning or end. The character at the edge of the
 // hidden part may be cut by it and is left out.
 func partGlyphs(part string, want []rune, im *image.Gray, pxPerMM float64) (glyphField, bool) {
-	gs, _, ok := segmentGlyphs(im, pxPerMM, 0)
+	gs, _, ok := segmentGlyphs(&fieldPrint{im: im}, pxPerMM, 0)
 	k := len(gs) - 1
 	if !ok || k < partMinGlyphs || k >= len(want) {
 		return glyphField{}, false

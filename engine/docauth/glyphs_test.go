@@ -185,10 +185,10 @@ func TestSegmentGlyphsBlank(t *testing.T) {
 	for i := range im.Pix {
 		im.Pix[i] = 230
 	}
-	if gs, _, ok := segmentGlyphs(im, 10, 9); ok || len(gs) != 0 {
+	if gs, _, ok := segmentGlyphs(&fieldPrint{im: im}, 10, 9); ok || len(gs) != 0 {
 		t.Errorf("blank crop: %d glyphs", len(gs))
 	}
-	if _, _, ok := segmentGlyphs(image.NewGray(image.Rect(0, 0, 3, 3)), 10, 0); ok {
+	if _, _, ok := segmentGlyphs(&fieldPrint{im: image.NewGray(image.Rect(0, 0, 3, 3))}, 10, 0); ok {
 		t.Error("3x3 crop cut into glyphs")
 	}
 }
@@ -245,7 +245,7 @@ func BenchmarkGlyphEvidence(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, f := range fs {
-			gs, fixed, ok := segmentGlyphs(f.im, f.px, len(f.want))
+			gs, fixed, ok := segmentGlyphs(&fieldPrint{im: f.im}, f.px, len(f.want))
 			if !ok {
 				b.Fatalf("%s: not cut into glyphs", f.name)
 			}
@@ -264,7 +264,7 @@ func BenchmarkGlyphFit(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, f := range fs {
-			ps, ok := model.fitGlyphs(f.im, f.px, f.name, f.want)
+			ps, ok := model.fitGlyphs(&fieldPrint{im: f.im}, f.px, f.name, f.want)
 			if !ok {
 				b.Fatalf("%s: not fitted", f.name)
 			}
