@@ -122,7 +122,8 @@ func TestShortNameForMRZsLongOne(t *testing.T) {
 		t.Errorf("seed %d: surname %q for MRZ %q: %s %s", seed, s.Value, r.Value(mrz.Surname), v.Status, v.Reason)
 	}
 	// A thumb over the field's right part, the short name wholly in
-	// front of it: its length is known all the same.
+	// front of it: its length is known all the same, and the name,
+	// ending in view, is not taken for the beginning of a longer one.
 	c = render(t, "uto-passport", 12001309, "field-altered", "occlusion:0.8834")
 	r, _ = mrz.ParseLines(c.Truth.MRZ)
 	res, err = ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: &unsureReader{}})
@@ -130,7 +131,7 @@ func TestShortNameForMRZsLongOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	v = findCheck(res, CheckVIZ)
-	if s, _ := c.Truth.Field("surname"); v.Status != engine.Fail || !strings.Contains(v.Reason, "in length") || !strings.Contains(v.Reason, "surname (start seen)") {
+	if s, _ := c.Truth.Field("surname"); v.Status != engine.Fail || !strings.Contains(v.Reason, "in length") || strings.Contains(v.Reason, "surname (start seen)") {
 		t.Errorf("surname %q for MRZ %q, a thumb after it: %s %s", s.Value, r.Value(mrz.Surname), v.Status, v.Reason)
 	}
 	// A reading that spells the MRZ's value outweighs the measurement.

@@ -154,14 +154,18 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			box, scale := fieldCropBox(ps.Regions, r, W, H, rg.a.s.pxPerMM)
 			part, span := "", [2]float64{}
 			hid := hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H})
-			if hid > maxHiddenFraction {
+			if hid > 0 {
 				// Partly hidden: what is in view of the value's beginning
-				// or end is read alone, the rest whitened.
-				var ok bool
-				part, span, ok = visibleSpan(a, box, r.Box[1]*H, r.Box[3]*H)
-				if !ok {
+				// or end is read alone, the rest whitened. A field little
+				// hidden is read whole, unless its value ends before
+				// the hidden part (below).
+				p, sp, ok := visibleSpan(a, box, r.Box[1]*H, r.Box[3]*H)
+				switch {
+				case hid > maxHiddenFraction && !ok:
 					hidden = append(hidden, name)
 					continue
+				case hid > maxHiddenFraction || ok && p == "start":
+					part, span = p, sp
 				}
 			}
 			// A field printed in IR-absorbing ink can also be read under
@@ -177,12 +181,28 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			if im == nil {
 				continue
 			}
+			whole := false
 			if part != "" {
-				whitenHidden(im, a, box, scale, span)
-				if alt != nil {
-					whitenHidden(alt, a, box, scale, span)
+				seen := &image.Gray{Pix: append([]uint8(nil), im.Pix...), Stride: im.Stride, Rect: im.Rect}
+				whitenHidden(seen, a, box, scale, span)
+				// The crop runs on to where a longer value would end; a
+				// thumb there leaves the value itself in view, and it is
+				// read and compared whole.
+				whole = part == "start" && endsInView(seen, scale, box, span)
+				switch {
+				case whole || hid > maxHiddenFraction:
+					im = seen
+					if alt != nil {
+						whitenHidden(alt, a, box, scale, span)
+					}
+					if !whole {
+						parts[name] = part
+					}
+				default:
+					// Little hidden, not after the value: read whole as
+					// it is, without glyphs.
+					part = ""
 				}
-				parts[name] = part
 			}
 			if lengthFields[name] && part != "end" {
 				name, part, im, scale, box, rows, span := name, part, im, scale, box, [2]float64{r.Box[1] * H, r.Box[3] * H}, span
@@ -194,9 +214,9 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			}
 			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && (hid == 0 || part != "") {
 				if want, ok := gm.glyphWant(in.MRZ, name); ok {
-					name, im, scale, part := name, im, scale, part
+					name, im, scale, part, whole := name, im, scale, part, whole
 					measures = append(measures, func() {
-						if part != "" {
+						if part != "" && !whole {
 							if gf, ok := partGlyphs(part, want, im, scale); ok {
 								gf.model = gm
 								glyphs[name] = gf

@@ -291,3 +291,57 @@ func TestHidingCells(t *testing.T) {
 		t.Errorf("the thumb hides %.2f of the field under it, want 1", f)
 	}
 }
+
+// TestValueBeforeThumbIsWhole: a thumb beside a date or a number, past
+// its end but inside the crop (which runs on to where a longer value
+// would end), leaves the value wholly in view: it is compared whole, and
+// an MRZ altered there FAILs (the expiry date by the reading, the
+// number, whose reading one character off decides nothing, by its
+// glyphs); the genuine twin PASSes.
+func TestValueBeforeThumbIsWhole(t *testing.T) {
+	ck, err := NewChecker(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck, err = NewChecker(append(ck.Profiles(), learnSim(t, "uto-passport"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		seed  uint64
+		field string
+	}{{103, "expiry_date"}, {145, "document_number"}} {
+		for _, forgery := range []string{"none", "mrz-altered"} {
+			c := render(t, "uto-passport", tc.seed, forgery, "occlusion:0.3")
+			f, _ := c.Truth.Region("field." + tc.field)
+			o, ok := c.Truth.Region("occlusion")
+			// The thumb 4 mm or more after the value, on its row, and
+			// within a value's width of its end.
+			if !ok || o.X < f.X+f.W+47 || o.X > f.X+2*f.W || o.Y > f.Y+f.H || o.Y+o.H < f.Y {
+				t.Fatalf("seed %d: thumb %+v not just after %s %+v", tc.seed, o, tc.field, f)
+			}
+			if forgery != "none" && (len(c.Truth.Mismatched) != 1 || c.Truth.Mismatched[0] != tc.field) {
+				t.Fatalf("seed %d: the MRZ altered %v, want %s", tc.seed, c.Truth.Mismatched, tc.field)
+			}
+			r, err := mrz.ParseLines(c.Truth.MRZ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ck.Check(context.Background(), Input{Capture: c, MRZ: r, VIZReader: &truthReader{t: t, c: c}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rd := range res.VIZ {
+				if rd.Field == tc.field && rd.Part != "" {
+					t.Errorf("seed %d %s: %s read as partly seen (%s)", tc.seed, forgery, tc.field, rd.Part)
+				}
+			}
+			want := engine.Pass
+			if forgery != "none" {
+				want = engine.Fail
+			}
+			if v := findCheck(res, CheckVIZ); v.Status != want {
+				t.Errorf("seed %d %s: %s %s, want %s", tc.seed, forgery, v.Status, v.Reason, want)
+			}
+		}
+	}
+}
