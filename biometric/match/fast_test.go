@@ -3,7 +3,9 @@ package match
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"testing"
+	"unsafe"
 
 	"checkpost/biometric"
 )
@@ -294,10 +296,15 @@ func TestCountUnderMatchesReference(t *testing.T) {
 
 // The assembly and the portable similarities agree bit for bit, on
 // random cylinders of every kind of validity and on every floor.
+//
+// The AVX-512 form likewise, reading the cylinders word by word from any
+// place in Matcher.bWords, with other words past the window.
 func TestWindowSimsAsmMatchesGo(t *testing.T) {
 	if !useAsmSims {
 		t.Skip("no assembly on this platform")
 	}
+	var words [cylStride][bWordsLen]uint64
+	var got512 [MaxMinutiae + simsLanes]hit
 	s := uint64(88172645463325252)
 	next := func() uint64 {
 		s ^= s << 13
@@ -350,5 +357,63 @@ func TestWindowSimsAsmMatchesGo(t *testing.T) {
 		if ng != nw || fmt.Sprint(got[:ng]) != fmt.Sprint(want[:nw]) {
 			t.Fatalf("round %d: %v, want %v", round, got[:ng], want[:nw])
 		}
+		if !useAVX512 {
+			continue
+		}
+		start := int(next() % uint64(bWordsLen-n-simsLanes+1))
+		for w := range words {
+			for k := range words[w] {
+				words[w][k] = next()
+			}
+			for k := range n {
+				words[w][start+k] = bc[k][w]
+			}
+		}
+		ng = windowSimsAVX512(&ca, &words[0][start], n, minCommonCells, floor, &got512[0])
+		if ng != nw || fmt.Sprint(got512[:ng]) != fmt.Sprint(want[:nw]) {
+			t.Fatalf("round %d, AVX-512: %v, want %v", round, got512[:ng], want[:nw])
+		}
+	}
+}
+
+// windowSimsAVX512 takes the square roots of bit counts with VSQRTPS,
+// the float32 nearest the root; sqrtTab holds float32(math.Sqrt), which
+// rounds twice (to float64, then to float32). They agree when each entry
+// lies within half a float32 step of the root: (t - h)² < n < (t + h)²
+// with h half the step on either side, in exact arithmetic.
+func TestSqrtTabIsNearestFloat32(t *testing.T) {
+	exact := func(x float64) *big.Float { return new(big.Float).SetPrec(200).SetFloat64(x) }
+	for n := 1; n < len(sqrtTab); n++ {
+		r := sqrtTab[n]
+		lo := exact(float64(r))
+		lo.Add(lo, exact(float64(math.Nextafter32(r, 0)))).Quo(lo, exact(2))
+		hi := exact(float64(r))
+		hi.Add(hi, exact(float64(math.Nextafter32(r, 256)))).Quo(hi, exact(2))
+		v := exact(float64(n))
+		if new(big.Float).Mul(lo, lo).Cmp(v) >= 0 || new(big.Float).Mul(hi, hi).Cmp(v) <= 0 {
+			t.Errorf("sqrtTab[%d] = %v is not the float32 nearest its root", n, r)
+		}
+	}
+	if sqrtTab[0] != 0 {
+		t.Errorf("sqrtTab[0] = %v", sqrtTab[0])
+	}
+}
+
+// The assembly reads Matcher.bWords as rows of 800 bytes.
+func TestBWordsLayout(t *testing.T) {
+	var m Matcher
+	if d := uintptr(unsafe.Pointer(&m.bWords[1][0])) - uintptr(unsafe.Pointer(&m.bWords[0][0])); d != 800 {
+		t.Fatalf("bWords rows %d bytes apart, the assembly reads 800", d)
+	}
+}
+
+// The assembly reads pairGeom and compatScratch at fixed offsets.
+func TestPairGeomLayout(t *testing.T) {
+	var g pairGeom
+	var c compatScratch
+	got := []uintptr{unsafe.Offsetof(g.aa), unsafe.Offsetof(g.ba), unsafe.Offsetof(g.ax), unsafe.Offsetof(g.ay),
+		unsafe.Offsetof(g.bx), unsafe.Offsetof(g.by), unsafe.Offsetof(c.i1), unsafe.Offsetof(c.d3)}
+	if fmt.Sprint(got) != fmt.Sprint([]uintptr{48, 96, 144, 240, 336, 432, 128, 256}) {
+		t.Fatalf("pairGeom or compatScratch layout changed (%v): update sims_amd64.s", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 
 	"checkpost/biometric"
@@ -203,17 +204,21 @@ type Matcher struct {
 	angFirst [angBuckets + 1]uint8
 	bIdx     [2 * MaxMinutiae]uint8
 	bCyl     [2 * MaxMinutiae][cylStride]uint64
-	hits     [MaxMinutiae]hit
-	geom     pairGeom
-	bv       bView
-	field    orientField
-	bestAl   alignment // the consolidation's
+	// Or, for windowSimsAVX512, the same word by word: bWords[w][s] is
+	// word w of bCyl[s].
+	bWords [cylStride][bWordsLen]uint64
+	hits   [MaxMinutiae + simsLanes]hit // windowSimsAVX512 writes a group past the last hit
+	geom   pairGeom
+	compat compatScratch
+	bv     bView
+	field  orientField
+	bestAl alignment // the consolidation's
 	// orientAgreement's samples of one template.
 	sx, sy [9 * MaxMinutiae]float32
 	sd     [9 * MaxMinutiae]uint16
 	// ridgeAgreement's and ridgeRescue's cells of a (sites) and of the
 	// overlap (ridgeOverlap).
-	rsites [ridgeMaxCells]ridgeSite
+	rsites ridgeSites
 	ritems ridgeItems
 	// ridgeRescue's candidate pairs of minutiae.
 	rescueA, rescueB [rescueCandidates]uint8
@@ -248,6 +253,10 @@ func (m *Matcher) compatLists(a, b *Template, top []pair) {
 		g.ax[p], g.ay[p] = float32(pa.x), float32(pa.y)
 		g.bx[p], g.by[p] = float32(pb.x), float32(pb.y)
 	}
+	if useAVX512 {
+		m.compatListsAVX512(nR)
+		return
+	}
 	var qs [maxRelax]int8
 	var i1s, d2s [maxRelax]int32
 	var dx, dy [maxRelax][2]float32
@@ -280,16 +289,42 @@ func (m *Matcher) compatLists(a, b *Template, top []pair) {
 			if d3 >= compatMaxAngle {
 				continue
 			}
-			r := zDist[i1s[t]] * zAngle[d2s[t]] * zAngle[d3]
-			q := int(qs[t])
-			k := p*maxRelax + int(m.nnz[p])
-			m.rho[k], m.rhoQ[k] = r, int8(q)
-			m.nnz[p]++
-			k = q*maxRelax + int(m.nnz[q])
-			m.rho[k], m.rhoQ[k] = r, int8(p)
-			m.nnz[q]++
+			m.addCompat(p, int(qs[t]), zDist[i1s[t]]*zAngle[d2s[t]]*zAngle[d3])
 		}
 	}
+}
+
+// addCompat lists the compatibility r of pairs p and q (p < q) with each.
+func (m *Matcher) addCompat(p, q int, r float32) {
+	k := p*maxRelax + int(m.nnz[p])
+	m.rho[k], m.rhoQ[k] = r, int8(q)
+	m.nnz[p]++
+	k = q*maxRelax + int(m.nnz[q])
+	m.rho[k], m.rhoQ[k] = r, int8(p)
+	m.nnz[q]++
+}
+
+// compatListsAVX512 is compatLists' passes for the pairs in m.geom:
+// compatLanesAVX512 computes each pair's terms with eight later pairs at
+// once, the same float32 and integer operations on the same values, and
+// the pairs of pairs that pass all three tests are listed in the same
+// order.
+func (m *Matcher) compatListsAVX512(nR int) {
+	cs := &m.compat
+	for p := 0; p < nR; p++ {
+		for mask := compatLanesAVX512(&m.geom, p, nR, cs); mask != 0; mask &= mask - 1 {
+			q := bits.TrailingZeros32(mask)
+			m.addCompat(p, q, zDist[cs.i1[q]]*zAngle[cs.d2[q]]*zAngle[cs.d3[q]])
+		}
+	}
+}
+
+// compatScratch holds compatLanesAVX512's terms of each later pair q:
+// the direction difference d2, the distance difference i1 and the
+// joining lines' direction difference d3 (zAngle's, zDist's and
+// zAngle's index), written eight pairs at a time (TestPairGeomLayout).
+type compatScratch struct {
+	d2, i1, d3 [maxRelax + 8]int32
 }
 
 type pair struct {
@@ -426,7 +461,12 @@ func (m *Matcher) localPairs(a, b *Template, k int) int {
 		}
 		m.bAng[nb] = b.m[j].a
 		m.bIdx[nb] = j
-		m.bCyl[nb] = [cylStride]uint64(b.cyl[int(j)*cylStride : int(j)*cylStride+cylStride])
+		c := [cylStride]uint64(b.cyl[int(j)*cylStride : int(j)*cylStride+cylStride])
+		if useAVX512 {
+			m.bWords[0][nb], m.bWords[1][nb], m.bWords[2][nb], m.bWords[3][nb] = c[0], c[1], c[2], c[3]
+		} else {
+			m.bCyl[nb] = c
+		}
 		nb++
 	}
 	// Where each angBuckets-th of a turn starts: bucket v's first is the
@@ -442,7 +482,13 @@ func (m *Matcher) localPairs(a, b *Template, k int) int {
 	}
 	// Twice, so that a window that wraps past the end is one run.
 	copy(m.bIdx[nb:2*nb], m.bIdx[:nb])
-	copy(m.bCyl[nb:2*nb], m.bCyl[:nb])
+	if useAVX512 {
+		for w := range m.bWords {
+			copy(m.bWords[w][nb:2*nb], m.bWords[w][:nb])
+		}
+	} else {
+		copy(m.bCyl[nb:2*nb], m.bCyl[:nb])
+	}
 	if nb == 0 {
 		return 0
 	}
@@ -473,7 +519,14 @@ func (m *Matcher) localPairs(a, b *Template, k int) int {
 		if np == k {
 			floor = heap[0].sim
 		}
-		nh := windowSims(&ca, m.bCyl[start:start+count], floor, m.hits[:])
+		var nh int
+		if useAVX512 {
+			if count > 0 {
+				nh = windowSimsAVX512(&ca, &m.bWords[0][start], count, minCommonCells, floor, &m.hits[0])
+			}
+		} else {
+			nh = windowSims(&ca, m.bCyl[start:start+count], floor, m.hits[:])
+		}
 		for _, h := range m.hits[:nh] {
 			j := m.bIdx[start+int(h.t)]
 			// m.pairs[:np] is a min-heap on similarity: the root is the

@@ -94,7 +94,7 @@ func (m *Matcher) ridgeRescue(a, b *Template) float64 {
 	nc := m.rescueCandidates(a, b)
 	// A quarter of the cells: a quarter of the overlap and of the least
 	// overlap and the shrink's n0.
-	sparse := m.rsites[:a.ridge.sites(&m.rsites, true)]
+	ns := a.ridge.sites(&m.rsites, true)
 	best := 0.0
 	var bestAl alignment
 	for q := 0; q < nc; q++ {
@@ -103,7 +103,7 @@ func (m *Matcher) ridgeRescue(a, b *Template) float64 {
 		c, s := cosTab[rot>>6], sinTab[rot>>6]
 		ax, ay := float32(sa.x), float32(sa.y)
 		al := alignment{c: c, s: s, tx: float32(sb.x) - (c*ax - s*ay), ty: float32(sb.y) - (s*ax + c*ay), rot: rot}
-		n, ni := m.ridgeOverlap(sparse, b, al)
+		n, ni := m.ridgeOverlap(&m.rsites, ns, b, al)
 		if n < rescueMinCells/4 {
 			continue
 		}
@@ -115,7 +115,7 @@ func (m *Matcher) ridgeRescue(a, b *Template) float64 {
 	if best < rescueScreen {
 		return 0
 	}
-	n, ni := m.ridgeOverlap(m.rsites[:a.ridge.sites(&m.rsites, false)], b, bestAl)
+	n, ni := m.ridgeOverlap(&m.rsites, a.ridge.sites(&m.rsites, false), b, bestAl)
 	if n < rescueMinCells {
 		return 0
 	}

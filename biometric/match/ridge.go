@@ -206,18 +206,20 @@ type ridgeItems struct {
 	zr, zi, kx, ky [ridgeMaxCells]float32
 }
 
-// ridgeSite is one of a ridge map's cells with a sample as the overlap
-// reads it: its centre in the matcher frame (y up) and its code.
-type ridgeSite struct {
-	x, y float32
-	code uint8
+// ridgeSites are a ridge map's cells with a sample as the overlap reads
+// them: cell k's centre (x[k], y[k]) in the matcher frame (y up) and its
+// code. An array each, so that ridgeOverlapAVX512 loads eight cells'
+// terms at once.
+type ridgeSites struct {
+	x, y [ridgeMaxCells]float32
+	code [ridgeMaxCells]uint8
 }
 
 // sites writes the map's cells with a sample to dst, row by row (with
 // sparse those of even row and column only), and returns their number.
 // They depend on the map alone: ridgeRescue lists them once for all the
 // alignments it reads.
-func (g *ridges) sites(dst *[ridgeMaxCells]ridgeSite, sparse bool) int {
+func (g *ridges) sites(dst *ridgeSites, sparse bool) int {
 	cols, rows := int(g.cols), int(g.rows)
 	step := 1
 	if sparse {
@@ -231,7 +233,7 @@ func (g *ridges) sites(dst *[ridgeMaxCells]ridgeSite, sparse bool) int {
 			// Written in any case and kept when it has a sample: no
 			// branch on the print's outline.
 			code := g.code[r*cols+c]
-			dst[n] = ridgeSite{float32(g.x0) + float32(c*ridgeCell+half), y, code}
+			dst.x[n], dst.y[n], dst.code[n] = float32(g.x0)+float32(c*ridgeCell+half), y, code
 			n += int(b2u(code>>4 != biometric.RidgeAbsent))
 		}
 	}
@@ -244,30 +246,70 @@ func (m *Matcher) ridgeAgreement(a, b *Template, al alignment) (float64, int) {
 	if a.ridge.cols == 0 || b.ridge.cols == 0 {
 		return 0, 0
 	}
-	n, ni := m.ridgeOverlap(m.rsites[:a.ridge.sites(&m.rsites, false)], b, al)
+	n, ni := m.ridgeOverlap(&m.rsites, a.ridge.sites(&m.rsites, false), b, al)
 	if n == 0 {
 		return 0, 0
 	}
 	return float64(ridgeBestSum(&m.ritems, ni, false)) / float64(n), n
 }
 
-// ridgeOverlap carries a's sites into b's frame by al and returns the
-// overlap's cell count n (see above) and the number ni of its cells whose
-// directions agree, whose items it writes to m.ritems.
-func (m *Matcher) ridgeOverlap(as []ridgeSite, b *Template, al alignment) (n, ni int) {
+// ridgeOverlap carries a's first ns sites into b's frame by al and
+// returns the overlap's cell count n (see above) and the number ni of its
+// cells whose directions agree, whose items it writes to m.ritems.
+//
+// With AVX-512 it runs in assembly (ridgeOverlapAVX512), eight sites at
+// a time, with the same float32 operations in the same order: the same
+// n, ni and items to the bit.
+func (m *Matcher) ridgeOverlap(as *ridgeSites, ns int, b *Template, al alignment) (n, ni int) {
 	gb := &b.ridge
 	if gb.cols == 0 {
 		return 0, 0
 	}
+	if useAVX512 {
+		if ns == 0 {
+			return 0, 0
+		}
+		bcols := int32(gb.cols)
+		p := overlapArgs{
+			sites: as, ns: ns, code: &gb.code, period: &gb.period, its: &m.ritems,
+			bcols: bcols, pcols: (bcols + 1) >> 1,
+			c: al.c, s: al.s, tx: al.tx, ty: al.ty,
+			bx0: float32(gb.x0), by0: float32(gb.y0), fbc: float32(gb.cols), fbr: float32(gb.rows),
+			rot: int32(al.rot), pi8: math.Pi / 8, toIdx: 1024 / (2 * math.Pi),
+		}
+		return ridgeOverlapAVX512(&p)
+	}
+	return m.ridgeOverlapGo(as, ns, b, al)
+}
+
+// overlapArgs are ridgeOverlapAVX512's: a's sites, b's map and the
+// alignment (TestOverlapArgsLayout).
+type overlapArgs struct {
+	sites        *ridgeSites
+	ns           int
+	code         *[ridgeMaxCells]uint8
+	period       *[ridgeMaxBlocks]uint8
+	its          *ridgeItems
+	bcols, pcols int32
+	c, s, tx, ty float32
+	bx0, by0     float32
+	fbc, fbr     float32
+	rot          int32
+	// The constants the Go code multiplies by, as float32.
+	pi8, toIdx float32
+}
+
+// ridgeOverlapGo is ridgeOverlap in Go.
+func (m *Matcher) ridgeOverlapGo(as *ridgeSites, ns int, b *Template, al alignment) (n, ni int) {
+	gb := &b.ridge
 	bcols, brows := int(gb.cols), int(gb.rows)
 	fbc, fbr := float32(bcols), float32(brows)
 	bx0, by0 := float32(gb.x0), float32(gb.y0)
 	const inv = 1.0 / ridgeCell
 	const half = ridgeCell / 2
 	its := &m.ritems
-	for k := range as {
-		st := &as[k]
-		code, cx, cy := st.code, st.x, st.y
+	for k := range ns {
+		code, cx, cy := as.code[k], as.x[k], as.y[k]
 		px := al.c*cx - al.s*cy + al.tx
 		py := al.s*cx + al.c*cy + al.ty
 		fx, fy := (px-bx0)*inv, (-py-by0)*inv

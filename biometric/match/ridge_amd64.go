@@ -15,3 +15,11 @@ const useAsmShiftSums = true
 //
 //go:noescape
 func shiftSums3x4(its *ridgeItems, n int, x0, y0, step, toIdx float32, out *[9]float32)
+
+// ridgeOverlapAVX512 is ridgeOverlapGo (see ridgeOverlap) for the sites
+// (at least 1), map and alignment in p, eight sites at a time
+// (AVX-512VL on 256-bit registers; useAVX512 tells whether the CPU has
+// it).
+//
+//go:noescape
+func ridgeOverlapAVX512(p *overlapArgs) (n, ni int)

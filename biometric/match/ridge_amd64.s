@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "avx512_amd64.h"
 
 // The layout this code reads: ridgeItems is four arrays of
 // ridgeMaxCells (384) float32, zr at 0, zi at 1536, kx at 3072 and ky
@@ -249,4 +250,215 @@ done:
 	MOVUPS X13, 0(R8)
 	MOVUPS X14, 16(R8)
 	MOVSS X15, 32(R8)
+	RET
+
+// The layouts ridgeOverlapAVX512 reads (TestOverlapArgsLayout):
+// overlapArgs' fields at the offsets below, ridgeSites' x, y and code at
+// 0, 1536 and 3072 bytes, ridgeItems' as above.
+#define OA_SITES 0
+#define OA_NS 8
+#define OA_CODE 16
+#define OA_PERIOD 24
+#define OA_ITS 32
+#define OA_BCOLS 40
+#define OA_PCOLS 44
+#define OA_C 48
+#define OA_S 52
+#define OA_TX 56
+#define OA_TY 60
+#define OA_BX0 64
+#define OA_BY0 68
+#define OA_FBC 72
+#define OA_FBR 76
+#define OA_ROT 80
+#define OA_PI8 84
+#define OA_TOIDX 88
+
+DATA ovConst<>+0(SB)/4, $0x3d800000 // float32 1/16
+DATA ovConst<>+4(SB)/4, $15
+DATA ovConst<>+8(SB)/4, $2184       // ridgeTurn
+DATA ovConst<>+12(SB)/4, $5461      // ridgeMaxTurn
+DATA ovConst<>+16(SB)/4, $27307     // 32768 - ridgeMaxTurn
+DATA ovConst<>+20(SB)/4, $8         // half a cell
+DATA ovConst<>+24(SB)/4, $1023
+GLOBL ovConst<>(SB), RODATA|NOPTR, $28
+
+// func ridgeOverlapAVX512(p *overlapArgs) (n, ni int)
+//
+// Each step of ridgeOverlapGo on eight sites at once; b's codes and
+// periods are bytes, gathered as the dword that ends at each (from 3
+// bytes before the array: the fields before code, and code's end before
+// period, are in the same ridges value).
+//
+// Registers: SI the sites, BX the first site of the group, CX ns, R9 and
+// R11 3 bytes before b's codes and periods, R12 the next item (zr; zi,
+// kx, ky 1536, 3072, 4608 bytes on), R10 n, R13, R14, DX cosTab, sinTab,
+// waveNumber. Y0-Y3 c, s, tx, ty; Y4-Y7 bx0, by0, cols, rows as float32;
+// Y8 the sign bit, Y9 1/16, Y10 pi8, Y11 toIdx, Y12 bcols, Y13 pcols,
+// Y14 rot, Y15 15, Y16 ridgeTurn, Y17 ridgeMaxTurn, Y18 32768 -
+// ridgeMaxTurn, Y19 8, Y20 1023, Y21 0.
+TEXT ·ridgeOverlapAVX512(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), AX
+	LEAQ ovConst<>(SB), DI
+	BCAST4PS(OA_C, AX, Y0, Y1, Y2, Y3)
+	BCAST4PS(OA_BX0, AX, Y4, Y5, Y6, Y7)
+	VBROADCASTSS ssSign<>(SB), Y8
+	VBROADCASTSS 0(DI), Y9
+	VBROADCASTSS OA_PI8(AX), Y10
+	VBROADCASTSS OA_TOIDX(AX), Y11
+	VPBROADCASTD OA_BCOLS(AX), Y12
+	VPBROADCASTD OA_PCOLS(AX), Y13
+	VPBROADCASTD OA_ROT(AX), Y14
+	VPBROADCASTD 4(DI), Y15
+	BCAST4D(8, DI, Y16, Y17, Y18, Y19)
+	VPBROADCASTD 24(DI), Y20
+	VPXORD Y21, Y21, Y21
+	MOVQ OA_SITES(AX), SI
+	MOVQ OA_NS(AX), CX
+	MOVQ OA_CODE(AX), R9
+	SUBQ $3, R9
+	MOVQ OA_PERIOD(AX), R11
+	SUBQ $3, R11
+	MOVQ OA_ITS(AX), R12
+	LEAQ ·cosTab(SB), R13
+	LEAQ ·sinTab(SB), R14
+	LEAQ ·waveNumber(SB), DX
+	XORQ BX, BX
+	XORQ R10, R10
+
+ovloop:
+	// K1: the group's sites before ns.
+	GROUPMASK(CX, BX, 8, K1, DI)
+	VMOVUPS.Z (SI)(BX*4), K1, Y22       // cx
+	VMOVUPS.Z 1536(SI)(BX*4), K1, Y23   // cy
+	VPMOVZXBD.Z 3072(SI)(BX*1), K1, Y24 // code
+
+	// px = c*cx - s*cy + tx, py = s*cx + c*cy + ty
+	VMULPS Y22, Y0, Y25
+	VMULPS Y23, Y1, Y27
+	VSUBPS Y27, Y25, Y25
+	VADDPS Y2, Y25, Y25
+	VMULPS Y22, Y1, Y26
+	VMULPS Y23, Y0, Y27
+	VADDPS Y27, Y26, Y26
+	VADDPS Y3, Y26, Y26
+
+	// fx = (px - bx0)/16, fy = (-py - by0)/16; K2: inside b's map.
+	VSUBPS Y4, Y25, Y27
+	VMULPS Y9, Y27, Y27
+	VXORPS Y8, Y26, Y28
+	VSUBPS Y5, Y28, Y28
+	VMULPS Y9, Y28, Y28
+	VCMPPS $0x1d, Y21, Y27, K1, K2 // fx >= 0
+	VCMPPS $0x1d, Y21, Y28, K2, K2 // fy >= 0
+	VCMPPS $0x11, Y6, Y27, K2, K2  // fx < cols
+	VCMPPS $0x11, Y7, Y28, K2, K2  // fy < rows
+	KTESTB K2, K2
+	JZ ovnext
+	VCVTTPS2DQ Y27, Y27 // bc
+	VCVTTPS2DQ Y28, Y28 // br
+
+	// codeB; K4: b's cell has a sample (n counts it).
+	VPMULLD Y12, Y28, Y22
+	VPADDD Y27, Y22, Y22
+	KMOVB K2, K3
+	VPXORD Y29, Y29, Y29
+	VPGATHERDD (R9)(Y22*1), K3, Y29
+	VPSRLD $24, Y29, Y29
+	VPSRLD $4, Y29, Y30
+	VPCMPD $4, Y15, Y30, K2, K4
+	KMOVB K4, AX
+	POPCNTL AX, AX
+	ADDQ AX, R10
+
+	// nb, d = int16(dirA + rot - nb), |d|; K5: the same direction,
+	// K6: kept (a sample, the same or the opposite direction).
+	VPMULLD Y16, Y30, Y30
+	VPSRLD $4, Y24, Y22
+	VPMULLD Y16, Y22, Y22
+	VPADDD Y14, Y22, Y22
+	VPSUBD Y30, Y22, Y22
+	VPSLLD $16, Y22, Y22
+	VPSRAD $16, Y22, Y22
+	VPABSD Y22, Y22
+	VPCMPD $2, Y17, Y22, K5
+	VPCMPD $5, Y18, Y22, K6
+	KORB K5, K6, K6
+	KANDB K4, K6, K6
+
+	// psiA: phA negated where the directions are the same.
+	VPANDD Y15, Y24, Y23
+	VCVTDQ2PS Y23, Y23
+	VMULPS Y10, Y23, Y23
+	VXORPS Y8, Y23, K5, Y23
+
+	// kb = waveNumber[period[(br>>1)*pcols + bc>>1]]
+	VPSRLD $1, Y28, Y24
+	VPMULLD Y13, Y24, Y24
+	VPSRLD $1, Y27, Y22
+	VPADDD Y22, Y24, Y24
+	KMOVB K2, K3
+	VPXORD Y22, Y22, Y22
+	VPGATHERDD (R11)(Y24*1), K3, Y22
+	VPSRLD $24, Y22, Y22
+	GATHERPS(DX, Y22, K2, Y31)
+
+	// nbx, nby = cosTab[nb>>6], sinTab[nb>>6]
+	VPSRLD $6, Y30, Y24
+	GATHERPS(R13, Y24, K2, Y22)
+	GATHERPS(R14, Y24, K2, Y30)
+
+	// cbx = bx0 + (bc*16 + 8), cby = -(by0 + (br*16 + 8))
+	VPSLLD $4, Y27, Y27
+	VPADDD Y19, Y27, Y27
+	VCVTDQ2PS Y27, Y27
+	VADDPS Y27, Y4, Y27
+	VPSLLD $4, Y28, Y28
+	VPADDD Y19, Y28, Y28
+	VCVTDQ2PS Y28, Y28
+	VADDPS Y28, Y5, Y28
+	VXORPS Y8, Y28, Y28
+
+	// psiB = kb*(nbx*(px-cbx) + nby*(py-cby)) - (codeB&15)*pi8
+	VSUBPS Y27, Y25, Y25
+	VSUBPS Y28, Y26, Y26
+	VMULPS Y25, Y22, Y25
+	VMULPS Y26, Y30, Y26
+	VADDPS Y26, Y25, Y25
+	VMULPS Y25, Y31, Y25
+	VPANDD Y15, Y29, Y29
+	VCVTDQ2PS Y29, Y29
+	VMULPS Y10, Y29, Y29
+	VSUBPS Y29, Y25, Y25
+
+	// t = int32((psiA - psiB)*toIdx) & 1023
+	VSUBPS Y25, Y23, Y23
+	VMULPS Y11, Y23, Y23
+	VCVTTPS2DQ Y23, Y23
+	VPANDD Y20, Y23, Y23
+
+	// The kept items: cosTab[t], sinTab[t], kb*nbx, kb*nby.
+	GATHERPS(R13, Y23, K6, Y24)
+	GATHERPS(R14, Y23, K6, Y25)
+	VMULPS Y22, Y31, Y22
+	VMULPS Y30, Y31, Y30
+	VCOMPRESSPS Y24, K6, (R12)
+	VCOMPRESSPS Y25, K6, 1536(R12)
+	VCOMPRESSPS Y22, K6, 3072(R12)
+	VCOMPRESSPS Y30, K6, 4608(R12)
+	KMOVB K6, AX
+	POPCNTL AX, AX
+	LEAQ (R12)(AX*4), R12
+
+ovnext:
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT ovloop
+
+	VZEROUPPER
+	MOVQ R10, n+8(FP)
+	MOVQ p+0(FP), AX
+	SUBQ OA_ITS(AX), R12
+	SHRQ $2, R12
+	MOVQ R12, ni+16(FP)
 	RET

@@ -217,3 +217,69 @@ func TestShiftSums3SameBits(t *testing.T) {
 		}
 	}
 }
+
+// The assembly reads overlapArgs and ridgeSites at fixed offsets.
+func TestOverlapArgsLayout(t *testing.T) {
+	var p overlapArgs
+	got := []uintptr{unsafe.Offsetof(p.sites), unsafe.Offsetof(p.ns), unsafe.Offsetof(p.code), unsafe.Offsetof(p.period),
+		unsafe.Offsetof(p.its), unsafe.Offsetof(p.bcols), unsafe.Offsetof(p.pcols), unsafe.Offsetof(p.c), unsafe.Offsetof(p.s),
+		unsafe.Offsetof(p.tx), unsafe.Offsetof(p.ty), unsafe.Offsetof(p.bx0), unsafe.Offsetof(p.by0), unsafe.Offsetof(p.fbc),
+		unsafe.Offsetof(p.fbr), unsafe.Offsetof(p.rot), unsafe.Offsetof(p.pi8), unsafe.Offsetof(p.toIdx),
+		unsafe.Offsetof(ridgeSites{}.y), unsafe.Offsetof(ridgeSites{}.code), unsafe.Offsetof(ridges{}.code) - 3}
+	want := []uintptr{0, 8, 16, 24, 32, 40, 44, 48, 52, 56, 60, 64, 68, 72, 76, 80, 84, 88, 1536, 3072, unsafe.Offsetof(ridges{}.code) - 3}
+	if fmt.Sprint(got) != fmt.Sprint(want) || unsafe.Offsetof(ridges{}.code) < 3 || unsafe.Offsetof(ridges{}.period) != unsafe.Offsetof(ridges{}.code)+ridgeMaxCells {
+		t.Fatalf("overlapArgs, ridgeSites or ridges layout changed (%v): update ridge_amd64.s", got)
+	}
+}
+
+// ridgeOverlapAVX512 gives ridgeOverlapGo's n, ni and items to the bit:
+// the tuning prints of DB1_B, whole and cropped to a small sensor's view,
+// all sites and the sparse quarter, under alignments from pairs of their
+// minutiae (as the rescue makes them) and random ones, some far off.
+func TestRidgeOverlapAVX512MatchesGo(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512 on this machine")
+	}
+	var ts []*Template
+	for f := 101; f <= 104; f++ {
+		for i := 1; i <= 3; i++ {
+			img := loadImage(t, fmt.Sprintf("DB1_B/%d_%d.tif", f, i))
+			ts = append(ts, prepareImage(t, img), prepareImage(t, centreCrop(img, 220, 260)))
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	var m Matcher
+	var want ridgeItems
+	for x, a := range ts {
+		for y, b := range ts {
+			for trial := range 12 {
+				var al alignment
+				if trial < 8 {
+					sa, sb := &a.m[rng.IntN(int(a.n))], &b.m[rng.IntN(int(b.n))]
+					rot := sb.a - sa.a
+					c, s := cosTab[rot>>6], sinTab[rot>>6]
+					al = alignment{c: c, s: s, tx: float32(sb.x) - (c*float32(sa.x) - s*float32(sa.y)), ty: float32(sb.y) - (s*float32(sa.x) + c*float32(sa.y)), rot: rot}
+				} else {
+					r := rng.Float64() * 2 * math.Pi
+					al = makeAlignment(r, rng.NormFloat64()*100, rng.NormFloat64()*100)
+				}
+				ns := a.ridge.sites(&m.rsites, trial%2 == 0)
+				wn, wni := m.ridgeOverlapGo(&m.rsites, ns, b, al)
+				want = m.ritems
+				n, ni := m.ridgeOverlap(&m.rsites, ns, b, al)
+				if n != wn || ni != wni {
+					t.Fatalf("templates %d, %d, trial %d: n %d ni %d, want %d %d", x, y, trial, n, ni, wn, wni)
+				}
+				for k := range ni {
+					g := [4]float32{m.ritems.zr[k], m.ritems.zi[k], m.ritems.kx[k], m.ritems.ky[k]}
+					w := [4]float32{want.zr[k], want.zi[k], want.kx[k], want.ky[k]}
+					for j := range g {
+						if math.Float32bits(g[j]) != math.Float32bits(w[j]) {
+							t.Fatalf("templates %d, %d, trial %d, item %d: %v, want %v", x, y, trial, k, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -69,3 +69,11 @@ const (
 	_ = uint(cylStride - 4)
 	_ = uint(4 - cylStride)
 )
+
+// windowSimsAVX512 reads b's cylinders word by word (Matcher.bWords),
+// simsLanes at a time; it reads up to simsLanes-1 words past the window
+// and writes up to simsLanes hits past the last.
+const (
+	simsLanes = 4
+	bWordsLen = 2*MaxMinutiae + simsLanes
+)
