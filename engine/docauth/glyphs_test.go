@@ -306,3 +306,37 @@ func TestPartDiffers(t *testing.T) {
 		t.Errorf("three places other: %v", got)
 	}
 }
+
+// TestGlyphsVouchForMisreadNumber: a number read otherwise, whose
+// glyphs all match the MRZ's characters best, decides nothing; one
+// place matching another character better, or a field seen in part,
+// does not vouch, and the reading FAILs the check as before.
+func TestGlyphsVouchForMisreadNumber(t *testing.T) {
+	r := td3MRZ(t, "T63WK8LZR", "NGUYEN", "ANNA", day(1970, 1, 2), day(2030, 3, 4))
+	misread := []Reading{{Field: "document_number", Text: "TOIWKSLZR", Confidence: 0.9}, {Field: "surname", Text: "NGUYEN", Confidence: 0.9}}
+	places := func(worst float64) []glyphPlace {
+		ps := make([]glyphPlace, 9)
+		for i := range ps {
+			ps[i] = glyphPlace{want: 0.88, other: 0.80, best: 'X'}
+		}
+		ps[4].other = worst
+		return ps
+	}
+	for _, tc := range []struct {
+		name string
+		gf   glyphField
+		want engine.Status
+	}{
+		{"glyphs all agree", glyphField{want: []rune("T63WK8LZR"), places: places(0.87)}, engine.Pass},
+		{"a place another's", glyphField{want: []rune("T63WK8LZR"), places: places(0.89)}, engine.Fail},
+		{"seen in part", glyphField{part: "start", want: []rune("T63WK8"), places: places(0.87)[:6]}, engine.Fail},
+	} {
+		c := checkVIZVouched(r, misread, vouchedByGlyphs(map[string]glyphField{"document_number": tc.gf}))
+		if c.Status != tc.want {
+			t.Errorf("%s: %s %s, want %s", tc.name, c.Status, c.Reason, tc.want)
+		}
+	}
+	if c := checkVIZ(r, misread); c.Status != engine.Fail {
+		t.Errorf("no glyphs: %s %s", c.Status, c.Reason)
+	}
+}

@@ -69,7 +69,12 @@ const minShortNameConfidence = 0.75
 // either part; a truncated MRZ name matches its beginning), dates through
 // the printed format (day, month by number or name, year), numbers and
 // codes exactly.
-func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
+func checkVIZ(r *mrz.Result, viz []Reading) engine.Check { return checkVIZVouched(r, viz, nil) }
+
+// checkVIZVouched is checkVIZ with the fields whose glyphs vouch for the
+// MRZ's value (vouchedByGlyphs): a reading of theirs that differs is
+// said, not taken as a difference.
+func checkVIZVouched(r *mrz.Result, viz []Reading, vouched map[string]bool) engine.Check {
 	c := engine.Check{Name: "viz.mrz.consistency", Threshold: "0 fields differing"}
 	if r == nil {
 		c.Status, c.Reason = engine.NotPerformed, "the MRZ was not read"
@@ -79,7 +84,7 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 		c.Status, c.Reason = engine.NotPerformed, "the printed fields were not read"
 		return c
 	}
-	var diffs, same, open []string
+	var diffs, same, open, misread []string
 	var order []string
 	byField := map[string][]Reading{}
 	for _, rd := range viz {
@@ -96,6 +101,10 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 			}
 			same = append(same, name)
 		case fieldDiffers:
+			if vouched[name] {
+				misread = append(misread, fmt.Sprintf("%s read %q", name, rd.Text))
+				continue
+			}
 			diffs = append(diffs, fmt.Sprintf("%s printed %q, MRZ %q", name, rd.Text, want))
 		default:
 			if want != "" {
@@ -115,6 +124,9 @@ func checkVIZ(r *mrz.Result, viz []Reading) engine.Check {
 	if len(open) > 0 {
 		// What could not decide is said, never taken as a difference.
 		c.Reason += "; read too unsure to compare (illegible, unsure characters, or one character from the MRZ's value): " + strings.Join(open, ", ")
+	}
+	if len(misread) > 0 {
+		c.Reason += "; read otherwise, but every printed character matches the MRZ's by the model's glyphs: " + strings.Join(misread, ", ")
 	}
 	return c
 }

@@ -337,7 +337,7 @@ func (j *vizJob) finish(in Input, res *Result) {
 		c = engine.Check{Name: CheckVIZ, Status: engine.NotPerformed, Threshold: "0 fields differing",
 			Reason: fmt.Sprintf("no printed field could be read (%s)", what)}
 	default:
-		c = checkVIZ(in.MRZ, all)
+		c = checkVIZVouched(in.MRZ, all, vouchedByGlyphs(j.glyphs))
 		if j.err != nil {
 			c.Reason += fmt.Sprintf(" (reading of %s cut short: %v)", what, j.err)
 			if cutShort(j.err) && c.Status != engine.Fail {
