@@ -548,6 +548,13 @@ func compareField(r *mrz.Result, rd Reading) (ok, comparable bool, want string) 
 		if want == "" { // < in the MRZ: unspecified, printed X or <
 			return got == "X" || got == "<" || got == "-", true, "<"
 		}
+		if len([]rune(got)) > 1 && strings.Contains(got, want) {
+			// One letter printed, more read, the MRZ's among them: a
+			// doubled or speckled letter ("MM" for M under 0.25 mm of
+			// defocus, read with a confidence of 0.52 and 0.66 on
+			// genuine captures of seeds 15600000..), not another sex.
+			return false, false, want
+		}
 		return got == want, true, want
 	case "nationality", "code":
 		fn := mrz.Nationality

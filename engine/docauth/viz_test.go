@@ -98,6 +98,17 @@ func TestPrintedFieldsAgainstMRZ(t *testing.T) {
 	if c := checkMRZPlausibility(r); c.Status != engine.Pass {
 		t.Errorf("valid MRZ: %s %s", c.Status, c.Reason)
 	}
+	// A sex read as more than one letter, the MRZ's among them, decides
+	// nothing; another letter, doubled or not, still differs.
+	for _, tc := range []struct {
+		text           string
+		ok, comparable bool
+	}{{"FF", false, false}, {"<F", false, false}, {"MM", false, true}, {"M", false, true}, {"F / F", true, true}} {
+		ok, comparable, want := compareField(r, Reading{Field: "sex", Text: tc.text})
+		if ok != tc.ok || comparable != tc.comparable {
+			t.Errorf("sex %q vs MRZ %q: ok %v comparable %v, want %v %v", tc.text, want, ok, comparable, tc.ok, tc.comparable)
+		}
+	}
 }
 
 func TestEditCounts(t *testing.T) {
