@@ -222,6 +222,12 @@ type Matcher struct {
 	ritems ridgeItems
 	// ridgeRescue's candidate pairs of minutiae.
 	rescueA, rescueB [rescueCandidates]uint8
+	// The rescue's alignment of a onto b and its R', when it read one in
+	// full (rescueRead), and whether the minutiae under it gave the
+	// score (rescueWon: Pairs lists them then).
+	rescueRead, rescueWon bool
+	rescueR               float64
+	rescueAl              alignment
 }
 
 // pairGeom holds the selected local pairs' minutiae for compatLists, by
@@ -346,7 +352,8 @@ const (
 )
 
 // Compare returns the similarity of a and b, 0 (nothing in common) to
-// below 1: the minutiae's score under the best alignment found, scaled by
+// below 1: the minutiae's score under the best alignment found (the
+// consolidation's or, for a small print, the ridge rescue's), scaled by
 // how well the two prints' ridges (ridge.go) or, for templates without
 // ridge maps, their flows (orient.go) agree under it, plus what the
 // ridges alone find for a small print (rescue.go), then squashed. It
@@ -360,6 +367,14 @@ func (m *Matcher) Compare(a, b *Template) float64 {
 // minutiae's score scaled by the ridges' or flow's factor, and the ridge
 // rescue's.
 func (m *Matcher) scoreParts(a, b *Template) (float64, float64) {
+	return m.scoreTerms(a, b, true)
+}
+
+// scoreTerms is scoreParts, with the minutiae under the ridge rescue's
+// alignment counted (rescueRecount) or, for the tests that measure what
+// that adds, not.
+func (m *Matcher) scoreTerms(a, b *Template, recount bool) (float64, float64) {
+	m.rescueRead, m.rescueWon = false, false
 	nR := m.localPairs(a, b, min(int(a.n), int(b.n), maxRelax))
 	if nR == 0 {
 		return 0, m.ridgeRescue(a, b)
@@ -403,11 +418,16 @@ func (m *Matcher) scoreParts(a, b *Template) (float64, float64) {
 	}
 	lss := float64(sum) / float64(nP)
 	v := m.consolidate(a, b, top, cur[:nR]) * lss
-	if v == 0 {
-		return 0, m.ridgeRescue(a, b)
+	if v != 0 {
+		v *= m.factor(a, b, v)
 	}
-	f := m.factor(a, b, v)
-	return v * f, m.ridgeRescue(a, b)
+	r := m.ridgeRescue(a, b)
+	if recount && m.rescueRead && m.rescueR >= recountMinR {
+		if v2 := m.rescueRecount(a, b, lss); v2 > v {
+			v, m.rescueWon = v2, true
+		}
+	}
+	return v, r
 }
 
 // squash maps the product of the minutiae's score and the ridges' or

@@ -46,6 +46,11 @@ func (m *Matcher) Pairs(a, b *Template) (float64, []Pair) {
 	if score == 0 {
 		return 0, nil
 	}
+	if m.rescueWon {
+		// The minutiae under the ridge rescue's alignment gave the
+		// score (rescue.go): they are the pairs.
+		return score, pairUnder(m.rescueAl, a, b)
+	}
 	// Compare leaves the local pairs in m.pairs and their relaxed
 	// similarity in the lambda buffer its last iteration wrote.
 	nR := m.localPairs(a, b, min(int(a.n), int(b.n), maxRelax))
