@@ -204,35 +204,32 @@ func (m *glyphModel) blurredVecs(sigma float64) []glyphVec {
 		k[i] /= sum
 	}
 	out := make([]glyphVec, len(m.raw))
-	for n, g := range m.raw {
-		var h, b glyphVec
-		for v := 0; v < glyphRows; v++ {
-			for u := 0; u < glyphCols; u++ {
-				var s float32
-				for i, w := range k {
-					if x := u + i - r; x >= 0 && x < glyphCols {
-						s += w * g[v*glyphCols+x]
-					}
-				}
-				h[v*glyphCols+u] = s
-			}
-		}
-		for v := 0; v < glyphRows; v++ {
-			for u := 0; u < glyphCols; u++ {
-				var s float32
-				for i, w := range k {
-					if y := v + i - r; y >= 0 && y < glyphRows {
-						s += w * h[y*glyphCols+u]
-					}
-				}
-				b[v*glyphCols+u] = s
-			}
-		}
+	for n := range m.raw {
+		// Across (a step of 1 cell, glyphCols of them), then down.
+		b := blurGlyph(blurGlyph(m.raw[n], k, 1, glyphCols), k, glyphCols, glyphRows)
 		nv, ok := normGlyph(b)
 		if !ok {
 			nv = m.vecs[n]
 		}
 		out[n] = nv
+	}
+	return out
+}
+
+// blurGlyph convolves g with the kernel k along one direction: cells
+// step apart, n of them in a line (beyond its ends, paper).
+func blurGlyph(g glyphVec, k []float32, step, n int) glyphVec {
+	var out glyphVec
+	r := len(k) / 2
+	for i := range g {
+		at := i / step % n // the cell's place along the line
+		var s float32
+		for j, w := range k {
+			if p := at + j - r; p >= 0 && p < n {
+				s += w * g[i+(j-r)*step]
+			}
+		}
+		out[i] = s
 	}
 	return out
 }

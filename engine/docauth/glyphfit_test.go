@@ -110,3 +110,41 @@ func TestFitGlyphsOnAnyCrop(t *testing.T) {
 		}
 	}
 }
+
+// TestBlurredGlyphs: a glyph blurred by a sigma of one cell spreads a
+// dot as a Gaussian does, across and down alike, keeping its ink; a
+// vanishing sigma leaves the model's glyphs as they were.
+func TestBlurredGlyphs(t *testing.T) {
+	var dot glyphVec
+	c := 8*glyphCols + 10
+	dot[c] = 1
+	k := []float32{0.054, 0.244, 0.403, 0.244, 0.054} // sigma 1, normalised
+	b := blurGlyph(blurGlyph(dot, k, 1, glyphCols), k, glyphCols, glyphRows)
+	var sum float32
+	for _, v := range b {
+		sum += v
+	}
+	if math.Abs(float64(sum)-1) > 0.005 { // the kernel rounded to 3 places
+		t.Errorf("ink %.4f after the blur, want 1", sum)
+	}
+	for _, d := range []int{1, -1, glyphCols, -glyphCols} {
+		if r := b[c+d] / b[c]; math.Abs(float64(r)-math.Exp(-0.5)) > 0.01 {
+			t.Errorf("neighbour %+d: %.3f of the centre, want %.3f", d, r, math.Exp(-0.5))
+		}
+	}
+	// At the edges the line ends: nothing wraps to the next row.
+	var edge glyphVec
+	edge[glyphCols-1] = 1
+	if e := blurGlyph(edge, k, 1, glyphCols); e[glyphCols] != 0 || e[glyphCols-2] == 0 {
+		t.Errorf("blur across the right edge: next row %.3f, left neighbour %.3f", e[glyphCols], e[glyphCols-2])
+	}
+	m := compileGlyphs(learnSim(t, "uto-passport").Side("front").Glyphs)
+	if m == nil {
+		t.Fatal("the learned profile has no glyphs")
+	}
+	for n, v := range m.blurredVecs(0.05) {
+		if d := dotGlyph(&v, &m.vecs[n]); d < 0.999 {
+			t.Errorf("glyph %c blurred by 0.05 cells: correlation %.4f with itself", m.chars[n], d)
+		}
+	}
+}

@@ -189,6 +189,11 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 				// thumb there leaves the value itself in view, and it is
 				// read and compared whole.
 				whole = part == "start" && endsInView(seen, scale, box, span)
+				if gm := cp.sides[ps.Name].glyphs; !whole && part == "start" && gm != nil && glyphFields[name] {
+					if want, ok := gm.glyphWant(in.MRZ, name); ok {
+						whole = countsWholeBefore(seen, scale, span[1]-box[0], len(want))
+					}
+				}
 				switch {
 				case whole || hid > maxHiddenFraction:
 					im = seen
