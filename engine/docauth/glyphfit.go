@@ -192,17 +192,7 @@ func (m *glyphModel) fitGlyphs(p *fieldPrint, pxPerMM float64, field string, wan
 // blurredVecs returns the model's glyphs blurred by a Gaussian of sigma
 // glyph cells, normalised.
 func (m *glyphModel) blurredVecs(sigma float64) []glyphVec {
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float32, 2*r+1)
-	var sum float32
-	for i := range k {
-		d := float64(i - r)
-		k[i] = float32(math.Exp(-d * d / (2 * sigma * sigma)))
-		sum += k[i]
-	}
-	for i := range k {
-		k[i] /= sum
-	}
+	k := deblur.GaussianKernel(sigma, glyphCols)
 	out := make([]glyphVec, len(m.raw))
 	for n := range m.raw {
 		// Across (a step of 1 cell, glyphCols of them), then down.

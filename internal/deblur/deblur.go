@@ -204,3 +204,20 @@ func boxLine(p []float32, r int, inv float32, buf []float32) {
 		sum += buf[min(i+r+1, n-1)] - buf[max(i-r, 0)]
 	}
 }
+
+// GaussianKernel returns the weights, summing to 1, of a Gaussian of
+// sigma samples out to 3 sigma either side, at most maxRadius.
+func GaussianKernel(sigma float64, maxRadius int) []float32 {
+	r := min(int(math.Ceil(3*sigma)), maxRadius)
+	k := make([]float32, 2*r+1)
+	var sum float32
+	for i := range k {
+		d := float64(i - r)
+		k[i] = float32(math.Exp(-d * d / (2 * sigma * sigma)))
+		sum += k[i]
+	}
+	for i := range k {
+		k[i] /= sum
+	}
+	return k
+}

@@ -2,6 +2,7 @@ package deblur
 
 import (
 	"image"
+	"math"
 	"testing"
 )
 
@@ -57,5 +58,30 @@ func TestSigmaAndDeblur(t *testing.T) {
 	}
 	if Sigma(image.NewGray(image.Rect(0, 0, 50, 20))) != 0 {
 		t.Error("a blank image has a blur")
+	}
+}
+
+// TestGaussianKernel: weights summing to 1, symmetric, 3 sigma either
+// side, a Gaussian's ratios, and the radius capped.
+func TestGaussianKernel(t *testing.T) {
+	k := GaussianKernel(1, 10)
+	if len(k) != 7 {
+		t.Fatalf("sigma 1: %d weights, want 7", len(k))
+	}
+	var sum float32
+	for i, v := range k {
+		sum += v
+		if v != k[len(k)-1-i] {
+			t.Errorf("weight %d %.4f, its mirror %.4f", i, v, k[len(k)-1-i])
+		}
+	}
+	if math.Abs(float64(sum)-1) > 1e-6 {
+		t.Errorf("weights sum to %.6f", sum)
+	}
+	if r := float64(k[4] / k[3]); math.Abs(r-math.Exp(-0.5)) > 1e-5 {
+		t.Errorf("neighbour %.5f of the centre, want %.5f", r, math.Exp(-0.5))
+	}
+	if k := GaussianKernel(20, 5); len(k) != 11 {
+		t.Errorf("radius capped at 5: %d weights", len(k))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"checkpost/devices/sim"
+	"checkpost/internal/deblur"
 )
 
 // sampler renders augmented training cells. Each sample's randomness
@@ -290,21 +291,8 @@ func gaussBlur(f, tmp []float32, w, h int, sigma float64) {
 	if sigma < 0.2 {
 		return
 	}
-	rad := int(math.Ceil(3 * sigma))
-	var kbuf [64]float32
-	if 2*rad+1 > len(kbuf) {
-		rad = (len(kbuf) - 1) / 2
-	}
-	k := kbuf[:2*rad+1]
-	var sum float32
-	for i := range k {
-		d := float64(i - rad)
-		k[i] = float32(math.Exp(-d * d / (2 * sigma * sigma)))
-		sum += k[i]
-	}
-	for i := range k {
-		k[i] /= sum
-	}
+	k := deblur.GaussianKernel(sigma, 31)
+	rad := len(k) / 2
 	for y := 0; y < h; y++ {
 		row := f[y*w : (y+1)*w]
 		out := tmp[y*w : (y+1)*w]
