@@ -220,14 +220,20 @@ type Matcher struct {
 	// overlap (ridgeOverlap).
 	rsites ridgeSites
 	ritems ridgeItems
-	// ridgeRescue's candidate pairs of minutiae.
+	// ridgeRescue's candidate pairs of minutiae, and the consolidation's
+	// seeds (a's and b's minutiae of each, nSeeds of them), which it
+	// tries too.
 	rescueA, rescueB [rescueCandidates]uint8
-	// The rescue's alignment of a onto b and its R', when it read one in
-	// full (rescueRead), and whether the minutiae under it gave the
-	// score (rescueWon: Pairs lists them then).
-	rescueRead, rescueWon bool
-	rescueR               float64
-	rescueAl              alignment
+	seedA, seedB     [seeds]uint8
+	nSeeds           int
+	// The rescue's alignments of a onto b and their R', of the
+	// rescueRead it read in full (at most 2, the best first); and
+	// whether the minutiae under one of them gave the score (rescueWon:
+	// rescueAl[0] is that one then, and Pairs lists its pairs).
+	rescueRead int
+	rescueWon  bool
+	rescueR    [2]float64
+	rescueAl   [2]alignment
 }
 
 // pairGeom holds the selected local pairs' minutiae for compatLists, by
@@ -374,7 +380,7 @@ func (m *Matcher) scoreParts(a, b *Template) (float64, float64) {
 // alignment counted (rescueRecount) or, for the tests that measure what
 // that adds, not.
 func (m *Matcher) scoreTerms(a, b *Template, recount bool) (float64, float64) {
-	m.rescueRead, m.rescueWon = false, false
+	m.rescueRead, m.rescueWon, m.nSeeds = 0, false, 0
 	nR := m.localPairs(a, b, min(int(a.n), int(b.n), maxRelax))
 	if nR == 0 {
 		return 0, m.ridgeRescue(a, b)
@@ -422,9 +428,13 @@ func (m *Matcher) scoreTerms(a, b *Template, recount bool) (float64, float64) {
 		v *= m.factor(a, b, v)
 	}
 	r := m.ridgeRescue(a, b)
-	if recount && m.rescueRead && m.rescueR >= recountMinR {
-		if v2 := m.rescueRecount(a, b, lss); v2 > v {
+	for k := 0; recount && k < m.rescueRead; k++ {
+		if m.rescueR[k] < recountMinR {
+			continue
+		}
+		if v2 := m.rescueRecount(a, b, k, lss); v2 > v {
 			v, m.rescueWon = v2, true
+			m.rescueAl[0] = m.rescueAl[k]
 		}
 	}
 	return v, r

@@ -49,7 +49,7 @@ func (m *Matcher) Pairs(a, b *Template) (float64, []Pair) {
 	if m.rescueWon {
 		// The minutiae under the ridge rescue's alignment gave the
 		// score (rescue.go): they are the pairs.
-		return score, pairUnder(m.rescueAl, a, b)
+		return score, pairUnder(m.rescueAl[0], a, b)
 	}
 	// Compare leaves the local pairs in m.pairs and their relaxed
 	// similarity in the lambda buffer its last iteration wrote.
