@@ -81,41 +81,40 @@ func measureName(name, part string, im *image.Gray, scale float64, hiding, raw *
 // or beyond is not part of the value.
 func (e inkExtent) endsBefore(x float64) bool { return x-e.endMM > rightGapCaps*e.capMM }
 
-// endsInView tells a field whose beginning is in view (its crop im, box
-// in page mm, at scale px per mm, whitened from the first hidden column
-// span[1] on) whose value ends in view: its line of print stops a blank
-// gap before the hidden part. Such a value is read and compared whole,
-// its glyphs too. A field's crop runs on to where a longer value would
-// end (up to twice the learned value's width); a thumb there had the
-// value taken for its beginning, its last character for the one at the
-// cut and left out, and a little hidden field was not cut into glyphs.
-// On tuning seeds 13600000..13601599 (eval docauth --viz ocr, none and
-// mrz-altered, 800 each) the MRZ alterations missed under a thumb went
-// from 23 to 15 of 196; genuine captures FAILed as before (3/800).
-func endsInView(im *image.Gray, scale float64, box [4]float64, span [2]float64) bool {
-	e, ok := measureInk(im, scale)
-	return ok && e.endsBefore(span[1]-box[0])
-}
-
 // wholeGapCaps is the least blank gap, in capital heights, between a
 // number's or date's last run of ink and a thumb right after it for the
-// value to be taken as whole by its count of runs (countsWholeBefore):
-// a character the thumb's edge cuts leaves its ink at the edge.
+// value to be taken as whole by its count of runs (valueInView): a
+// character the thumb's edge cuts leaves its ink at the edge.
 const wholeGapCaps = 0.5
 
-// countsWholeBefore tells a number or date whose beginning is in view
-// (its crop im at pxPerMM, whitened from cutMM on) whose line of print
-// is n runs of ink, the count of the MRZ's characters, ending
-// wholeGapCaps or more before the cut: the value is whole in view,
-// though the thumb follows it closer than endsInView asks (an expiry
-// date read in full, "09 OCT 2027", was compared as a beginning without
-// its last digit, the one the MRZ had altered: tuning seed 13600323,
-// now caught by its glyphs). On tuning seeds 13600000..13601599 (eval
-// docauth --viz ocr, none and mrz-altered, 800 each) it gained that
-// capture and lost none, genuine captures FAILing as before.
-func countsWholeBefore(im *image.Gray, pxPerMM, cutMM float64, n int) bool {
+// valueInView tells a field whose beginning is in view (its crop im at
+// pxPerMM, whitened from cutMM on, the first hidden column) whose value
+// ends in view. Such a value is read and compared whole, its glyphs too.
+//   - Its line of print stops a blank gap (rightGapCaps) before the cut.
+//     A field's crop runs on to where a longer value would end (up to
+//     twice the learned value's width); a thumb there had the value
+//     taken for its beginning, its last character for the one at the
+//     cut and left out, and a little hidden field was not cut into
+//     glyphs. On tuning seeds 13600000..13601599 (eval docauth --viz
+//     ocr, none and mrz-altered, 800 each) the MRZ alterations missed
+//     under a thumb went from 23 to 15 of 196; genuine captures FAILed
+//     as before (3/800).
+//   - Or, for a number or date of n characters (n > 0: the MRZ's count),
+//     its line is n runs of ink ending wholeGapCaps or more before the
+//     cut, the thumb closer than a blank gap. An expiry date read in
+//     full, "09 OCT 2027", was compared as a beginning without its last
+//     digit, the one the MRZ had altered (tuning seed 13600323, now
+//     caught by its glyphs); on the same seeds this gained that capture
+//     and lost none, genuine captures FAILing as before.
+func valueInView(im *image.Gray, pxPerMM, cutMM float64, n int) bool {
 	ln, ok := findValueLine(im, pxPerMM)
 	if !ok {
+		return false
+	}
+	if inkOf(ln, pxPerMM).endsBefore(cutMM) {
+		return true
+	}
+	if n == 0 {
 		return false
 	}
 	capPx := ln.bot - ln.top + 1
@@ -148,6 +147,11 @@ func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
 	if !ok {
 		return inkExtent{}, false
 	}
+	return inkOf(ln, pxPerMM), true
+}
+
+// inkOf measures a found line of print (see measureInk).
+func inkOf(ln valueLine, pxPerMM float64) inkExtent {
 	w, h, capPx, x0 := ln.w, ln.h, ln.bot-ln.top+1, ln.x0
 	x1 := lineEnd(ln.cols, x0, capPx)
 	// The same line with print as faint as a quarter of the contrast (a
@@ -155,7 +159,7 @@ func measureInk(im *image.Gray, pxPerMM float64) (inkExtent, bool) {
 	// too.
 	faint := lineEnd(strokeColumns(strokes(ln.dark, w, h, ln.contrast/4), w, ln.top, ln.bot), x0, capPx)
 	return inkExtent{widthMM: float64(x1-x0+1) / pxPerMM, faintMM: float64(max(x1, faint)-x0+1) / pxPerMM, capMM: ln.capMM,
-		cut: float64(w-1-max(x1, faint)) <= rightGapCaps*float64(capPx), endMM: float64(max(x1, faint)+1) / pxPerMM}, true
+		cut: float64(w-1-max(x1, faint)) <= rightGapCaps*float64(capPx), endMM: float64(max(x1, faint)+1) / pxPerMM}
 }
 
 // valueLine is the line of print of a field crop's value: the crop's

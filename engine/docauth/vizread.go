@@ -188,11 +188,14 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 				// The crop runs on to where a longer value would end; a
 				// thumb there leaves the value itself in view, and it is
 				// read and compared whole.
-				whole = part == "start" && endsInView(seen, scale, box, span)
-				if gm := cp.sides[ps.Name].glyphs; !whole && part == "start" && gm != nil && glyphFields[name] {
-					if want, ok := gm.glyphWant(in.MRZ, name); ok {
-						whole = countsWholeBefore(seen, scale, span[1]-box[0], len(want))
+				if part == "start" {
+					n := 0 // a number's or date's count of characters
+					if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] {
+						if want, ok := gm.glyphWant(in.MRZ, name); ok {
+							n = len(want)
+						}
 					}
+					whole = valueInView(seen, scale, span[1]-box[0], n)
 				}
 				switch {
 				case whole || hid > maxHiddenFraction:

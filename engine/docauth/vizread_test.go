@@ -315,7 +315,7 @@ func TestValueBeforeThumbIsWhole(t *testing.T) {
 		{103, "expiry_date", "occlusion:0.3", 47, 230},
 		{145, "document_number", "occlusion:0.3", 47, 230},
 		// The thumb's box 2.5 mm after the number (its edge, on the
-		// number's rows, a little further): closer than endsInView
+		// number's rows, a little further): closer than a blank gap
 		// asks; the number's nine runs of ink tell it whole.
 		{116, "document_number", "occlusion:0.8", 20, 40},
 		{278, "document_number", "occlusion:0.8", 20, 90},
