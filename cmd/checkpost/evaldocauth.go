@@ -24,12 +24,12 @@ func init() {
 		models, classes, dir          string
 		vizMode                       string
 		vizLimit                      time.Duration
-		cases                         string
+		cases, recheck                string
 	)
 	register(&command{
 		Path:    "eval docauth",
 		Summary: "document checks on simulator captures: detection per forgery, false alarms, confusion table",
-		Usage:   "eval docauth [--per-class N] [--seed S] [--learn-seed S] [--learn-count N] [--clean] [--models M,...] [--classes C,...] [--workers N] [--viz truth|ocr]",
+		Usage:   "eval docauth [--per-class N] [--seed S] [--learn-seed S] [--learn-count N] [--clean] [--models M,...] [--classes C,...] [--workers N] [--viz truth|ocr] [--cases FILE] [--recheck FILE]",
 		Help: `Learns a profile per simulator model from genuine captures (seeds
 --learn-seed onwards: half clean, half randomly degraded), then renders
 --per-class captures of each class (genuine, and each forgery alone) from
@@ -45,6 +45,10 @@ fields are read by Tesseract from the profile's field regions (as at the
 counter, under --viz-limit per capture) and a table of the readings per
 field on the genuine captures is added; the MRZ stays ground truth.
 
+--cases writes one line per capture; --recheck checks again the captures
+listed in such a file (its first three columns: class, model, seed), e.g.
+those a change is about, instead of --per-class from --seed.
+
 Keep the seeds you tune on apart from those you report on: the figures in
 the README were tuned on seeds 100000.. and 200000.. and reported on
 1000000...
@@ -52,7 +56,10 @@ the README were tuned on seeds 100000.. and 200000.. and reported on
 Examples:
   checkpost eval docauth --per-class 50 --seed 100000
   checkpost eval docauth --per-class 2000 --seed 1000000 > docauth-eval.txt
-  checkpost eval docauth --viz ocr --classes none,field-altered --per-class 300 --seed 3000000`,
+  checkpost eval docauth --viz ocr --classes none,field-altered --per-class 300 --seed 3000000
+  checkpost eval docauth --viz ocr --per-class 300 --seed 3000000 --cases all.txt
+  awk -F'\t' '$1 != "none" && $5 == "fail=false"' all.txt > missed.txt
+  checkpost eval docauth --viz ocr --recheck missed.txt`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.IntVar(&perClass, "per-class", 2000, "captures per class (genuine and each forgery)")
 			fs.Uint64Var(&seed, "seed", 1000000, "first seed of the evaluation captures")
@@ -66,6 +73,7 @@ Examples:
 			fs.StringVar(&dir, "profiles", "", "use the profiles of this folder instead of learning them")
 			fs.StringVar(&vizMode, "viz", "truth", "printed fields: truth (as printed) or ocr (read by Tesseract)")
 			fs.StringVar(&cases, "cases", "", "write one line per capture to this file (class, model, seed, degradations, failed checks, viz.mrz.consistency, fields printed/read)")
+			fs.StringVar(&recheck, "recheck", "", "check again the captures listed in this file (lines of a --cases file: class, model, seed first)")
 			fs.DurationVar(&vizLimit, "viz-limit", pipeline.DefaultVIZLimit, "time limit of the printed-field reading per capture (with --viz ocr)")
 		},
 		Run: func(ctx context.Context, cli *cliEnv, args []string) error {
@@ -113,6 +121,17 @@ Examples:
 					return err
 				}
 				cfg.Profiles = ps
+			}
+			if recheck != "" {
+				f, err := os.Open(recheck)
+				if err != nil {
+					return err
+				}
+				cfg.Captures, err = eval.ReadCaptures(f)
+				f.Close()
+				if err != nil {
+					return usageError("--recheck %s: %v", recheck, err)
+				}
 			}
 			if cases != "" {
 				f, err := os.Create(cases)

@@ -6,6 +6,7 @@
 package eval
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +53,11 @@ type Config struct {
 	// Classes limits the classes: "none" (genuine) and forgery names
 	// (default: genuine and every forgery).
 	Classes []string
+	// Captures, when set, are the captures checked instead of PerClass
+	// of each class from Seed: each one's class, model and seed, as the
+	// first three columns of a Cases line (to check again the captures
+	// a change is about). Degrade and PPI apply as to the others.
+	Captures []Capture
 	// Profiles, when not nil, are used instead of learning.
 	Profiles []*profile.Profile
 	// Progress, when not nil, receives done/total as captures finish.
@@ -67,6 +74,13 @@ type Config struct {
 	// character in tenths (9: 0.9 and above), with Config.VIZReader;
 	// last the MRZ's lines joined by "|".
 	Cases io.Writer
+}
+
+// Capture names one evaluation capture: its class (genuine "none" or a
+// forgery), simulator model and seed.
+type Capture struct {
+	Class, Model string
+	Seed         uint64
 }
 
 // FieldStats count one printed field's readings on genuine captures.
@@ -111,7 +125,7 @@ type Report struct {
 // Run learns the profiles (unless given), renders PerClass captures of
 // each class and checks them.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	if cfg.PerClass <= 0 {
+	if cfg.PerClass <= 0 && len(cfg.Captures) == 0 {
 		return nil, errors.New("eval: PerClass must be positive")
 	}
 	if len(cfg.Models) == 0 {
@@ -129,6 +143,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.LearnCount = 24
 	}
 	classes := cfg.Classes
+	if len(cfg.Captures) > 0 {
+		classes = nil
+		seen := map[string]bool{}
+		for _, c := range cfg.Captures {
+			if _, err := sim.LookupModel(c.Model); err != nil {
+				return nil, fmt.Errorf("eval: capture seed %d: %w", c.Seed, err)
+			}
+			if !seen[c.Class] {
+				seen[c.Class] = true
+				classes = append(classes, c.Class)
+			}
+		}
+	}
 	if len(classes) == 0 {
 		classes = []string{"none"}
 		for _, k := range sim.Forgeries() {
@@ -171,6 +198,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		spec  sim.Spec
 	}
 	total := cfg.PerClass * len(classes)
+	if len(cfg.Captures) > 0 {
+		total = len(cfg.Captures)
+	}
 	jobs := make(chan job)
 	var mu sync.Mutex
 	var firstErr error
@@ -207,24 +237,29 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}()
 	}
-	i := 0
+	caps := cfg.Captures
+	if len(caps) == 0 {
+		i := 0
+		for n := 0; n < cfg.PerClass; n++ {
+			for _, c := range classes {
+				caps = append(caps, Capture{Class: c, Model: cfg.Models[i%len(cfg.Models)], Seed: cfg.Seed + uint64(i)})
+				i++
+			}
+		}
+	}
 feed:
-	for n := 0; n < cfg.PerClass; n++ {
-		for _, c := range classes {
-			seed := cfg.Seed + uint64(i)
-			spec := sim.Spec{Model: cfg.Models[i%len(cfg.Models)], Seed: seed, PPI: cfg.PPI}
-			if c != "none" {
-				spec.Forgeries, _ = sim.ParseForgeries(c)
-			}
-			if cfg.Degrade {
-				spec.Degradations = RandomDegradations(seed)
-			}
-			i++
-			select {
-			case jobs <- job{c, spec}:
-			case <-ctx.Done():
-				break feed
-			}
+	for _, c := range caps {
+		spec := sim.Spec{Model: c.Model, Seed: c.Seed, PPI: cfg.PPI}
+		if c.Class != "none" {
+			spec.Forgeries, _ = sim.ParseForgeries(c.Class)
+		}
+		if cfg.Degrade {
+			spec.Degradations = RandomDegradations(c.Seed)
+		}
+		select {
+		case jobs <- job{c.Class, spec}:
+		case <-ctx.Done():
+			break feed
 		}
 	}
 	close(jobs)
@@ -457,8 +492,13 @@ func tally(cl *Class, spec sim.Spec, res *docauth.Result) {
 // false-alarm rate, and the confusion table (class x check, % FAIL).
 func (r *Report) Print(w io.Writer) {
 	cfg := r.Config
-	fmt.Fprintf(w, "docauth evaluation: simulator %s at %g ppi, %d captures per class, seeds %d..%d, degradations %s\n",
-		strings.Join(cfg.Models, ", "), cfg.PPI, cfg.PerClass, cfg.Seed, cfg.Seed+uint64(cfg.PerClass*len(r.Classes))-1, map[bool]string{true: "random (each kind p=1/4)", false: "none"}[cfg.Degrade])
+	degr := map[bool]string{true: "random (each kind p=1/4)", false: "none"}[cfg.Degrade]
+	if len(cfg.Captures) > 0 {
+		fmt.Fprintf(w, "docauth evaluation: simulator at %g ppi, %d captures given by class, model and seed, degradations %s\n", cfg.PPI, len(cfg.Captures), degr)
+	} else {
+		fmt.Fprintf(w, "docauth evaluation: simulator %s at %g ppi, %d captures per class, seeds %d..%d, degradations %s\n",
+			strings.Join(cfg.Models, ", "), cfg.PPI, cfg.PerClass, cfg.Seed, cfg.Seed+uint64(cfg.PerClass*len(r.Classes))-1, degr)
+	}
 	if cfg.Profiles == nil {
 		fmt.Fprintf(w, "profiles learned from %d genuine captures per model, seeds %d..%d (half clean, half degraded)\n", cfg.LearnCount, cfg.LearnSeed, cfg.LearnSeed+uint64(cfg.LearnCount)-1)
 	}
@@ -558,4 +598,35 @@ func abbreviate(n string) string {
 		return s[:11]
 	}
 	return n[:11]
+}
+
+// ReadCaptures reads the captures named by the lines of a Cases file
+// (or any lines whose first three tab-separated columns are class,
+// model and seed), to check them again. Blank lines are skipped.
+func ReadCaptures(r io.Reader) ([]Capture, error) {
+	var out []Capture
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		f := strings.SplitN(line, "\t", 4)
+		if len(f) < 3 {
+			return nil, fmt.Errorf("line %d: want class, model and seed separated by tabs", n)
+		}
+		seed, err := strconv.ParseUint(f[2], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: seed %q: %w", n, f[2], err)
+		}
+		out = append(out, Capture{Class: f[0], Model: f[1], Seed: seed})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no captures listed")
+	}
+	return out, nil
 }

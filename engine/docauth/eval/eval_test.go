@@ -61,3 +61,44 @@ func TestRunRejectsBadClasses(t *testing.T) {
 		t.Error("PerClass 0 was accepted")
 	}
 }
+
+func TestRunChecksGivenCapturesAgain(t *testing.T) {
+	cfg := Config{
+		Models: []string{"uto-passport", "uto-visa"}, PerClass: 2, Seed: 77100, LearnSeed: 1, LearnCount: 4,
+		Classes: []string{"none", "uv-bright-paper"}, Workers: 2, Degrade: true,
+	}
+	var cases bytes.Buffer
+	cfg.Cases = &cases
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(cases.String()), "\n")
+	// The last capture again, alone: same class, model, seed, outcome.
+	caps, err := ReadCaptures(strings.NewReader(lines[len(lines)-1] + "\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(caps) != 1 {
+		t.Fatalf("%d captures read from one line", len(caps))
+	}
+	again := cfg
+	again.Captures, again.Profiles, again.PerClass = caps, rep.Profiles, 0
+	var cases2 bytes.Buffer
+	again.Cases = &cases2
+	rep2, err := Run(context.Background(), again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(cases2.String()); got != lines[len(lines)-1] {
+		t.Errorf("checked again:\n%s\nfirst:\n%s", got, lines[len(lines)-1])
+	}
+	if len(rep2.Classes) != 1 || rep2.Classes[0].Name != caps[0].Class || rep2.Classes[0].Count != 1 {
+		t.Errorf("classes of the second run: %+v", rep2.Classes)
+	}
+	for _, bad := range []string{"none\tuto-passport\n", "none\tuto-passport\tx1\n", "\n"} {
+		if _, err := ReadCaptures(strings.NewReader(bad)); err == nil {
+			t.Errorf("ReadCaptures(%q) gave no error", bad)
+		}
+	}
+}
