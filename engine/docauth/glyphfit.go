@@ -3,6 +3,7 @@ package docauth
 import (
 	"image"
 	"math"
+	"sort"
 
 	"checkpost/internal/deblur"
 )
@@ -57,6 +58,17 @@ const (
 	// correlation. 0.2 lost 2 of 769 detections on tuning seeds
 	// 13600000.. and spared no genuine capture more.
 	fitGapInk = 0.1
+	// fitHiddenScore is what a span reaching into hidden columns scores
+	// with every character: below a clear character's correlation in
+	// view (0.9 and more, blurred glyphs for a blurred print), so that
+	// the places in view are laid on the print, not pushed under the
+	// thumb.
+	fitHiddenScore = 0.8
+	// fitHiddenNear: a span this near the hidden columns (capital
+	// heights) is taken as reaching into them, and a place laid there as
+	// hidden: a character cut by the thumb's edge may look like another
+	// (a K's arms and the next K's stem like a K).
+	fitHiddenNear = 0.15
 )
 
 // fitWidth: a span is compared with a glyph when its width is within
@@ -142,6 +154,15 @@ func (gc *glyphColumns) span(a, b int) glyphVec {
 // 0.15 mm of defocus or more without a thumb 2 -> 0 of 53; genuine
 // captures FAILed as before (3/800, none by glyphs).
 func (m *glyphModel) fitGlyphs(p *fieldPrint, pxPerMM float64, field string, want []rune) ([]glyphPlace, bool) {
+	return m.fitGlyphsHiding(p, pxPerMM, field, want, noneHidden)
+}
+
+// noneHidden is the hidden columns of a field wholly in view.
+var noneHidden = [2]int{0, -1}
+
+// fitGlyphsHiding is fitGlyphs for a field whose columns hid[0]..hid[1]
+// of the crop are hidden (whitened): see fitPlaces.
+func (m *glyphModel) fitGlyphsHiding(p *fieldPrint, pxPerMM float64, field string, want []rune, hid [2]int) ([]glyphPlace, bool) {
 	ln, ok := valueLine{}, false
 	vecs := m.vecs
 	var gc *glyphColumns
@@ -186,7 +207,7 @@ func (m *glyphModel) fitGlyphs(p *fieldPrint, pxPerMM float64, field string, wan
 			return nil, false
 		}
 	}
-	return fitPlaces(ln, gc, vecs, m.widths, m.chars, wk, allowed)
+	return fitPlaces(ln, gc, vecs, m.widths, m.chars, wk, allowed, hid)
 }
 
 // blurredVecs returns the model's glyphs blurred by a Gaussian of sigma
@@ -227,7 +248,15 @@ func blurGlyph(g glyphVec, k []float32, step, n int) glyphVec {
 // fitPlaces compares each place of the line with its characters by the
 // fit (see above): wk[i] is the MRZ's character of place i (an index of
 // vecs), allowed[i] those it may hold.
-func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64, chars []rune, wk []int, allowed [][]int) ([]glyphPlace, bool) {
+//
+// Columns hid[0]..hid[1] are hidden (a thumb over a field's end or
+// beginning, whitened): a span that reaches into them fits every
+// character alike, fitHiddenScore, so that the places not in view are
+// laid there, as many as the value has past what is seen, and the
+// places in view where they fit, whatever their count. A place whose
+// MRZ's character lies best within fitHiddenNear of the hidden columns
+// is marked hidden (a character the thumb's edge cuts is not judged).
+func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64, chars []rune, wk []int, allowed [][]int, hid [2]int) ([]glyphPlace, bool) {
 	n := len(wk)
 	capPx := ln.bot - ln.top + 1
 	x0, x1 := faintLine(ln)
@@ -235,6 +264,11 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 	wMin, wMax := max(2, int(fitMinWidth*cp)), max(3, int(math.Ceil(fitMaxWidth*cp)))
 	gMax, edge := int(math.Ceil(fitMaxGap*cp)), int(math.Ceil(fitEdge*cp))
 	lo, hi := max(0, x0-edge), min(ln.w-1, x1+edge)
+	hiding := hid[0] <= hid[1]
+	if hiding {
+		// The hidden columns hold the places not in view.
+		lo, hi = min(lo, max(0, hid[0])), max(hi, min(ln.w-1, hid[1]))
+	}
 	if n == 0 || hi-lo+1 < n*wMin {
 		return nil, false
 	}
@@ -269,129 +303,174 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 		ink[x-lo+1] = ink[x-lo] + float32(fitGapInk*gc.scale*float64(s)/float64(ln.contrast*capPx))
 	}
 	neg := float32(math.Inf(-1))
-	// f[i][e-lo]: the best sum of spans 0..i as the MRZ's characters,
-	// span i ending at e, less the ink left out before e; g[i][s-lo]:
-	// the best sum of spans i..n-1 with span i starting at s, less the
-	// ink left out after s.
-	newTable := func() [][]float32 {
-		t := make([][]float32, n)
-		for i := range t {
-			t[i] = make([]float32, L)
-			for e := range t[i] {
-				t[i][e] = neg
-			}
-		}
-		return t
-	}
-	f, g := newTable(), newTable()
-	// before(i, a): the best of spans 0..i-1 ending before a, less the
-	// ink left out before a; after(i, b) the best of spans i+1..n-1
-	// starting after b, less the ink left out after b.
-	before := func(i, a int) float32 {
-		if i == 0 {
-			if a > x0+edge {
-				return neg
-			}
-			return -ink[a-lo]
-		}
-		v := neg
-		for pe := a - 1; pe >= max(lo, a-1-gMax); pe-- {
-			if p := f[i-1][pe-lo]; p > neg {
-				v = max(v, p-(ink[a-lo]-ink[pe+1-lo]))
-			}
-		}
-		return v
-	}
-	after := func(i, b int) float32 {
-		if i == n-1 {
-			if b < x1-edge {
-				return neg
-			}
-			return -(ink[L] - ink[b+1-lo])
-		}
-		v := neg
-		for ns := b + 1; ns <= min(hi, b+1+gMax); ns++ {
-			if q := g[i+1][ns-lo]; q > neg {
-				v = max(v, q-(ink[ns-lo]-ink[b+1-lo]))
-			}
-		}
-		return v
-	}
-	for i := 0; i < n; i++ {
-		for a := lo; a <= hi; a++ {
-			p := before(i, a)
-			if p == neg {
-				continue
-			}
-			for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
-				e := a + w - 1
-				f[i][e-lo] = max(f[i][e-lo], p+score[((w-wMin)*L+a-lo)*nd+wk[i]])
-			}
-		}
-	}
-	for i := n - 1; i >= 0; i-- {
-		for b := hi; b >= lo; b-- {
-			q := after(i, b)
-			if q == neg {
-				continue
-			}
-			for w := wMin; w <= wMax && b-w+1 >= lo; w++ {
-				a := b - w + 1
-				g[i][a-lo] = max(g[i][a-lo], q+score[((w-wMin)*L+a-lo)*nd+wk[i]])
-			}
-		}
-	}
-	// Each place laid as each of its characters, between the others
-	// laid as the MRZ's: the best total of each character, and its
-	// correlation there.
-	places := make([]glyphPlace, n)
-	left := make([]float32, L)
-	right := make([]float32, L)
-	tot := make([]float32, nd)
-	loc := make([]float32, nd)
-	for i := 0; i < n; i++ {
-		for x := lo; x <= hi; x++ {
-			left[x-lo], right[x-lo] = before(i, x), after(i, x)
-		}
-		for k := range tot {
-			tot[k], loc[k] = neg, neg
-		}
-		for a := lo; a <= hi; a++ {
-			if left[a-lo] == neg {
-				continue
-			}
-			for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
-				r := right[a+w-1-lo]
-				if r == neg {
-					continue
-				}
-				ctx := left[a-lo] + r
-				base := ((w-wMin)*L + a - lo) * nd
-				for _, k := range allowed[i] {
-					if t := ctx + score[base+k]; t > tot[k] {
-						tot[k], loc[k] = t, score[base+k]
+	near := int(math.Ceil(fitHiddenNear * cp))
+	// lay fits the places with the hidden spans scoring neutral.
+	lay := func(neutral float32) ([]glyphPlace, bool) {
+		if hiding {
+			for w := wMin; w <= wMax; w++ {
+				for a := lo; a+w-1 <= hi; a++ {
+					if a+w-1 < hid[0]-near || a > hid[1]+near {
+						continue
+					}
+					base := ((w-wMin)*L + a - lo) * nd
+					for k := 0; k < nd; k++ {
+						score[base+k] = neutral
 					}
 				}
-				if t := ctx + score[base+wk[i]]; t > tot[wk[i]] {
-					tot[wk[i]], loc[wk[i]] = t, score[base+wk[i]]
+			}
+		}
+		// f[i][e-lo]: the best sum of spans 0..i as the MRZ's characters,
+		// span i ending at e, less the ink left out before e; g[i][s-lo]:
+		// the best sum of spans i..n-1 with span i starting at s, less the
+		// ink left out after s.
+		newTable := func() [][]float32 {
+			t := make([][]float32, n)
+			for i := range t {
+				t[i] = make([]float32, L)
+				for e := range t[i] {
+					t[i][e] = neg
+				}
+			}
+			return t
+		}
+		f, g := newTable(), newTable()
+		// before(i, a): the best of spans 0..i-1 ending before a, less the
+		// ink left out before a; after(i, b) the best of spans i+1..n-1
+		// starting after b, less the ink left out after b.
+		before := func(i, a int) float32 {
+			if i == 0 {
+				if a > x0+edge {
+					return neg
+				}
+				return -ink[a-lo]
+			}
+			v := neg
+			for pe := a - 1; pe >= max(lo, a-1-gMax); pe-- {
+				if p := f[i-1][pe-lo]; p > neg {
+					v = max(v, p-(ink[a-lo]-ink[pe+1-lo]))
+				}
+			}
+			return v
+		}
+		after := func(i, b int) float32 {
+			if i == n-1 {
+				if b < x1-edge {
+					return neg
+				}
+				return -(ink[L] - ink[b+1-lo])
+			}
+			v := neg
+			for ns := b + 1; ns <= min(hi, b+1+gMax); ns++ {
+				if q := g[i+1][ns-lo]; q > neg {
+					v = max(v, q-(ink[ns-lo]-ink[b+1-lo]))
+				}
+			}
+			return v
+		}
+		for i := 0; i < n; i++ {
+			for a := lo; a <= hi; a++ {
+				p := before(i, a)
+				if p == neg {
+					continue
+				}
+				for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
+					e := a + w - 1
+					f[i][e-lo] = max(f[i][e-lo], p+score[((w-wMin)*L+a-lo)*nd+wk[i]])
 				}
 			}
 		}
-		if tot[wk[i]] == neg {
-			return nil, false
-		}
-		// The MRZ's character's own correlation where it fits best;
-		// another's by as much more as its total is.
-		p := glyphPlace{want: float64(loc[wk[i]]), other: math.Inf(-1)}
-		for _, k := range allowed[i] {
-			if k == wk[i] || tot[k] == neg {
-				continue
-			}
-			if o := float64(loc[wk[i]] + tot[k] - tot[wk[i]]); o > p.other {
-				p.other, p.best = o, chars[k]
+		for i := n - 1; i >= 0; i-- {
+			for b := hi; b >= lo; b-- {
+				q := after(i, b)
+				if q == neg {
+					continue
+				}
+				for w := wMin; w <= wMax && b-w+1 >= lo; w++ {
+					a := b - w + 1
+					g[i][a-lo] = max(g[i][a-lo], q+score[((w-wMin)*L+a-lo)*nd+wk[i]])
+				}
 			}
 		}
-		places[i] = p
+		// Each place laid as each of its characters, between the others
+		// laid as the MRZ's: the best total of each character, and its
+		// correlation there.
+		places := make([]glyphPlace, n)
+		left := make([]float32, L)
+		right := make([]float32, L)
+		tot := make([]float32, nd)
+		loc := make([]float32, nd)
+		for i := 0; i < n; i++ {
+			for x := lo; x <= hi; x++ {
+				left[x-lo], right[x-lo] = before(i, x), after(i, x)
+			}
+			for k := range tot {
+				tot[k], loc[k] = neg, neg
+			}
+			at := [2]int{}
+			for a := lo; a <= hi; a++ {
+				if left[a-lo] == neg {
+					continue
+				}
+				for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
+					r := right[a+w-1-lo]
+					if r == neg {
+						continue
+					}
+					ctx := left[a-lo] + r
+					base := ((w-wMin)*L + a - lo) * nd
+					for _, k := range allowed[i] {
+						if t := ctx + score[base+k]; t > tot[k] && k != wk[i] {
+							tot[k], loc[k] = t, score[base+k]
+						}
+					}
+					if t := ctx + score[base+wk[i]]; t > tot[wk[i]] {
+						tot[wk[i]], loc[wk[i]] = t, score[base+wk[i]]
+						at[0], at[1] = a, a+w-1
+					}
+				}
+			}
+			if tot[wk[i]] == neg {
+				return nil, false
+			}
+			// The MRZ's character's own correlation where it fits best;
+			// another's by as much more as its total is.
+			p := glyphPlace{want: float64(loc[wk[i]]), other: math.Inf(-1)}
+			if hiding && at[1] >= hid[0]-near && at[0] <= hid[1]+near {
+				p.hidden = true
+			}
+			for _, k := range allowed[i] {
+				if k == wk[i] || tot[k] == neg {
+					continue
+				}
+				if o := float64(loc[wk[i]] + tot[k] - tot[wk[i]]); o > p.other {
+					p.other, p.best, p.alone = o, chars[k], float64(loc[k])
+				}
+			}
+			places[i] = p
+		}
+		return places, true
+	}
+	places, ok := lay(fitHiddenScore)
+	if !ok || !hiding {
+		return places, ok
+	}
+	// Again with the hidden spans scoring as the places in view that
+	// agree with the MRZ typically do: scoring less, they made laying a
+	// place in view worth a worse character before it (a K's stem laid
+	// as a J, for the next K of the MRZ to fit the K: a genuine number
+	// differed).
+	var agree []float64
+	for _, p := range places {
+		if !p.hidden && p.want >= p.other {
+			agree = append(agree, p.want)
+		}
+	}
+	if len(agree) == 0 {
+		return places, true
+	}
+	sort.Float64s(agree)
+	if t := float32(agree[len(agree)/2]); t > fitHiddenScore {
+		return lay(t)
 	}
 	return places, true
 }
@@ -419,6 +498,40 @@ func (m *glyphModel) cutGlyphs(im *image.Gray, pxPerMM float64, field string, wa
 		gf.glyphs, gf.places, gf.fixed = nil, ps, allMade(len(want))
 	}
 	return gf
+}
+
+// partMaxDiffer: a field fitted in part is taken to differ from the
+// MRZ in this many places at most (an altered MRZ differs in one or
+// two); more is a fit gone astray.
+const partMaxDiffer = 2
+
+// fitPart fits the glyphs of a partly hidden field, crop columns
+// hid[0]..hid[1] hidden (whitened), and keeps the places in view from
+// its seen part ("start" or "end") on, short of the hidden ones; false
+// when fewer than partMinGlyphs are.
+func (m *glyphModel) fitPart(im *image.Gray, pxPerMM float64, field, part string, want []rune, hid [2]int) (glyphField, bool) {
+	ps, ok := m.fitGlyphsHiding(&fieldPrint{im: im}, pxPerMM, field, want, hid)
+	if !ok {
+		return glyphField{}, false
+	}
+	// The places in view, but the last before the hidden ones: the
+	// analysis grid's hidden cells do not always reach the thumb's edge,
+	// and the character there, partly covered, may look like another (a
+	// 3 like a 6 in a genuine expiry date, tuning seed 13000040).
+	i0, i1 := 0, len(ps)
+	if part == "start" {
+		for i1 = 0; i1 < len(ps) && !ps[i1].hidden; i1++ {
+		}
+		i1--
+	} else {
+		for i0 = len(ps); i0 > 0 && !ps[i0-1].hidden; i0-- {
+		}
+		i0++
+	}
+	if i1-i0 < partMinGlyphs {
+		return glyphField{}, false
+	}
+	return glyphField{part: part, first: i0, want: want[i0:i1], places: ps[i0:i1], fixed: allMade(i1 - i0), model: m}, true
 }
 
 // allMade marks n places as made cuts.

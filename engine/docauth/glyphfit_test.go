@@ -1,9 +1,11 @@
 package docauth
 
 import (
+	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -146,5 +148,134 @@ func TestBlurredGlyphs(t *testing.T) {
 		if d := dotGlyph(&v, &m.vecs[n]); d < 0.999 {
 			t.Errorf("glyph %c blurred by 0.05 cells: correlation %.4f with itself", m.chars[n], d)
 		}
+	}
+}
+
+// TestFitPartOfHiddenField: a number with its end (or beginning) under
+// a thumb is fitted with the hidden columns holding the characters not
+// in view. Genuine, the places in view agree with the MRZ; with the
+// MRZ's character of one place in view changed, that place, and only
+// it, differs; the place at the thumb's edge is never judged.
+func TestFitPartOfHiddenField(t *testing.T) {
+	for _, tc := range []struct {
+		seed uint64
+		degr string
+	}{{810, "none"}, {811, "defocus:0.15"}, {812, "noise:6"}} {
+		gm, fs := glyphFieldsOf(t, "uto-passport", tc.seed, tc.degr)
+		for _, f := range fs {
+			if f.name != "document_number" {
+				continue
+			}
+			ln, ok := findValueLine(f.im, f.px)
+			if !ok {
+				t.Fatalf("seed %d: no line", tc.seed)
+			}
+			x0, x1 := ln.x0, lineEnd(ln.cols, ln.x0, ln.bot-ln.top+1)
+			w := f.im.Rect.Dx()
+			for _, part := range []string{"start", "end"} {
+				// A thumb over the value's last (first) 30%, its edge
+				// through whatever character is there.
+				cut := x0 + (x1-x0)*7/10
+				hid := [2]int{cut, w - 1}
+				if part == "end" {
+					cut = x0 + (x1-x0)*3/10
+					hid = [2]int{0, cut - 1}
+				}
+				im := &image.Gray{Pix: append([]uint8(nil), f.im.Pix...), Stride: f.im.Stride, Rect: f.im.Rect}
+				for y := 0; y < im.Rect.Dy(); y++ {
+					for x := hid[0]; x <= hid[1]; x++ {
+						im.Pix[y*im.Stride+x] = 255
+					}
+				}
+				name := fmt.Sprintf("seed %d %s, %s in view", tc.seed, tc.degr, part)
+				gf, ok := gm.fitPart(im, f.px, f.name, part, f.want, hid)
+				if !ok {
+					t.Errorf("%s: not fitted", name)
+					continue
+				}
+				n := len(gf.places)
+				if n < partMinGlyphs || n >= len(f.want) {
+					t.Errorf("%s: %d places in view of %d", name, n, len(f.want))
+					continue
+				}
+				if _, bad, _ := gf.differs(f.name); len(bad) > 0 {
+					t.Errorf("%s: genuine places differ: %v %s", name, bad, debugGlyphs(gf.want, gf.places, gf.fixed))
+				}
+				// The MRZ's character changed at the second place in
+				// view from the thumb's far side.
+				at := gf.first + 1
+				if part == "end" {
+					at = gf.first + n - 2
+				}
+				alt := append([]rune(nil), f.want...)
+				alt[at] = otherGlyph(gm, f.want[at])
+				gf2, ok := gm.fitPart(im, f.px, f.name, part, alt, hid)
+				if !ok {
+					t.Errorf("%s, %c for %c: not fitted", name, alt[at], f.want[at])
+					continue
+				}
+				_, bad, _ := gf2.differs(f.name)
+				if len(bad) != 1 || gf2.first+bad[0] != at || gf2.places[bad[0]].best != f.want[at] {
+					t.Errorf("%s, MRZ %c for printed %c at %d: differing %v %s", name, alt[at], f.want[at], at, bad, debugGlyphs(gf2.want, gf2.places, gf2.fixed))
+				}
+			}
+		}
+	}
+}
+
+// otherGlyph returns a character of the model unlike r in shape (not
+// one of its look-alikes).
+func otherGlyph(gm *glyphModel, r rune) rune {
+	for _, c := range []rune("XK7A4W") {
+		if c == r || !strings.ContainsRune(string(gm.chars), c) {
+			continue
+		}
+		return c
+	}
+	for _, c := range gm.chars {
+		if c != r {
+			return c
+		}
+	}
+	return r
+}
+
+// TestFittedPartLimits: in a field fitted in part, a place differs only
+// when the other character fits there on its own (not by what its lay
+// gains at the other places), looks like no neighbour's character, and
+// at most partMaxDiffer places do.
+func TestFittedPartLimits(t *testing.T) {
+	want := []rune("URA4FUJ")
+	field := func(mod func(ps []glyphPlace)) glyphField {
+		ps := make([]glyphPlace, len(want))
+		for i := range ps {
+			ps[i] = glyphPlace{want: 0.96, other: 0.88, alone: 0.88, best: 'O'}
+		}
+		mod(ps)
+		return glyphField{part: "start", want: want, places: ps, fixed: allMade(len(ps))}
+	}
+	if _, bad, _ := field(func([]glyphPlace) {}).differs("document_number"); len(bad) != 0 {
+		t.Errorf("agreeing part: %v", bad)
+	}
+	one := field(func(ps []glyphPlace) { ps[3] = glyphPlace{want: 0.80, other: 0.97, alone: 0.97, best: 'X'} })
+	if _, bad, _ := one.differs("document_number"); len(bad) != 1 || bad[0] != 3 {
+		t.Errorf("one place another character: %v", bad)
+	}
+	// The D's total 1.21 came from the others' lays, its own fit 0.87.
+	carried := field(func(ps []glyphPlace) { ps[6] = glyphPlace{want: 0.96, other: 1.21, alone: 0.87, best: 'D'} })
+	if _, bad, _ := carried.differs("document_number"); len(bad) != 0 {
+		t.Errorf("a difference carried by the other places: %v", bad)
+	}
+	neighbour := field(func(ps []glyphPlace) { ps[3] = glyphPlace{want: 0.80, other: 0.97, alone: 0.97, best: 'F'} })
+	if _, bad, _ := neighbour.differs("document_number"); len(bad) != 0 {
+		t.Errorf("a neighbour's character: %v", bad)
+	}
+	three := field(func(ps []glyphPlace) {
+		for _, i := range []int{1, 3, 5} {
+			ps[i] = glyphPlace{want: 0.80, other: 0.97, alone: 0.97, best: 'X'}
+		}
+	})
+	if _, bad, _ := three.differs("document_number"); len(bad) != 0 {
+		t.Errorf("three places: %v", bad)
 	}
 }

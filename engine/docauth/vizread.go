@@ -222,12 +222,23 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			}
 			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && (hid == 0 || part != "") {
 				if want, ok := gm.glyphWant(in.MRZ, name); ok {
-					name, im, scale, part, whole := name, im, scale, part, whole
+					name, im, scale, part, whole, span, box := name, im, scale, part, whole, span, box
 					measures = append(measures, func() {
 						if part != "" && !whole {
-							if gf, ok := partGlyphs(part, want, im, scale); ok {
-								gf.model = gm
+							// The crop's columns under the thumb.
+							hid := [2]int{int(math.Floor((span[1] - box[0]) * scale)), im.Rect.Dx() - 1}
+							if part == "end" {
+								hid = [2]int{0, int(math.Ceil((span[0]-box[0])*scale)) - 1}
+							}
+							cut, cutOK := partGlyphs(part, want, im, scale)
+							cut.model = gm
+							if gf, ok := gm.fitPart(im, scale, name, part, want, hid); ok {
+								if cutOK {
+									gf.cut = &cut
+								}
 								glyphs[name] = gf
+							} else if cutOK {
+								glyphs[name] = cut
 							}
 							return
 						}
