@@ -340,3 +340,28 @@ func TestGlyphsVouchForMisreadNumber(t *testing.T) {
 		t.Errorf("no glyphs: %s %s", c.Status, c.Reason)
 	}
 }
+
+// TestGlyphDiffersWhereTheMRZCharacterIsAbsent: another character
+// correlating a little below the line's typical place differs only where
+// the MRZ's character is plainly not there (an L printed for a 1 at a
+// low resolution: 0.87 against the 1's 0.42, the line typically 0.95).
+func TestGlyphDiffersWhereTheMRZCharacterIsAbsent(t *testing.T) {
+	line := func(p glyphPlace) []glyphPlace {
+		ps := make([]glyphPlace, 9)
+		for i := range ps {
+			ps[i] = glyphPlace{want: 0.95, other: 0.84, best: 'O'}
+		}
+		ps[1] = p
+		return ps
+	}
+	fixed := make([]bool, 9)
+	if bad := glyphDiffers(line(glyphPlace{want: 0.42, other: 0.87, best: 'L'}), fixed, false); len(bad) != 1 || bad[0] != 1 {
+		t.Errorf("1 absent, L at 0.87: %v", bad)
+	}
+	if bad := glyphDiffers(line(glyphPlace{want: 0.75, other: 0.87, best: 'L'}), fixed, false); len(bad) != 0 {
+		t.Errorf("1 at 0.75, L at 0.87: %v", bad)
+	}
+	if bad := glyphDiffers(line(glyphPlace{want: 0.42, other: 0.85, best: 'L'}), fixed, false); len(bad) != 0 {
+		t.Errorf("1 absent, L at 0.85: %v", bad)
+	}
+}
