@@ -18,6 +18,9 @@ type analysis struct {
 	bgIR   plane // local paper level, IR
 	bgUV   plane // local paper level, UV
 	bad    []bool
+	// core is bad without the thumb's grown rim: glare, and the skin
+	// itself (nil without the white light).
+	core []bool
 	// badFrac is the fraction of the page's cells that are bad.
 	badFrac float64
 	glare   float64 // fraction of cells in glare
@@ -68,8 +71,11 @@ func analyse(s *sheet) *analysis {
 		// A thumb enters from the page's edge; the portrait's skin does
 		// not reach it. The thumb's rim and shadow blend with the page:
 		// grow its mask by 1 mm.
-		thumb := dilate(fillHoles(touchingBorder(skin, s.w, s.h, int(2/s.mm)), s.w, s.h), s.w, s.h, 4)
+		skinned := fillHoles(touchingBorder(skin, s.w, s.h, int(2/s.mm)), s.w, s.h)
+		thumb := dilate(skinned, s.w, s.h, 4)
+		a.core = make([]bool, n)
 		for i, t := range thumb {
+			a.core[i] = a.bad[i] || skinned[i]
 			a.bad[i] = a.bad[i] || t
 		}
 		nb = 0

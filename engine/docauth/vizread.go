@@ -146,6 +146,15 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 		va := *rg.a
 		va.bad = hidingCells(rg.a)
 		a := &va
+		// The same without the thumb's grown rim, for the glyph fit of
+		// a field seen in part (below).
+		vc := va
+		if rg.a.core != nil {
+			vc.bad = make([]bool, len(va.bad))
+			for i, b := range va.bad {
+				vc.bad[i] = b && rg.a.core[i]
+			}
+		}
 		for _, r := range ps.Regions {
 			name := strings.TrimPrefix(r.Name, "field.")
 			if r.Kind != profile.KindField || !readFields[name] {
@@ -181,7 +190,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			if im == nil {
 				continue
 			}
-			whole := false
+			whole, orig := false, im
 			if part != "" {
 				seen := &image.Gray{Pix: append([]uint8(nil), im.Pix...), Stride: im.Stride, Rect: im.Rect}
 				whitenHidden(seen, a, box, scale, span)
@@ -222,17 +231,28 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 			}
 			if gm := cp.sides[ps.Name].glyphs; gm != nil && glyphFields[name] && (hid == 0 || part != "") {
 				if want, ok := gm.glyphWant(in.MRZ, name); ok {
-					name, im, scale, part, whole, span, box := name, im, scale, part, whole, span, box
+					name, im, orig, scale, part, whole, span, box, rows := name, im, orig, scale, part, whole, span, box, [2]float64{r.Box[1] * H, r.Box[3] * H}
 					measures = append(measures, func() {
 						if part != "" && !whole {
-							// The crop's columns under the thumb.
-							hid := [2]int{int(math.Floor((span[1] - box[0]) * scale)), im.Rect.Dx() - 1}
-							if part == "end" {
-								hid = [2]int{0, int(math.Ceil((span[0]-box[0])*scale)) - 1}
-							}
 							cut, cutOK := partGlyphs(part, want, im, scale)
 							cut.model = gm
-							if gf, ok := gm.fitPart(im, scale, name, part, want, hid); ok {
+							// The fit whitens the skin itself only: the
+							// rim grown round it for the reader hid a
+							// number's first two characters, in view
+							// (tuning seed 13601161); the place at the
+							// thumb's edge is not judged.
+							fim, fspan := im, span
+							if p, sp, ok := visibleSpan(&vc, box, rows[0], rows[1]); ok && p == part {
+								fim = &image.Gray{Pix: append([]uint8(nil), orig.Pix...), Stride: orig.Stride, Rect: orig.Rect}
+								whitenHidden(fim, &vc, box, scale, sp)
+								fspan = sp
+							}
+							// The crop's columns under the thumb.
+							hid := [2]int{int(math.Floor((fspan[1] - box[0]) * scale)), fim.Rect.Dx() - 1}
+							if part == "end" {
+								hid = [2]int{0, int(math.Ceil((fspan[0]-box[0])*scale)) - 1}
+							}
+							if gf, ok := gm.fitPart(fim, scale, name, part, want, hid); ok {
 								if cutOK {
 									gf.cut = &cut
 								}
