@@ -279,3 +279,30 @@ func TestFittedPartLimits(t *testing.T) {
 		t.Errorf("three places: %v", bad)
 	}
 }
+
+// TestFittedPlaceBesideADisturbedOne: in a whole field fitted, a place
+// whose other character fits on its own differs though a neighbour fits
+// only 0.84 (disturbed by the MRZ's character laid where it does not
+// fit, tuning seed 13602605), not beside one fitting worse than
+// glyphCleanFit, nor where the other character's own fit is poor.
+func TestFittedPlaceBesideADisturbedOne(t *testing.T) {
+	line := func(alone, neighbour float64) []glyphPlace {
+		ps := make([]glyphPlace, 9)
+		for i := range ps {
+			ps[i] = glyphPlace{want: 0.98, other: 0.85, alone: 0.85, best: 'J'}
+		}
+		ps[3] = glyphPlace{want: 0.81, other: 1.18, alone: alone, best: 'T'}
+		ps[4] = glyphPlace{want: neighbour, other: neighbour - 0.03, alone: neighbour - 0.03, best: '5'}
+		return ps
+	}
+	made := allMade(9)
+	if bad := glyphDiffers(line(0.99, 0.84), made, true); len(bad) != 1 || bad[0] != 3 {
+		t.Errorf("T fitting 0.99 beside an E at 0.84: %v", bad)
+	}
+	if bad := glyphDiffers(line(0.99, 0.78), made, true); len(bad) != 0 {
+		t.Errorf("beside a place fitting 0.78: %v", bad)
+	}
+	if bad := glyphDiffers(line(0.84, 0.84), made, true); len(bad) != 0 {
+		t.Errorf("T fitting 0.84 on its own: %v", bad)
+	}
+}
