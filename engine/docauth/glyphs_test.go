@@ -365,3 +365,35 @@ func TestGlyphDiffersWhereTheMRZCharacterIsAbsent(t *testing.T) {
 		t.Errorf("1 absent, L at 0.83: %v", bad)
 	}
 }
+
+// TestGlyphsSetAsideWhereReadAsMRZ: glyphs unlike the MRZ's FAIL the
+// check unless a sure reading of the whole field gives the MRZ's value
+// exactly; an unsure reading, another value, or a field seen in part
+// leaves the FAIL.
+func TestGlyphsSetAsideWhereReadAsMRZ(t *testing.T) {
+	r := td3MRZ(t, "UJK21PL4J", "NGUYEN", "ANNA", day(1970, 1, 2), day(2030, 3, 4))
+	ps := make([]glyphPlace, 9)
+	for i := range ps {
+		ps[i] = glyphPlace{want: 0.86, other: 0.75, best: 'X'}
+	}
+	ps[1] = glyphPlace{want: 0.66, other: 0.90, alone: 0.90, best: '3'}
+	whole := glyphField{want: []rune("UJK21PL4J"), glyphs: nil, places: ps, fixed: make([]bool, 9)}
+	part := glyphField{part: "start", want: []rune("UJK21"), places: ps[:5], fixed: make([]bool, 5)}
+	pass := engine.Check{Name: CheckVIZ, Status: engine.Pass, Reason: "fields agree"}
+	for _, tc := range []struct {
+		name string
+		gf   glyphField
+		rd   Reading
+		want engine.Status
+	}{
+		{"read as the MRZ", whole, Reading{Field: "document_number", Text: "UJK21PL4J", Confidence: 0.63}, engine.Pass},
+		{"read unsure", whole, Reading{Field: "document_number", Text: "UJK21PL4J", Confidence: 0.3}, engine.Fail},
+		{"read otherwise", whole, Reading{Field: "document_number", Text: "U3K21PL4J", Confidence: 0.9}, engine.Fail},
+		{"seen in part", part, Reading{Field: "document_number", Text: "UJK21", Confidence: 0.9, Part: "start"}, engine.Fail},
+	} {
+		c := weighGlyphs(r, map[string]glyphField{"document_number": tc.gf}, pass, []Reading{tc.rd})
+		if c.Status != tc.want {
+			t.Errorf("%s: %s %s, want %s", tc.name, c.Status, c.Reason, tc.want)
+		}
+	}
+}

@@ -385,7 +385,7 @@ func (j *vizJob) finish(in Input, res *Result) {
 		}
 	}
 	c = weighLength(in.MRZ, all, j.extents, c)
-	c = weighGlyphs(in.MRZ, j.glyphs, c)
+	c = weighGlyphs(in.MRZ, j.glyphs, c, all)
 	if len(j.hidden) > 0 {
 		c.Reason += fmt.Sprintf("; not read, under glare or a thumb: %s", strings.Join(j.hidden, ", "))
 	}
