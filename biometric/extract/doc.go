@@ -25,10 +25,8 @@
 //     broken ridges left (endings facing each other), border and cluster
 //     removal; direction from the orientation field with the sense from
 //     the traced ridge;
-//  7. quality: per minutia from the local flow coherence and contrast (a
-//     tenth of it where a small image's second extraction, cut 4 pixels
-//     further on, does not find the minutia: consensusShift), per image as
-//     described at Quality;
+//  7. quality: per minutia from the local flow coherence and contrast, per
+//     image as described at Quality;
 //  8. ridge map (biometric.RidgeMap): per 16x16 cell of the print, the
 //     plane wave at the local ridge direction and period fitted to the
 //     enhanced image, its normal and phase, so that a matcher can tell

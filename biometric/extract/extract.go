@@ -63,11 +63,6 @@ type Extractor struct {
 	joins            []gapJoin
 	line             []int32
 	ridgeCodes       []uint8
-	second           []biometric.Minutia // the consensus's second extraction
-
-	// The filter bank of the other image width Extract works at (the
-	// consensus's second extraction is narrower), kept to swap with bank.
-	bankAlt *filterBank
 
 	quality QualityReport
 }
@@ -88,91 +83,6 @@ func Extract(img *image.Gray) (biometric.Template, error) {
 // Extract is the method form of the package function Extract, reusing e's
 // buffers.
 func (e *Extractor) Extract(img *image.Gray) (biometric.Template, error) {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	if w*h > consensusMaxPixels || w < MinSide+consensusShift || h < MinSide+consensusShift {
-		return e.extractOnce(img)
-	}
-	// The second extraction first, so that the buffers (Stages) hold the
-	// image's own.
-	shifted, err := e.extractOnce(img.SubImage(image.Rect(b.Min.X+consensusShift, b.Min.Y+consensusShift, b.Max.X, b.Max.Y)).(*image.Gray))
-	t, err1 := e.extractOnce(img)
-	if err1 != nil || err != nil {
-		return t, err1
-	}
-	e.second = append(e.second[:0], shifted.Minutiae...)
-	for i := range t.Minutiae {
-		if m := &t.Minutiae[i]; !e.foundAgain(m) {
-			m.Quality = uint8(max(1, (int(m.Quality)+consensusDivisor/2)/consensusDivisor))
-		}
-	}
-	return t, nil
-}
-
-// Consensus of two extractions: a small print's image is extracted a
-// second time without its first consensusShift rows and columns, so that
-// every block of the field and the mask and every cell of the filter
-// falls elsewhere on the ridges; a minutia of the image's own extraction
-// that the second one does not find within consensusRadius pixels and
-// consensusTurn of its direction keeps a consensusDivisor-th of its
-// quality (at least 1). Minutiae within consensusEdge pixels of the
-// top or left edge are not judged: the second extraction's border
-// rules drop them there. The matcher counts a minutia of low quality
-// less in the common area of two prints (biometric/match's
-// reliability) and keeps the best MaxMinutiae by quality.
-//
-// Why: the extraction of a small print changes with where its block grid
-// falls. FVC2002 DB1_B and DB2_B cut to the tuning crops (see README)
-// 1 or 2 pixels further right, left, up or down (7 shifts) gave a sum of
-// EER + FNMR@1% + FNMR@0.1% over the eight crops of 201.7-211.7 against
-// 196.86 where they are cut (mean of the 8 cuts 206.00); of the
-// minutiae of DB1_B's and DB2_B's 220x260 crops (impressions 1, 4 and 7),
-// 91% and 95% were found again after a shift of 4 pixels. A minutia that
-// one grid finds and another does not is more often a product of the
-// grid (a break, a speck, a border) than of the skin.
-//
-// Chosen on FVC2002 DB1_B and DB2_B whole and cropped (the ten tuning
-// sets; EER + FNMR@1% + FNMR@0.1% over the two whole sets / all ten;
-// 5.36 / 202.22 without), every image judged, a shift of 4 pixels, 6
-// pixels, 30°: divisor 2 5.20 / 202.76, 4 5.17 / 201.98, 10 5.17 /
-// 201.28, quality 1 5.17 / 201.30; a shift of 3 pixels (divisor 4)
-// 202.10, of 5 (divisor 10) 202.20; a radius of 4 pixels (divisor 4)
-// 202.12, of 9 (divisor 2) 202.71; dropping the minutiae not found
-// again 10.70 / 229.27. On the 8 cuts of the crops above: divisor 10
-// mean 204.97 against 206.00 (6 of 8 better), divisor 4 205.24,
-// quality 1 205.02. Only images of at most
-// consensusMaxPixels are extracted twice: it doubles the time, and
-// larger images (DB1_B's and DB2_B's whole prints, 13-15 ms quiet) would come
-// near the 30 ms asked; their minutiae are many and the matcher aligns
-// them without help. With that limit: 5.36 / 201.47.
-const (
-	consensusMaxPixels = 120000 // a 300 x 400 image
-	consensusShift     = 4
-	consensusRadius    = 6
-	consensusTurn      = math.Pi / 6
-	consensusEdge      = consensusShift + 14
-	consensusDivisor   = 10
-)
-
-// foundAgain reports whether the second extraction (e.second, in the
-// shifted image's coordinates) has a minutia close to m, or m lies where
-// it cannot tell.
-func (e *Extractor) foundAgain(m *biometric.Minutia) bool {
-	if m.X < consensusEdge || m.Y < consensusEdge {
-		return true
-	}
-	for _, n := range e.second {
-		dx, dy := n.X+consensusShift-m.X, n.Y+consensusShift-m.Y
-		if dx*dx+dy*dy <= consensusRadius*consensusRadius &&
-			math.Abs(math.Remainder(n.Angle-m.Angle, 2*math.Pi)) < consensusTurn {
-			return true
-		}
-	}
-	return false
-}
-
-// extractOnce is Extract without the consensus of a second extraction.
-func (e *Extractor) extractOnce(img *image.Gray) (biometric.Template, error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w < MinSide || h < MinSide || w*h > MaxPixels {
@@ -252,10 +162,7 @@ func (e *Extractor) alloc(w, h int) {
 	W, H := w+2*pad, h+2*pad
 	bw, bh := (w+blockSize-1)/blockSize, (h+blockSize-1)/blockSize
 	if e.bank == nil || e.bank.W != W {
-		e.bank, e.bankAlt = e.bankAlt, e.bank
-		if e.bank == nil || e.bank.W != W {
-			e.bank = newFilterBank(W)
-		}
+		e.bank = newFilterBank(W)
 	}
 	e.w, e.h, e.W, e.H, e.bw, e.bh = w, h, W, H, bw, bh
 	n := W * H

@@ -93,59 +93,6 @@ func TestExtractIsDeterministic(t *testing.T) {
 	}
 }
 
-// centreCut cuts a w x h window from the middle of img.
-func centreCut(img *image.Gray, w, h int) *image.Gray {
-	b := img.Bounds()
-	return img.SubImage(image.Rect(b.Min.X+(b.Dx()-w)/2, b.Min.Y+(b.Dy()-h)/2, b.Min.X+(b.Dx()-w)/2+w, b.Min.Y+(b.Dy()-h)/2+h)).(*image.Gray)
-}
-
-// A small print is extracted twice (see consensusShift): its minutiae are
-// those of one extraction, each minutia the second one does not find
-// again keeping a tenth of its quality; a large print's are those of one
-// extraction, unchanged; and the stages shown are the image's own.
-func TestConsensusSmallPrints(t *testing.T) {
-	whole := loadFVC(t, "DB1_B/101_1.tif")
-	for _, c := range []struct {
-		img   *image.Gray
-		small bool
-	}{{whole, false}, {centreCut(whole, 220, 260), true}, {centreCut(loadFVC(t, "DB2_B/103_2.tif"), 200, 200), true}} {
-		b := c.img.Bounds()
-		once, err := NewExtractor().extractOnce(c.img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := NewExtractor()
-		got, err := x.Extract(c.img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got.Minutiae) != len(once.Minutiae) {
-			t.Fatalf("%dx%d: %d minutiae, %d from one extraction", b.Dx(), b.Dy(), len(got.Minutiae), len(once.Minutiae))
-		}
-		lowered := 0
-		for i, m := range got.Minutiae {
-			o := once.Minutiae[i]
-			if m.Quality != o.Quality {
-				lowered++
-				if want := uint8(max(1, (int(o.Quality)+5)/10)); !c.small || m.Quality != want {
-					t.Errorf("%dx%d: minutia %+v has quality %d, want %d or %d", b.Dx(), b.Dy(), o, m.Quality, o.Quality, want)
-				}
-			}
-			m.Quality = o.Quality
-			if m != o {
-				t.Errorf("%dx%d: minutia %+v, one extraction's %+v", b.Dx(), b.Dy(), m, o)
-			}
-		}
-		// Of the crops' minutiae, 5-9% were not found again (README).
-		if c.small && (lowered == 0 || lowered > len(got.Minutiae)/4) {
-			t.Errorf("%dx%d: %d of %d minutiae lowered, want some and at most a quarter", b.Dx(), b.Dy(), lowered, len(got.Minutiae))
-		}
-		if sk := x.Stages()["skeleton"].Bounds(); sk.Dx() != b.Dx() || sk.Dy() != b.Dy() {
-			t.Errorf("%dx%d image: stages of %dx%d", b.Dx(), b.Dy(), sk.Dx(), sk.Dy())
-		}
-	}
-}
-
 func TestExtractRejectsNonPrints(t *testing.T) {
 	flat := image.NewGray(image.Rect(0, 0, 300, 300))
 	for i := range flat.Pix {
