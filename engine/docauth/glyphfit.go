@@ -311,153 +311,149 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 	}
 	neg := float32(math.Inf(-1))
 	near := int(math.Ceil(fitHiddenNear * cp))
-	// lay fits the places with the hidden spans scoring neutral.
-	lay := func(neutral float32) ([]glyphPlace, bool) {
-		if hiding {
-			for w := wMin; w <= wMax; w++ {
-				for a := lo; a+w-1 <= hi; a++ {
-					if a+w-1 < hid[0]-near || a > hid[1]+near {
-						continue
-					}
-					base := ((w-wMin)*L + a - lo) * nd
-					for k := 0; k < nd; k++ {
-						score[base+k] = neutral
-					}
-				}
-			}
-		}
-		// f[i][e-lo]: the best sum of spans 0..i as the MRZ's characters,
-		// span i ending at e, less the ink left out before e; g[i][s-lo]:
-		// the best sum of spans i..n-1 with span i starting at s, less the
-		// ink left out after s.
-		newTable := func() [][]float32 {
-			t := make([][]float32, n)
-			for i := range t {
-				t[i] = make([]float32, L)
-				for e := range t[i] {
-					t[i][e] = neg
-				}
-			}
-			return t
-		}
-		f, g := newTable(), newTable()
-		// before(i, a): the best of spans 0..i-1 ending before a, less the
-		// ink left out before a; after(i, b) the best of spans i+1..n-1
-		// starting after b, less the ink left out after b.
-		before := func(i, a int) float32 {
-			if i == 0 {
-				if a > x0+edge {
-					return neg
-				}
-				return -ink[a-lo]
-			}
-			v := neg
-			for pe := a - 1; pe >= max(lo, a-1-gMax); pe-- {
-				if p := f[i-1][pe-lo]; p > neg {
-					v = max(v, p-(ink[a-lo]-ink[pe+1-lo]))
-				}
-			}
-			return v
-		}
-		after := func(i, b int) float32 {
-			if i == n-1 {
-				if b < x1-edge {
-					return neg
-				}
-				return -(ink[L] - ink[b+1-lo])
-			}
-			v := neg
-			for ns := b + 1; ns <= min(hi, b+1+gMax); ns++ {
-				if q := g[i+1][ns-lo]; q > neg {
-					v = max(v, q-(ink[ns-lo]-ink[b+1-lo]))
-				}
-			}
-			return v
-		}
-		for i := 0; i < n; i++ {
-			for a := lo; a <= hi; a++ {
-				p := before(i, a)
-				if p == neg {
+	if hiding {
+		for w := wMin; w <= wMax; w++ {
+			for a := lo; a+w-1 <= hi; a++ {
+				if a+w-1 < hid[0]-near || a > hid[1]+near {
 					continue
 				}
-				for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
-					e := a + w - 1
-					f[i][e-lo] = max(f[i][e-lo], p+score[((w-wMin)*L+a-lo)*nd+wk[i]])
+				base := ((w-wMin)*L + a - lo) * nd
+				for k := 0; k < nd; k++ {
+					score[base+k] = fitHiddenScore
 				}
 			}
 		}
-		for i := n - 1; i >= 0; i-- {
-			for b := hi; b >= lo; b-- {
-				q := after(i, b)
-				if q == neg {
-					continue
-				}
-				for w := wMin; w <= wMax && b-w+1 >= lo; w++ {
-					a := b - w + 1
-					g[i][a-lo] = max(g[i][a-lo], q+score[((w-wMin)*L+a-lo)*nd+wk[i]])
-				}
-			}
-		}
-		// Each place laid as each of its characters, between the others
-		// laid as the MRZ's: the best total of each character, and its
-		// correlation there.
-		places := make([]glyphPlace, n)
-		left := make([]float32, L)
-		right := make([]float32, L)
-		tot := make([]float32, nd)
-		loc := make([]float32, nd)
-		for i := 0; i < n; i++ {
-			for x := lo; x <= hi; x++ {
-				left[x-lo], right[x-lo] = before(i, x), after(i, x)
-			}
-			for k := range tot {
-				tot[k], loc[k] = neg, neg
-			}
-			at := [2]int{}
-			for a := lo; a <= hi; a++ {
-				if left[a-lo] == neg {
-					continue
-				}
-				for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
-					r := right[a+w-1-lo]
-					if r == neg {
-						continue
-					}
-					ctx := left[a-lo] + r
-					base := ((w-wMin)*L + a - lo) * nd
-					for _, k := range allowed[i] {
-						if t := ctx + score[base+k]; t > tot[k] && k != wk[i] {
-							tot[k], loc[k] = t, score[base+k]
-						}
-					}
-					if t := ctx + score[base+wk[i]]; t > tot[wk[i]] {
-						tot[wk[i]], loc[wk[i]] = t, score[base+wk[i]]
-						at[0], at[1] = a, a+w-1
-					}
-				}
-			}
-			if tot[wk[i]] == neg {
-				return nil, false
-			}
-			// The MRZ's character's own correlation where it fits best;
-			// another's by as much more as its total is.
-			p := glyphPlace{want: float64(loc[wk[i]]), other: math.Inf(-1)}
-			if hiding && at[1] >= hid[0]-near && at[0] <= hid[1]+near {
-				p.hidden = true
-			}
-			for _, k := range allowed[i] {
-				if k == wk[i] || tot[k] == neg {
-					continue
-				}
-				if o := float64(loc[wk[i]] + tot[k] - tot[wk[i]]); o > p.other {
-					p.other, p.best, p.alone = o, chars[k], float64(loc[k])
-				}
-			}
-			places[i] = p
-		}
-		return places, true
 	}
-	return lay(fitHiddenScore)
+	// f[i][e-lo]: the best sum of spans 0..i as the MRZ's characters,
+	// span i ending at e, less the ink left out before e; g[i][s-lo]:
+	// the best sum of spans i..n-1 with span i starting at s, less the
+	// ink left out after s.
+	newTable := func() [][]float32 {
+		t := make([][]float32, n)
+		for i := range t {
+			t[i] = make([]float32, L)
+			for e := range t[i] {
+				t[i][e] = neg
+			}
+		}
+		return t
+	}
+	f, g := newTable(), newTable()
+	// before(i, a): the best of spans 0..i-1 ending before a, less the
+	// ink left out before a; after(i, b) the best of spans i+1..n-1
+	// starting after b, less the ink left out after b.
+	before := func(i, a int) float32 {
+		if i == 0 {
+			if a > x0+edge {
+				return neg
+			}
+			return -ink[a-lo]
+		}
+		v := neg
+		for pe := a - 1; pe >= max(lo, a-1-gMax); pe-- {
+			if p := f[i-1][pe-lo]; p > neg {
+				v = max(v, p-(ink[a-lo]-ink[pe+1-lo]))
+			}
+		}
+		return v
+	}
+	after := func(i, b int) float32 {
+		if i == n-1 {
+			if b < x1-edge {
+				return neg
+			}
+			return -(ink[L] - ink[b+1-lo])
+		}
+		v := neg
+		for ns := b + 1; ns <= min(hi, b+1+gMax); ns++ {
+			if q := g[i+1][ns-lo]; q > neg {
+				v = max(v, q-(ink[ns-lo]-ink[b+1-lo]))
+			}
+		}
+		return v
+	}
+	for i := 0; i < n; i++ {
+		for a := lo; a <= hi; a++ {
+			p := before(i, a)
+			if p == neg {
+				continue
+			}
+			for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
+				e := a + w - 1
+				f[i][e-lo] = max(f[i][e-lo], p+score[((w-wMin)*L+a-lo)*nd+wk[i]])
+			}
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		for b := hi; b >= lo; b-- {
+			q := after(i, b)
+			if q == neg {
+				continue
+			}
+			for w := wMin; w <= wMax && b-w+1 >= lo; w++ {
+				a := b - w + 1
+				g[i][a-lo] = max(g[i][a-lo], q+score[((w-wMin)*L+a-lo)*nd+wk[i]])
+			}
+		}
+	}
+	// Each place laid as each of its characters, between the others
+	// laid as the MRZ's: the best total of each character, and its
+	// correlation there.
+	places := make([]glyphPlace, n)
+	left := make([]float32, L)
+	right := make([]float32, L)
+	tot := make([]float32, nd)
+	loc := make([]float32, nd)
+	for i := 0; i < n; i++ {
+		for x := lo; x <= hi; x++ {
+			left[x-lo], right[x-lo] = before(i, x), after(i, x)
+		}
+		for k := range tot {
+			tot[k], loc[k] = neg, neg
+		}
+		at := [2]int{}
+		for a := lo; a <= hi; a++ {
+			if left[a-lo] == neg {
+				continue
+			}
+			for w := wMin; w <= wMax && a+w-1 <= hi; w++ {
+				r := right[a+w-1-lo]
+				if r == neg {
+					continue
+				}
+				ctx := left[a-lo] + r
+				base := ((w-wMin)*L + a - lo) * nd
+				for _, k := range allowed[i] {
+					if t := ctx + score[base+k]; t > tot[k] && k != wk[i] {
+						tot[k], loc[k] = t, score[base+k]
+					}
+				}
+				if t := ctx + score[base+wk[i]]; t > tot[wk[i]] {
+					tot[wk[i]], loc[wk[i]] = t, score[base+wk[i]]
+					at[0], at[1] = a, a+w-1
+				}
+			}
+		}
+		if tot[wk[i]] == neg {
+			return nil, false
+		}
+		// The MRZ's character's own correlation where it fits best;
+		// another's by as much more as its total is.
+		p := glyphPlace{want: float64(loc[wk[i]]), other: math.Inf(-1)}
+		if hiding && at[1] >= hid[0]-near && at[0] <= hid[1]+near {
+			p.hidden = true
+		}
+		for _, k := range allowed[i] {
+			if k == wk[i] || tot[k] == neg {
+				continue
+			}
+			if o := float64(loc[wk[i]] + tot[k] - tot[wk[i]]); o > p.other {
+				p.other, p.best, p.alone = o, chars[k], float64(loc[k])
+			}
+		}
+		places[i] = p
+	}
+	return places, true
 }
 
 // cutGlyphs cuts a field wholly in view into want's count of glyphs:
