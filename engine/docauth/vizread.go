@@ -147,13 +147,21 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 		va.bad = hidingCells(rg.a)
 		a := &va
 		// The same without the thumb's grown rim, for the glyph fit of
-		// a field seen in part (below).
-		vc := va
-		if rg.a.core != nil {
-			vc.bad = make([]bool, len(va.bad))
-			for i, b := range va.bad {
-				vc.bad[i] = b && rg.a.core[i]
+		// a field seen in part (below); made when first needed, in the
+		// goroutine that measures.
+		var vc *analysis
+		skinOnly := func() *analysis {
+			if vc == nil {
+				c := va
+				if rg.a.core != nil {
+					c.bad = make([]bool, len(va.bad))
+					for i, b := range va.bad {
+						c.bad[i] = b && rg.a.core[i]
+					}
+				}
+				vc = &c
 			}
+			return vc
 		}
 		for _, r := range ps.Regions {
 			name := strings.TrimPrefix(r.Name, "field.")
@@ -236,15 +244,16 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 						if part != "" && !whole {
 							cut, cutOK := partGlyphs(part, want, im, scale)
 							cut.model = gm
-							// The fit whitens the skin itself only: the
-							// rim grown round it for the reader hid a
-							// number's first two characters, in view
-							// (tuning seed 13601161); the place at the
-							// thumb's edge is not judged.
+							// The fit whitens the skin itself only, not
+							// the rim grown round it for the reader (an
+							// expiry date's altered year was in that
+							// rim, tuning seed 13601529); the place at
+							// the thumb's edge is not judged.
 							fim, fspan := im, span
-							if p, sp, ok := visibleSpan(&vc, box, rows[0], rows[1]); ok && p == part {
+							sk := skinOnly()
+							if p, sp, ok := visibleSpan(sk, box, rows[0], rows[1]); ok && p == part {
 								fim = &image.Gray{Pix: append([]uint8(nil), orig.Pix...), Stride: orig.Stride, Rect: orig.Rect}
-								whitenHidden(fim, &vc, box, scale, sp)
+								whitenHidden(fim, sk, box, scale, sp)
 								fspan = sp
 							}
 							// The crop's columns under the thumb.
