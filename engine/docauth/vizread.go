@@ -242,32 +242,8 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 					name, im, orig, scale, part, whole, span, box, rows := name, im, orig, scale, part, whole, span, box, [2]float64{r.Box[1] * H, r.Box[3] * H}
 					measures = append(measures, func() {
 						if part != "" && !whole {
-							cut, cutOK := partGlyphs(part, want, im, scale)
-							cut.model = gm
-							// The fit whitens the skin itself only, not
-							// the rim grown round it for the reader (an
-							// expiry date's altered year was in that
-							// rim, tuning seed 13601529); the place at
-							// the thumb's edge is not judged.
-							fim, fspan := im, span
-							sk := skinOnly()
-							if p, sp, ok := visibleSpan(sk, box, rows[0], rows[1]); ok && p == part {
-								fim = &image.Gray{Pix: append([]uint8(nil), orig.Pix...), Stride: orig.Stride, Rect: orig.Rect}
-								whitenHidden(fim, sk, box, scale, sp)
-								fspan = sp
-							}
-							// The crop's columns under the thumb.
-							hid := [2]int{int(math.Floor((fspan[1] - box[0]) * scale)), fim.Rect.Dx() - 1}
-							if part == "end" {
-								hid = [2]int{0, int(math.Ceil((fspan[0]-box[0])*scale)) - 1}
-							}
-							if gf, ok := gm.fitPart(fim, scale, name, part, want, hid); ok {
-								if cutOK {
-									gf.cut = &cut
-								}
+							if gf, ok := partGlyphField(gm, name, part, want, im, orig, scale, skinOnly(), box, rows, span); ok {
 								glyphs[name] = gf
-							} else if cutOK {
-								glyphs[name] = cut
 							}
 							return
 						}
@@ -441,6 +417,40 @@ func fieldRight(regions []profile.Region, r profile.Region, W float64) float64 {
 // partMinMM is the least width of a partly hidden field's value in view
 // for it to be read: about three characters and the one at the cut.
 const partMinMM = 8
+
+// partGlyphField measures the glyphs of a field seen in part: seen is
+// its crop with what is hidden whitened (span, in page mm, in view),
+// orig the crop as captured, sk the page's hiding cells without the
+// thumb's grown rim, rows the field's rows (page mm). The part is
+// fitted (fitPart), its strict cut by runs of ink (partGlyphs) kept
+// beside it, or alone where the fit fails.
+func partGlyphField(gm *glyphModel, name, part string, want []rune, seen, orig *image.Gray, scale float64, sk *analysis, box [4]float64, rows, span [2]float64) (glyphField, bool) {
+	cut, cutOK := partGlyphs(part, want, seen, scale)
+	cut.model = gm
+	// The fit whitens the skin itself only, not the rim grown round it
+	// for the reader (an expiry date's altered year was in that rim,
+	// tuning seed 13601529); the place at the thumb's edge is not
+	// judged.
+	fim, fspan := seen, span
+	if p, sp, ok := visibleSpan(sk, box, rows[0], rows[1]); ok && p == part {
+		fim = &image.Gray{Pix: append([]uint8(nil), orig.Pix...), Stride: orig.Stride, Rect: orig.Rect}
+		whitenHidden(fim, sk, box, scale, sp)
+		fspan = sp
+	}
+	// The crop's columns under the thumb.
+	hid := [2]int{int(math.Floor((fspan[1] - box[0]) * scale)), fim.Rect.Dx() - 1}
+	if part == "end" {
+		hid = [2]int{0, int(math.Ceil((fspan[0]-box[0])*scale)) - 1}
+	}
+	gf, ok := gm.fitPart(fim, scale, name, part, want, hid)
+	switch {
+	case ok && cutOK:
+		gf.cut = &cut
+	case !ok:
+		return cut, cutOK
+	}
+	return gf, true
+}
 
 // visibleSpan finds, in a partly hidden field box (page mm), the columns
 // in view across the value's rows y0..y1: from the box's left edge to
