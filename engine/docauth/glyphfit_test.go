@@ -155,7 +155,7 @@ func TestBlurredGlyphs(t *testing.T) {
 // a thumb is fitted with the hidden columns holding the characters not
 // in view. Genuine, the places in view agree with the MRZ; with the
 // MRZ's character of one place in view changed, that place, and only
-// it, differs; the place at the thumb's edge is never judged.
+// it, differs.
 func TestFitPartOfHiddenField(t *testing.T) {
 	for _, tc := range []struct {
 		seed uint64
