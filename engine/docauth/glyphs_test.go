@@ -276,9 +276,10 @@ func BenchmarkGlyphFit(b *testing.B) {
 }
 
 // TestPartDiffers: in a field seen in part, one place clearly another
-// character differs; a shift (each place like its neighbour's character,
-// as when blur ran two characters together before them) or three places
-// decide nothing.
+// character differs, even its neighbour's character where that neighbour
+// agrees; a shift (each place like its neighbour's character, as when
+// blur ran two characters together before them) or three places decide
+// nothing.
 func TestPartDiffers(t *testing.T) {
 	want := []rune("T4330V")
 	var ps []glyphPlace
@@ -294,10 +295,18 @@ func TestPartDiffers(t *testing.T) {
 	if got := partDiffers(one, fixed, want); len(got) != 1 || got[0] != 4 {
 		t.Errorf("one character other: %v", got)
 	}
+	// Laid one off from place 4: each place like the next's character.
 	shift := append([]glyphPlace(nil), ps...)
-	shift[4] = glyphPlace{want: 0.3, other: 0.96, best: 'V'} // the next place's character
+	shift[4] = glyphPlace{want: 0.3, other: 0.96, best: 'V'}
+	shift[5] = glyphPlace{want: 0.3, other: 0.96, best: 'K'}
 	if got := partDiffers(shift, fixed, want); got != nil {
 		t.Errorf("a neighbour's character: %v", got)
+	}
+	// A V printed for the MRZ's 0 before the V that agrees is no shift.
+	asNext := append([]glyphPlace(nil), ps...)
+	asNext[4] = glyphPlace{want: 0.3, other: 0.96, best: 'V'}
+	if got := partDiffers(asNext, fixed, want); len(got) != 1 || got[0] != 4 {
+		t.Errorf("the next place's character, that place agreeing: %v", got)
 	}
 	three := append([]glyphPlace(nil), one...)
 	three[1] = glyphPlace{want: 0.3, other: 0.96, best: 'K'}
