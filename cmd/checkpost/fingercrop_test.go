@@ -36,6 +36,21 @@ func TestFingerCrop(t *testing.T) {
 	if got, want := out.Pix[0], img.Pix[160*img.Stride+100]; got != want {
 		t.Errorf("top-left %d, want the image's (100,160) %d", got, want)
 	}
+	// Shifted 3 right and 2 up: the top-left is the image's (103, 158).
+	if err := parseCropShift(c, "3,-2"); err != nil {
+		t.Fatal(err)
+	}
+	if out := c.apply(img); out.Pix[0] != img.Pix[158*img.Stride+103] {
+		t.Errorf("shifted top-left %d, want the image's (103,158) %d", out.Pix[0], img.Pix[158*img.Stride+103])
+	}
+	for _, bad := range []string{"3", "3,", "3,-2,1", "51,0", "+3,2", " 3,2"} {
+		if err := parseCropShift(c, bad); err == nil {
+			t.Errorf("--crop-shift %q accepted", bad)
+		}
+	}
+	if err := parseCropShift(nil, "1,1"); err == nil {
+		t.Error("--crop-shift without --crop accepted")
+	}
 	c, _ = parseFingerCrop("500x80")
 	if out := c.apply(img); out.Bounds().Dx() != 300 || out.Bounds().Dy() != 80 {
 		t.Errorf("crop wider than the image: %v", out.Bounds())
