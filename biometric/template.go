@@ -103,6 +103,43 @@ type Template struct {
 	// checkpost's own extractor makes it and only the native format
 	// keeps it (version 3).
 	Ridges *RidgeMap
+	// Singular holds the print's cores and deltas, the most confident
+	// first (nil: none found or not known). Only checkpost's own
+	// extractor makes them and only the native format keeps them
+	// (version 4).
+	Singular []SingularPoint
+}
+
+// SingularType is the kind of a singular point of the ridge flow.
+type SingularType uint8
+
+// The singular point types.
+const (
+	SingularCore  SingularType = 1 // a loop's or whorl's centre (Poincaré index +1/2)
+	SingularDelta SingularType = 2 // where three ridge flows meet (index -1/2)
+)
+
+func (t SingularType) String() string {
+	switch t {
+	case SingularCore:
+		return "core"
+	case SingularDelta:
+		return "delta"
+	}
+	return "other"
+}
+
+// SingularPoint is a core or a delta: its position in the template's
+// pixels, Angle (as a minutia's: radians in [0, 2π), counter-clockwise as
+// seen from the x axis) the direction along which the ridges run away
+// from it (for a core the side where its loop opens; a delta has three
+// such directions 120° apart, Angle is one of them), and Confidence
+// 0..100.
+type SingularPoint struct {
+	X, Y       int
+	Angle      float64
+	Type       SingularType
+	Confidence uint8
 }
 
 // RidgeMap samples the ridges of a print as local plane waves: where they

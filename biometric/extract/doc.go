@@ -31,7 +31,11 @@
 //     plane wave at the local ridge direction and period fitted to the
 //     enhanced image, its normal and phase, so that a matcher can tell
 //     whether two prints' ridges, not only their flows, lie on each
-//     other.
+//     other;
+//  9. singular points (biometric.SingularPoint): cores and deltas, by the
+//     Poincaré index of the orientation field round rings of blocks in
+//     the print (singular.go), with the direction a core's loop opens
+//     on, so that a matcher can lay two small prints' cores together.
 //
 // Extraction is pure Go and allocates only on an Extractor's first use at a
 // given image size.

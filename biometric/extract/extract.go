@@ -143,6 +143,7 @@ func (e *Extractor) Extract(img *image.Gray) (biometric.Template, error) {
 		return a.X < b.X
 	})
 	t.Ridges = e.ridgeMap(t.Minutiae)
+	t.Singular = e.singularPoints()
 	reliable := 0
 	for _, m := range t.Minutiae {
 		if m.Quality >= 40 {

@@ -87,6 +87,9 @@ func (m *Matcher) Screen(a, b *Template) float64 {
 //	1       7N    per minutia: x, y (int16), direction (uint16, 1/65536
 //	              turn), flags (1: cylinder, type, reliability level)
 //	1+7N    8SN   the cylinders, S = words per cylinder (little-endian)
+//	        1     number of cores K (at most maxCores)
+//	        7K    per core: x, y, direction, confidence (as a minutia's
+//	              x, y, direction and flags)
 //	        1     ridge map columns C (0: no ridge map, nothing follows)
 //	        1     rows R
 //	        4     x0, y0 (int16): the first cell's top-left corner
@@ -106,7 +109,7 @@ var ErrFormat = errors.New("match: not a stored prepared template of this format
 // impression. It is only readable by a build whose FormatID is the same.
 func (t *Template) MarshalBinary() ([]byte, error) {
 	n := int(t.n)
-	out := make([]byte, 1+n*minutiaBytes+n*cylStride*8, 1+n*minutiaBytes+n*cylStride*8+t.ridge.storedSize())
+	out := make([]byte, 1+n*minutiaBytes+n*cylStride*8, 1+n*minutiaBytes+n*cylStride*8+1+int(t.ncores)*minutiaBytes+t.ridge.storedSize())
 	out[0] = t.n
 	p := out[1:]
 	for i := 0; i < n; i++ {
@@ -120,6 +123,13 @@ func (t *Template) MarshalBinary() ([]byte, error) {
 	for _, w := range t.cyl[:n*cylStride] {
 		binary.LittleEndian.PutUint64(p, w)
 		p = p[8:]
+	}
+	out = append(out, t.ncores)
+	for _, c := range t.cores[:t.ncores] {
+		out = binary.LittleEndian.AppendUint16(out, uint16(c.x))
+		out = binary.LittleEndian.AppendUint16(out, uint16(c.y))
+		out = binary.LittleEndian.AppendUint16(out, c.a)
+		out = append(out, c.flags)
 	}
 	return t.ridge.appendStored(out), nil
 }
@@ -136,7 +146,7 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 	if n > MaxMinutiae {
 		return fmt.Errorf("%w: %d minutiae (at most %d)", ErrFormat, n, MaxMinutiae)
 	}
-	if want := 1 + n*minutiaBytes + n*cylStride*8 + 1; len(b) < want {
+	if want := 1 + n*minutiaBytes + n*cylStride*8 + 2; len(b) < want {
 		return fmt.Errorf("%w: %d bytes for %d minutiae (want at least %d)", ErrFormat, len(b), n, want)
 	}
 	p := b[1:]
@@ -156,6 +166,23 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 		t.cyl[k] = binary.LittleEndian.Uint64(p)
 		p = p[8:]
 	}
+	nc := int(p[0])
+	if nc > maxCores || len(p) < 1+nc*minutiaBytes+1 {
+		*t = Template{}
+		return fmt.Errorf("%w: %d cores in %d bytes", ErrFormat, nc, len(p))
+	}
+	for i := 0; i < nc; i++ {
+		q := p[1+i*minutiaBytes:]
+		c := minutia{x: int16(binary.LittleEndian.Uint16(q[0:])), y: int16(binary.LittleEndian.Uint16(q[2:])),
+			a: binary.LittleEndian.Uint16(q[4:]), flags: q[6]}
+		if c.flags > 100 {
+			*t = Template{}
+			return fmt.Errorf("%w: core %d of confidence %d", ErrFormat, i, c.flags)
+		}
+		t.cores[i] = c
+	}
+	t.ncores = uint8(nc)
+	p = p[1+nc*minutiaBytes:]
 	if err := t.ridge.readStored(p); err != nil {
 		*t = Template{}
 		return err
@@ -216,7 +243,8 @@ func FormatID() string { return formatID() }
 // 1.9 KB without pointers. It keeps no ridge map: a 1:N gallery's budget
 // is 2 KB per template, and the map would take 0.5 KB more, so gallery
 // comparisons scale by the flow as templates without maps do (the same
-// thresholds hold). Fill it with Pack; compare it through Unpack.
+// thresholds hold). Nor does it keep the cores, which only comparisons
+// with ridge maps read. Fill it with Pack; compare it through Unpack.
 type Packed struct {
 	n, k  uint8 // minutiae; the first k are the screening ones
 	flags [MaxMinutiae]uint8
@@ -233,7 +261,8 @@ type Packed struct {
 func (p *Packed) Len() int { return int(p.n) }
 
 // Pack fills p from t, with the k most complete usable cylinders
-// (ScreenMask(t, k)) first. t's ridge map is left out (see Packed).
+// (ScreenMask(t, k)) first. t's ridge map and cores are left out (see
+// Packed).
 func (p *Packed) Pack(t *Template, k int) {
 	mask := ScreenMask(t, k)
 	n := int(t.n)
@@ -259,7 +288,7 @@ func (p *Packed) Pack(t *Template, k int) {
 }
 
 // Unpack writes the template p was packed from into t, without its ridge
-// map, in its stored form: equal field for field (the map aside) to the
+// map and cores, in its stored form: equal field for field (those aside) to the
 // template after MarshalBinary and UnmarshalBinary, which order minutiae
 // of equal direction by index (as a gallery loaded from a store always
 // had them). It allocates nothing.

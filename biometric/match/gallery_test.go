@@ -25,6 +25,9 @@ func galleryRef() biometric.Template {
 		r.Periods[i] = uint8(130 + 3*i)
 	}
 	t.Ridges = r
+	// A core (kept) and a delta (not kept).
+	t.Singular = []biometric.SingularPoint{{X: 140, Y: 120, Angle: 4.5, Type: biometric.SingularCore, Confidence: 70},
+		{X: 200, Y: 220, Angle: 1, Type: biometric.SingularDelta, Confidence: 60}}
 	return t
 }
 
@@ -41,7 +44,10 @@ func TestStoredFormRoundTrip(t *testing.T) {
 	if a.ridge.cols == 0 {
 		t.Fatal("the reference's ridge map was not kept")
 	}
-	if len(b) != 1+a.Len()*(minutiaBytes+8*cylStride)+6+int(a.ridge.cols)*int(a.ridge.rows)+9 {
+	if a.ncores != 1 {
+		t.Fatalf("%d cores kept, want 1", a.ncores)
+	}
+	if len(b) != 1+a.Len()*(minutiaBytes+8*cylStride)+1+minutiaBytes+6+int(a.ridge.cols)*int(a.ridge.rows)+9 {
 		t.Errorf("stored form of %d minutiae is %d bytes", a.Len(), len(b))
 	}
 	var c Template
@@ -233,10 +239,12 @@ func TestPackedSize(t *testing.T) {
 	}
 }
 
-// withoutRidges returns a copy of t without its ridge map, as a gallery's
+// withoutRidges returns a copy of t without its ridge map and cores, as a gallery's
 // packed form holds it.
 func withoutRidges(t *Template) *Template {
 	c := *t
 	c.ridge = ridges{}
+	// Nor its cores, which only comparisons with ridge maps read.
+	c.cores, c.ncores = [maxCores]minutia{}, 0
 	return &c
 }

@@ -57,7 +57,17 @@ type Template struct {
 	m       [MaxMinutiae]minutia
 	cyl     [MaxMinutiae * cylStride]uint64
 	ridge   ridges
+	// cores holds the print's cores (ncores of them, the source's
+	// first, its most confident), as minutiae: in their frame, the
+	// direction the side the core's loop opens on, flags the
+	// confidence (rescue.go).
+	cores  [maxCores]minutia
+	ncores uint8
 }
+
+// maxCores is the number of cores a prepared template keeps (a whorl has
+// two).
+const maxCores = 2
 
 // Len returns the number of minutiae kept.
 func (t *Template) Len() int { return int(t.n) }
@@ -130,6 +140,21 @@ func (t *Template) Prepare(src *biometric.Template) error {
 	// compares the same however it was loaded.
 	sortByAngle(t)
 	t.buildCylinders(descs[:t.n])
+	for _, sp := range src.Singular {
+		if sp.Type != biometric.SingularCore || sp.Confidence > 100 || t.ncores == maxCores {
+			continue
+		}
+		x, y := math.Round(float64(sp.X)*scale), math.Round(float64(sp.Y)*scale)
+		if x < -16000 || x > 16000 || y < -16000 || y > 16000 || math.IsNaN(sp.Angle) || math.IsInf(sp.Angle, 0) {
+			continue
+		}
+		a := math.Mod(sp.Angle, 2*math.Pi)
+		if a < 0 {
+			a += 2 * math.Pi
+		}
+		t.cores[t.ncores] = minutia{x: int16(x), y: int16(-y), a: uint16(int(math.Round(a*65536/(2*math.Pi))) & 0xffff), flags: sp.Confidence}
+		t.ncores++
+	}
 	if err := t.prepareRidges(src, scale); err != nil {
 		*t = Template{}
 		return err
@@ -450,6 +475,15 @@ func (m *Matcher) scoreTerms(a, b *Template, recount bool) (float64, float64) {
 		if v2 := m.rescueRecount(a, b, k, lss); v2 > v {
 			v, m.rescueWon = v2, true
 			m.rescueAl[0] = m.rescueAl[k]
+		}
+	}
+	if v > 0 && a.ncores > 0 && b.ncores > 0 {
+		al := m.bestAl
+		if m.rescueWon {
+			al = m.rescueAl[0]
+		}
+		if coresMeet(a, b, al) {
+			v *= 1 + coreBonus
 		}
 	}
 	return v, r

@@ -140,6 +140,52 @@ import "math"
 // 209.40; 3 and 4 instead of the 2 seeds 206.46 (with the rest) and
 // 211.23 (alone); 6 and 8 descriptor candidates (alone) 209.76 and
 // 210.16. It costs DB4_B about 3-6% (README).
+// The cores: when both prints have a core (biometric/extract's singular
+// points; a prepared template keeps at most maxCores), the alignment that
+// lays a core of the smaller print on one of the other's, direction (the
+// side its loop opens on) onto direction, is screened as a rescue
+// candidate after the descriptors' and the seeds', for each pair of cores
+// turned at most coreTurn apart, and coreFan turns of coreFanStep either
+// side of it. And when, under the alignment that gave the score, a core
+// of one print lies within coreNear pixels of a core of the other, the
+// minutiae's score counts coreBonus more (coresMeet). Why: small prints'
+// genuine pairs fail where they share 1-4 minutiae, and a core is a point
+// with a direction, as a pair of minutiae is, that two views of a finger
+// share wherever both hold it. On the eight crops below, of the 195
+// genuine pairs under ThresholdFMR1e3 (0.00371 then), 69 have a core in
+// both crops, and in 47 these are the same core (within 24 pixels under
+// the whole images' alignment carried into the crops): at most what this
+// can lift (of cores of confidence 50 or more: 22 and 19).
+// Impostor pairs have cores too, so the bonus is small, and nothing
+// counts against an alignment whose cores do not meet: a core found a
+// block or two off its place, or only in one print, is common.
+//
+// Chosen on the ten tuning sets (FVC2002 DB1_B and DB2_B whole and the
+// eight crops; EER + FNMR@1% + FNMR@0.1% over the two whole sets / all
+// ten, 5.36 / 202.22 before) and on the eight crops cut at seven shifts
+// besides the standard cut (`--crop-shift` 1,0 -1,0 0,1 0,-1 2,0 -2,0
+// 0,-2; the crops' sum, whole sets left out, meaned over the eight cuts:
+// 205.33 before), because the sum moves by 5-15 when a crop is cut a
+// pixel elsewhere: 2 cores, 45°, no fan, coreNear 15, coreBonus 0.2:
+// 5.35 / 198.60, mean 202.78, each of the eight cuts better (by
+// 0.27-4.11). The candidates alone (no bonus): 5.36 / 200.22, mean
+// 203.89 (8 of 8 better); turned at most 22.5° or 90° instead of 45°:
+// 200.22 both, means 204.07 and 203.89; one core a print: 200.22, mean
+// 203.98; cores of confidence 40 or more only: 201.29, mean 204.02; a
+// fan of 10° either side: 200.27, mean 203.28 (3 screens a pair of cores
+// instead of 1); the deltas' alignments too (each of 3 turns): 200.22,
+// mean 203.83; the core's alignment instead of the descriptors' fifth
+// candidate: 201.55, mean 204.55. With the candidates, a bonus of 0.1,
+// 0.2, 0.3 (and a test, since dropped as needless, that each core lies
+// in the other print's ridge map): 198.97, 198.46, 198.64, means 203.09,
+// 202.86, 202.60; 0.1 with the fan 199.36, mean 202.75; 0.1 on the
+// rescue's own term too: the same as without. A penalty where both
+// prints' cores lie in the common area and do not meet within 30 pixels
+// (×0.5 with a bonus of 0.1, ×0.75 without) made DB2_B whole worse (5.36 -> 5.76) and the sums
+// too (201.50 and 201.34, means 204.78 and 204.52); the same judgement
+// without the candidates 203.02: a core found a block or two off, or
+// missed in one print, is common. DB3_B and DB4_B were run once after
+// the decision (README).
 const (
 	rescueCandidates = 5
 	rescueTurn       = 4096 // 22.5°, in 1/65536 turn
@@ -148,8 +194,30 @@ const (
 	rescueScreen     = 0.2
 	rescueMinCells   = 15
 	rescueMaxCells   = 260
-	recountMinR      = 0.2 // the least R' of the rescue's alignment that the minutiae are counted under
+	recountMinR      = 0.2  // the least R' of the rescue's alignment that the minutiae are counted under
+	coreTurn         = 8192 // 45°, in 1/65536 turn
+	coreFan          = 0
+	coreFanStep      = 1820 // 10°
+	coreNear         = 15   // pixels
+	coreBonus        = 0.2
 )
+
+// coresMeet reports whether alignment al (a's frame onto b's) lays a core
+// of a within coreNear pixels of a core of b.
+func coresMeet(a, b *Template, al alignment) bool {
+	for i := 0; i < int(a.ncores); i++ {
+		c := &a.cores[i]
+		x, y := float32(c.x), float32(c.y)
+		px, py := al.c*x-al.s*y+al.tx, al.s*x+al.c*y+al.ty
+		for j := 0; j < int(b.ncores); j++ {
+			dx, dy := px-float32(b.cores[j].x), py-float32(b.cores[j].y)
+			if dx*dx+dy*dy <= coreNear*coreNear {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // ridgeRescue returns what the ridges alone add to the score of a and b
 // (see above); 0 when either has no ridge map or both are large.
@@ -169,9 +237,24 @@ func (m *Matcher) ridgeRescue(a, b *Template) float64 {
 	ns := a.ridge.sites(&m.rsites, true)
 	var best [2]float64
 	var bestAl [2]alignment
-	for q := 0; q < nc+m.nSeeds; q++ {
+	nq := nc + m.nSeeds
+	nk := int(a.ncores) * int(b.ncores) * (2*coreFan + 1)
+	var ca, cb minutia
+	for q := 0; q < nq+nk; q++ {
 		var sa, sb *minutia
 		switch {
+		case q >= nq:
+			// The cores' alignments, coreFan turns of coreFanStep
+			// either side of the cores' own.
+			k := q - nq
+			f := k%(2*coreFan+1) - coreFan
+			k /= 2*coreFan + 1
+			ca, cb = a.cores[k/int(b.ncores)], b.cores[k%int(b.ncores)]
+			if absAngleBits(int16(cb.a-ca.a)) > coreTurn>>6 {
+				continue
+			}
+			cb.a += uint16(int16(f * coreFanStep))
+			sa, sb = &ca, &cb
 		case q < nc:
 			sa, sb = &a.m[m.rescueA[q]], &b.m[m.rescueB[q]]
 		case swapped:
@@ -180,7 +263,7 @@ func (m *Matcher) ridgeRescue(a, b *Template) float64 {
 			sa, sb = &a.m[m.seedA[q-nc]], &b.m[m.seedB[q-nc]]
 		}
 		rot := sb.a - sa.a
-		if q >= nc && absAngleBits(int16(rot)) > rescueTurn>>6 {
+		if q >= nc && q < nq && absAngleBits(int16(rot)) > rescueTurn>>6 {
 			continue
 		}
 		c, s := cosTab[rot>>6], sinTab[rot>>6]

@@ -298,3 +298,73 @@ func TestRidgeRescueSecondAlignment(t *testing.T) {
 		t.Errorf("%d ordered pairs with two alignments read, the second giving the score in %d", read2, won2)
 	}
 }
+
+// The cores (the rescue's candidate alignment of two prints' cores, and
+// the bonus of an alignment that lays a core on a core) tell genuine
+// pairs of small prints from impostor pairs: on FVC2002 DB1_B cut to
+// 200x200 pixels around each print's minutiae (a tuning proxy for small
+// sensors), of the pairs where both prints have a core, the cores raise
+// the score of a genuine pair by more than 5% at least four times as
+// often as an impostor pair's (145 of 201 against 228 of 1,944 when
+// written).
+func TestRidgeRescueCores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts 160 images")
+	}
+	fingers, prints := minutiaeCrops(t, 110, 200, 200)
+	var m Matcher
+	var gen, genUp, imp, impUp int
+	for i := range prints {
+		for j := i + 1; j < len(prints); j++ {
+			a, b := prints[i], prints[j]
+			if a.ncores == 0 || b.ncores == 0 {
+				continue
+			}
+			bareA, bareB := *a, *b
+			bareA.ncores, bareB.ncores = 0, 0
+			up := m.Compare(a, b) > 1.05*m.Compare(&bareA, &bareB)
+			if fingers[i] == fingers[j] {
+				gen++
+				if up {
+					genUp++
+				}
+			} else {
+				imp++
+				if up {
+					impUp++
+				}
+			}
+		}
+	}
+	t.Logf("pairs with cores raised: genuine %d of %d, impostor %d of %d", genUp, gen, impUp, imp)
+	if gen < 100 || imp < 1000 || float64(genUp)/float64(gen) < 4*float64(impUp)/float64(imp) {
+		t.Errorf("pairs with cores raised: genuine %d of %d, impostor %d of %d", genUp, gen, impUp, imp)
+	}
+}
+
+// coresMeet: an alignment that lays a core within coreNear pixels of the
+// other print's core meets it; one that lays it further, or a print
+// without cores, does not.
+func TestCoresMeet(t *testing.T) {
+	var a, b Template
+	a.cores[0], a.ncores = minutia{x: 100, y: -150, a: 16384}, 1
+	b.cores[0], b.cores[1], b.ncores = minutia{x: 30, y: -40}, minutia{x: 120, y: -150, a: 16384}, 2
+	// a turned a quarter turn, its core laid on b's second at (120,
+	// -150), then moved by (dx, dy).
+	rot := alignment{c: 0, s: 1, rot: 16384}
+	rot.tx, rot.ty = 120-(0*100-1*-150), -150-(1*100+0*-150)
+	for _, c := range []struct {
+		dx, dy float32
+		want   bool
+	}{{0, 0, true}, {10, -10, true}, {15, 0, true}, {12, -10, false}, {-80, 0, false}} {
+		al := rot
+		al.tx, al.ty = al.tx+c.dx, al.ty+c.dy
+		if got := coresMeet(&a, &b, al); got != c.want {
+			t.Errorf("core laid at (%v, %v): meet %v, want %v", 120+c.dx, -150+c.dy, got, c.want)
+		}
+	}
+	b.ncores = 0
+	if coresMeet(&a, &b, rot) {
+		t.Error("a print without cores met")
+	}
+}

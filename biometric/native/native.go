@@ -44,6 +44,18 @@
 //
 // Encode writes version 3 when the template has a ridge map (about 500
 // bytes more for a plain impression); Decode reads 1, 2 and 3.
+//
+// Version 4 is version 3 with the template's singular points
+// (biometric.SingularPoint, its cores and deltas) after the ridge map,
+// before the checksum; the ridge map's record may be absent, its cell
+// side then 0 and the rest of its 7-byte header 0:
+//
+//	0       1     number of points K (1-MaxSingular)
+//	1       8K    points: x (2), y (2), angle (2, as a minutia's), type
+//	              (1: 1 core, 2 delta), confidence (1, 0-100)
+//
+// Encode writes version 4 when the template has singular points (8 bytes
+// a point and one more); Decode reads 1 to 4.
 package native
 
 import (
@@ -57,8 +69,11 @@ import (
 )
 
 // Version is the newest format version, the one Encode writes for
-// templates with a ridge map.
-const Version = 3
+// templates with singular points.
+const Version = 4
+
+// MaxSingular bounds the singular points of one template.
+const MaxSingular = 16
 
 // MaxRidgeSide bounds a ridge map's columns and rows.
 const MaxRidgeSide = 64
@@ -76,6 +91,7 @@ const (
 	minutiaSizeV1 = 8
 	minutiaSizeV2 = 12
 	crcSize       = 4
+	singularSize  = 8
 )
 
 // Errors that callers branch on; decoding errors wrap one of them.
@@ -100,7 +116,10 @@ func Encode(t *biometric.Template) ([]byte, error) {
 	if t.Ridges != nil {
 		version, size = 3, minutiaSizeV2
 	}
-	b := make([]byte, headerSize, headerSize+size*len(t.Minutiae)+ridgeSize(t.Ridges)+crcSize)
+	if len(t.Singular) > 0 {
+		version, size = 4, minutiaSizeV2
+	}
+	b := make([]byte, headerSize, headerSize+size*len(t.Minutiae)+ridgeHeader+ridgeSize(t.Ridges)+1+singularSize*len(t.Singular)+crcSize)
 	copy(b, Magic)
 	b[4] = version
 	b[5] = 0
@@ -127,6 +146,17 @@ func Encode(t *biometric.Template) ([]byte, error) {
 		b = append(b, uint8(r.Cols), uint8(r.Rows))
 		b = append(b, r.Cells...)
 		b = append(b, r.Periods...)
+	} else if version == 4 {
+		b = append(b, make([]byte, ridgeHeader)...)
+	}
+	if version == 4 {
+		b = append(b, uint8(len(t.Singular)))
+		for _, p := range t.Singular {
+			b = binary.BigEndian.AppendUint16(b, uint16(p.X))
+			b = binary.BigEndian.AppendUint16(b, uint16(p.Y))
+			b = binary.BigEndian.AppendUint16(b, angleToUnits(p.Angle))
+			b = append(b, uint8(p.Type), p.Confidence)
+		}
 	}
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b)), nil
 }
@@ -183,6 +213,14 @@ func check(t *biometric.Template) error {
 			return fmt.Errorf("native: %w", err)
 		}
 	}
+	if len(t.Singular) > MaxSingular {
+		return fmt.Errorf("native: %d singular points (at most %d)", len(t.Singular), MaxSingular)
+	}
+	for i, p := range t.Singular {
+		if err := checkSingular(p, math.MaxUint16+1, math.MaxUint16+1); err != nil {
+			return fmt.Errorf("native: singular point %d: %w", i, err)
+		}
+	}
 	for i, m := range t.Minutiae {
 		if m.X < 0 || m.X > math.MaxUint16 || m.Y < 0 || m.Y > math.MaxUint16 {
 			return fmt.Errorf("native: minutia %d: position (%d, %d) out of range 0-65535", i, m.X, m.Y)
@@ -214,26 +252,49 @@ func Decode(b []byte) (biometric.Template, error) {
 	switch b[4] {
 	case 1:
 		minutiaSize = minutiaSizeV1
-	case 2, 3:
+	case 2, 3, 4:
 		minutiaSize = minutiaSizeV2
 	default:
 		return t, fmt.Errorf("%w: version %d (this reader knows 1 to %d)", ErrVersion, b[4], Version)
 	}
 	if b[5] != 0 {
-		return t, fmt.Errorf("%w: flags %#02x set (versions 1 to 3 have none)", ErrFormat, b[5])
+		return t, fmt.Errorf("%w: flags %#02x set (versions 1 to 4 have none)", ErrFormat, b[5])
 	}
 	n := int(binary.BigEndian.Uint16(b[14:]))
 	want := headerSize + minutiaSize*n + crcSize
 	var rm *biometric.RidgeMap
-	if b[4] == 3 {
+	ridgeAt, singAt := 0, 0
+	if b[4] >= 3 {
 		// The ridge map's header, then its size.
 		r := want - crcSize
+		ridgeAt = r
 		if len(b) < want+ridgeHeader {
 			return t, fmt.Errorf("%w: %d bytes for %d minutiae and a ridge map, want at least %d", ErrFormat, len(b), n, want+ridgeHeader)
 		}
 		rm = &biometric.RidgeMap{Cell: int(b[r]), X0: int(int16(binary.BigEndian.Uint16(b[r+1:]))),
 			Y0: int(int16(binary.BigEndian.Uint16(b[r+3:]))), Cols: int(b[r+5]), Rows: int(b[r+6])}
 		want += ridgeHeader + rm.Cols*rm.Rows + rm.PeriodCols()*rm.PeriodRows()
+		if b[4] == 4 && rm.Cell == 0 {
+			// No ridge map: its header is all zero.
+			for _, v := range b[r : r+ridgeHeader] {
+				if v != 0 {
+					return t, fmt.Errorf("%w: an absent ridge map's header is not zero", ErrFormat)
+				}
+			}
+			rm = nil
+		}
+	}
+	if b[4] == 4 {
+		// The singular points' count, then their size.
+		singAt = want - crcSize
+		if len(b) < want+1 {
+			return t, fmt.Errorf("%w: %d bytes for %d minutiae, a ridge map and singular points, want at least %d", ErrFormat, len(b), n, want+1)
+		}
+		k := int(b[singAt])
+		if k < 1 || k > MaxSingular {
+			return t, fmt.Errorf("%w: %d singular points (want 1-%d)", ErrFormat, k, MaxSingular)
+		}
+		want += 1 + singularSize*k
 	}
 	if len(b) != want {
 		return t, fmt.Errorf("%w: %d bytes for %d minutiae, want %d", ErrFormat, len(b), n, want)
@@ -281,16 +342,55 @@ func Decode(b []byte) (biometric.Template, error) {
 		t.Minutiae[i] = m
 	}
 	if rm != nil {
-		r := headerSize + minutiaSize*n + ridgeHeader
+		r := ridgeAt + ridgeHeader
 		nc := rm.Cols * rm.Rows
+		np := rm.PeriodCols() * rm.PeriodRows()
 		rm.Cells = append([]uint8(nil), b[r:r+nc]...)
-		rm.Periods = append([]uint8(nil), b[r+nc:len(b)-crcSize]...)
+		rm.Periods = append([]uint8(nil), b[r+nc:r+nc+np]...)
 		if err := checkRidges(rm); err != nil {
 			return t, fmt.Errorf("%w: %w", ErrFormat, err)
 		}
 		t.Ridges = rm
 	}
+	if singAt > 0 {
+		k := int(b[singAt])
+		t.Singular = make([]biometric.SingularPoint, k)
+		for i := range t.Singular {
+			r := b[singAt+1+singularSize*i:]
+			p := biometric.SingularPoint{
+				X:          int(binary.BigEndian.Uint16(r[0:])),
+				Y:          int(binary.BigEndian.Uint16(r[2:])),
+				Angle:      float64(binary.BigEndian.Uint16(r[4:])) * (2 * math.Pi / 65536),
+				Type:       biometric.SingularType(r[6]),
+				Confidence: r[7],
+			}
+			w, h := t.Width, t.Height
+			if w == 0 || h == 0 {
+				w, h = math.MaxUint16+1, math.MaxUint16+1
+			}
+			if err := checkSingular(p, w, h); err != nil {
+				return t, fmt.Errorf("%w: singular point %d: %w", ErrFormat, i, err)
+			}
+			t.Singular[i] = p
+		}
+	}
 	return t, nil
+}
+
+// checkSingular validates a singular point of an image of w x h pixels
+// for Encode and Decode.
+func checkSingular(p biometric.SingularPoint, w, h int) error {
+	switch {
+	case p.X < 0 || p.X >= w || p.Y < 0 || p.Y >= h:
+		return fmt.Errorf("position (%d, %d) outside 0-%d, 0-%d", p.X, p.Y, w-1, h-1)
+	case math.IsNaN(p.Angle) || math.IsInf(p.Angle, 0):
+		return errors.New("angle is not a number")
+	case p.Type != biometric.SingularCore && p.Type != biometric.SingularDelta:
+		return fmt.Errorf("type %d unknown", p.Type)
+	case p.Confidence > 100:
+		return fmt.Errorf("confidence %d out of range 0-100", p.Confidence)
+	}
+	return nil
 }
 
 // angleToUnits rounds an angle in radians to 1/65536 of a turn.

@@ -72,7 +72,8 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		{"empty", nil, ErrFormat},
 		{"magic", mutate(func(b []byte) []byte { b[0] = 'X'; return b }), ErrFormat},
-		{"version", mutate(func(b []byte) []byte { b[4] = 4; return b }), ErrVersion},
+		{"version", mutate(func(b []byte) []byte { b[4] = 5; return b }), ErrVersion},
+		{"version 4 without singular points", mutate(func(b []byte) []byte { b[4] = 4; return b }), ErrFormat},
 		{"version 3 without a ridge map", mutate(func(b []byte) []byte { b[4] = 3; return b }), ErrFormat},
 		{"version 2 length", mutate(func(b []byte) []byte { b[4] = 2; return b }), ErrFormat},
 		{"truncated", good[:len(good)-3], ErrFormat},
@@ -113,6 +114,12 @@ func FuzzDecode(f *testing.F) {
 	in.Ridges = sampleRidges()
 	withRidges, _ := Encode(&in)
 	f.Add(withRidges)
+	in.Singular = sampleSingular()
+	withSingular, _ := Encode(&in)
+	f.Add(withSingular)
+	in.Ridges = nil
+	singularOnly, _ := Encode(&in)
+	f.Add(singularOnly)
 	f.Add([]byte("CPFT"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -158,7 +165,87 @@ func sameTemplate(a, b *biometric.Template) bool {
 			return false
 		}
 	}
-	return true
+	return reflect.DeepEqual(a.Singular, b.Singular) && reflect.DeepEqual(a.Ridges, b.Ridges)
+}
+
+func sampleSingular() []biometric.SingularPoint {
+	return []biometric.SingularPoint{
+		{X: 150, Y: 180, Angle: 3 * math.Pi / 2, Type: biometric.SingularCore, Confidence: 74},
+		{X: 190, Y: 300, Angle: 0.4, Type: biometric.SingularDelta, Confidence: 38},
+	}
+}
+
+// TestVersion4Singular: the singular points are kept (version 4), with a
+// ridge map or without one (its header then zero), their angles to
+// 1/65536 of a turn; bad points are refused on both sides.
+func TestVersion4Singular(t *testing.T) {
+	for _, withRidges := range []bool{true, false} {
+		in := sample()
+		if withRidges {
+			in.Ridges = sampleRidges()
+		}
+		in.Singular = sampleSingular()
+		b, err := Encode(&in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 20 + 12*len(in.Minutiae) + 7 + 1 + 8*len(in.Singular)
+		if withRidges {
+			want += 15 + 6
+		}
+		if b[4] != 4 || len(b) != want {
+			t.Fatalf("ridges %v: version %d, %d bytes; want version 4, %d bytes", withRidges, b[4], len(b), want)
+		}
+		out, err := Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(out.Ridges, in.Ridges) || len(out.Singular) != len(in.Singular) {
+			t.Fatalf("ridges %v: decoded %+v", withRidges, out)
+		}
+		for i, p := range in.Singular {
+			o := out.Singular[i]
+			if o.X != p.X || o.Y != p.Y || o.Type != p.Type || o.Confidence != p.Confidence ||
+				math.Abs(math.Remainder(o.Angle-p.Angle, 2*math.Pi)) > math.Pi/65536+1e-12 {
+				t.Errorf("ridges %v: point %d %+v -> %+v", withRidges, i, p, o)
+			}
+		}
+		if b2, err := Encode(&out); err != nil || string(b2) != string(b) {
+			t.Errorf("ridges %v: second encoding differs (err %v)", withRidges, err)
+		}
+		reseal := func(b []byte) []byte {
+			b = b[:len(b)-4]
+			return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+		}
+		n := len(b) - 4 - 8*len(in.Singular) // the first point
+		badType := append([]byte(nil), b...)
+		badType[n+6] = 3
+		badConf := append([]byte(nil), b...)
+		badConf[n+7] = 101
+		outside := append([]byte(nil), b...)
+		binary.BigEndian.PutUint16(outside[n:], uint16(in.Width))
+		noPoints := append([]byte(nil), b...)
+		noPoints[n-1] = 0
+		for name, bad := range map[string][]byte{"type 3": reseal(badType), "confidence 101": reseal(badConf),
+			"outside the image": reseal(outside), "count 0": reseal(noPoints)} {
+			if _, err := Decode(bad); !errors.Is(err, ErrFormat) {
+				t.Errorf("ridges %v, %s: error %v, want ErrFormat", withRidges, name, err)
+			}
+		}
+	}
+	for name, f := range map[string]func(*biometric.SingularPoint){
+		"type 0":         func(p *biometric.SingularPoint) { p.Type = 0 },
+		"confidence 101": func(p *biometric.SingularPoint) { p.Confidence = 101 },
+		"NaN angle":      func(p *biometric.SingularPoint) { p.Angle = math.NaN() },
+		"negative y":     func(p *biometric.SingularPoint) { p.Y = -1 },
+	} {
+		in := sample()
+		in.Singular = sampleSingular()
+		f(&in.Singular[1])
+		if _, err := Encode(&in); err == nil {
+			t.Errorf("%s: encoded without error", name)
+		}
+	}
 }
 
 func TestVersion2Descriptors(t *testing.T) {
