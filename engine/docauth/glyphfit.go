@@ -76,18 +76,6 @@ const (
 	// hidden: a character cut by the thumb's edge may look like another
 	// (a K's arms and the next K's stem like a K).
 	fitHiddenNear = 0.15
-	// fitEdgeClear: the last place in view before a thumb is judged
-	// where the MRZ's character laid there ends this far (capital
-	// heights) or more from the hidden columns. The place beside the
-	// one the thumb's edge touched, a 3 printed for the MRZ's M, had
-	// been left out (tuning seed 13602483, 0.8 clear). On the 233
-	// tuning captures with a field read in part or a thumb missed
-	// (seeds 13600000.., 13000000.., 13602000.., 13603000..; eval
-	// docauth --recheck), 0.5 and 0.3 each detect it, lose no
-	// detection and FAIL no genuine capture more (1/103, an OCR
-	// surname); every edge place judged FAILed a genuine one (an F
-	// "like a J", seed 13602596) and lost a detection.
-	fitEdgeClear = 0.5
 )
 
 // fitWidth: a span is compared with a glyph when its width is within
@@ -455,14 +443,6 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 		if hiding && at[1] >= hid[0]-near && at[0] <= hid[1]+near {
 			p.hidden = true
 		}
-		if hiding {
-			switch {
-			case at[1] < hid[0]:
-				p.clear = float64(hid[0]-at[1]) / cp
-			case at[0] > hid[1]:
-				p.clear = float64(at[0]-hid[1]) / cp
-			}
-		}
 		for _, k := range allowed[i] {
 			if k == wk[i] || tot[k] == neg {
 				continue
@@ -515,24 +495,19 @@ func (m *glyphModel) fitPart(im *image.Gray, pxPerMM float64, field, part string
 	if !ok {
 		return glyphField{}, false
 	}
-	// The places in view, but the last before the hidden ones where it
-	// lies within fitEdgeClear of them: the analysis grid's hidden cells
-	// do not always reach the thumb's edge, and the character there,
-	// partly covered, may look like another (a 3 like a 6 in a genuine
-	// expiry date, tuning seed 13000040).
+	// The places in view, but the last before the hidden ones: the
+	// analysis grid's hidden cells do not always reach the thumb's edge,
+	// and the character there, partly covered, may look like another (a
+	// 3 like a 6 in a genuine expiry date, tuning seed 13000040).
 	i0, i1 := 0, len(ps)
 	if part == "start" {
 		for i1 = 0; i1 < len(ps) && !ps[i1].hidden; i1++ {
 		}
-		if i1 > 0 && ps[i1-1].clear < fitEdgeClear {
-			i1--
-		}
+		i1--
 	} else {
 		for i0 = len(ps); i0 > 0 && !ps[i0-1].hidden; i0-- {
 		}
-		if i0 < len(ps) && ps[i0].clear < fitEdgeClear {
-			i0++
-		}
+		i0++
 	}
 	if i1-i0 < partMinGlyphs {
 		return glyphField{}, false

@@ -617,9 +617,6 @@ type glyphPlace struct {
 	// correlation where its lay puts it (other counts what the lay
 	// gains at the other places too).
 	alone float64
-	// clear, for a place fitted beside hidden columns, is how far the
-	// MRZ character's span lies from them, in capital heights.
-	clear float64
 }
 
 // compareGlyphs compares a field's glyphs with the MRZ's value in its
