@@ -439,7 +439,7 @@ func fitPlaces(ln valueLine, gc *glyphColumns, vecs []glyphVec, widths []float64
 		}
 		// The MRZ's character's own correlation where it fits best;
 		// another's by as much more as its total is.
-		p := glyphPlace{want: float64(loc[wk[i]]), other: math.Inf(-1)}
+		p := glyphPlace{want: float64(loc[wk[i]]), other: math.Inf(-1), mrz: chars[wk[i]]}
 		if hiding && at[1] >= hid[0]-near && at[0] <= hid[1]+near {
 			p.hidden = true
 		}
