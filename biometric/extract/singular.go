@@ -84,11 +84,12 @@ func (e *Extractor) singularIndex(ang []float32, x, y, r int) (idx int, ok bool)
 }
 
 // singularPoints finds the print's cores and deltas (see above) on the
-// field orientation() left in tx, ty; ux and uy are its scratch.
+// field orientation() left in tx, ty; ux is its scratch.
 func (e *Extractor) singularPoints() []biometric.SingularPoint {
 	bw, bh := e.bw, e.bh
 	nb := bw * bh
 	// The extra smoothing, then each block's doubled angle in ux.
+	ang := e.ux[:nb]
 	for y := 0; y < bh; y++ {
 		for x := 0; x < bw; x++ {
 			var sx, sy float32
@@ -98,11 +99,9 @@ func (e *Extractor) singularPoints() []biometric.SingularPoint {
 					sy += e.ty[yy*bw+xx]
 				}
 			}
-			e.uy[y*bw+x] = float32(math.Atan2(float64(sy), float64(sx)))
+			ang[y*bw+x] = float32(math.Atan2(float64(sy), float64(sx)))
 		}
 	}
-	ang := e.ux[:nb]
-	copy(ang, e.uy[:nb])
 	// Each block's index round the small ring, in label (0: none).
 	idx := e.label[:nb]
 	for b := range idx {
