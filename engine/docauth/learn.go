@@ -36,6 +36,11 @@ type LearnOptions struct {
 	// Regions adds regions per side name ("front", "back"), replacing
 	// regions of the same name found in the captures' ground truth.
 	Regions map[string][]profile.Region
+	// MaxValidityDays is the longest a document of the model is valid,
+	// in days (profile.Profile.MaxValidityDays); when zero it is the
+	// longest of the captures' ground truth (their MRZ's date of expiry
+	// less their printed date of issue), else unknown.
+	MaxValidityDays int
 	// Progress, when not nil, is called after each capture of each pass.
 	Progress func(pass string, done, total int)
 }
@@ -88,7 +93,10 @@ func Learn(ctx context.Context, captures []*devices.Capture, opt LearnOptions) (
 		return nil, errors.New("docauth: learn: no captures")
 	}
 	p := &profile.Profile{ID: opt.ID, Title: opt.Title, Issuer: opt.Issuer, DocumentCodes: opt.DocumentCodes,
-		MRZFormat: opt.MRZFormat, Generation: opt.Generation, Year: opt.Year}
+		MRZFormat: opt.MRZFormat, Generation: opt.Generation, Year: opt.Year, MaxValidityDays: opt.MaxValidityDays}
+	if p.MaxValidityDays == 0 {
+		p.MaxValidityDays = truthValidity(captures)
+	}
 	for _, c := range captures {
 		if c.Truth == nil {
 			continue
@@ -176,6 +184,36 @@ func medianF(v []float64) float64 {
 	c := append([]float64(nil), v...)
 	sort.Float64s(c)
 	return c[len(c)/2]
+}
+
+// truthValidity returns the longest validity of the captures with a
+// ground truth, in days (their MRZ's date of expiry less their printed
+// date of issue), 0 when none tells it.
+func truthValidity(captures []*devices.Capture) int {
+	longest := 0
+	for _, c := range captures {
+		if c.Truth == nil {
+			continue
+		}
+		expiry, err := time.Parse("2006-01-02", c.Truth.Document.ExpiryDate)
+		if err != nil {
+			continue
+		}
+		for _, f := range c.Truth.Fields {
+			if f.Name != "issue_date" {
+				continue
+			}
+			if issued, ok := parsePrintedDate(f.Value); ok && !issued.Time().After(expiry) {
+				longest = max(longest, validityDays(issued.Time(), expiry))
+			}
+		}
+	}
+	return longest
+}
+
+// validityDays is the number of days from issued to expiry.
+func validityDays(issued, expiry time.Time) int {
+	return int(math.Round(expiry.Sub(issued).Hours() / 24))
 }
 
 // truthOrient scores orientations by how close the page's top-left corner

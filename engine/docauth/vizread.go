@@ -121,6 +121,10 @@ type vizJob struct {
 	// characters (see glyphs.go).
 	glyphs map[string]glyphField
 	page   bool
+	// issued is the date of issue's crop, when read; maxValidityDays the
+	// profile's (weighValidity).
+	issued          *issueCrop
+	maxValidityDays int
 }
 
 // startVIZ starts reading the profile's field regions on the registered
@@ -137,6 +141,7 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	extents := map[string]inkExtent{}
 	glyphs := map[string]glyphField{}
 	var measures []func()
+	var issued *issueCrop
 	for _, ps := range cp.p.Sides {
 		rg := regs[ps.Name]
 		if rg == nil || rg.img == nil || rg.img.White == nil && rg.img.IR == nil {
@@ -165,12 +170,37 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 		}
 		for _, r := range ps.Regions {
 			name := strings.TrimPrefix(r.Name, "field.")
-			if r.Kind != profile.KindField || !readFields[name] {
+			issue := name == "issue_date" && cp.p.MaxValidityDays > 0
+			if r.Kind != profile.KindField || !readFields[name] && !issue {
 				continue
 			}
 			box, scale := fieldCropBox(ps.Regions, r, W, H, rg.a.s.pxPerMM)
 			part, span := "", [2]float64{}
 			hid := hiddenFraction(a, [4]float64{box[0] / W, box[1] / H, box[2] / W, box[3] / H})
+			if issue {
+				// The date of issue is read whole, wholly in view or
+				// ending before what hides the end of its crop, or not
+				// at all (weighValidity).
+				im := rectifyGray(rg.img.White, rg.a.s.toImage, box, scale)
+				if im == nil {
+					continue
+				}
+				if hid > 0 {
+					p, sp, ok := visibleSpan(a, box, r.Box[1]*H, r.Box[3]*H)
+					if !ok || p != "start" {
+						continue
+					}
+					seen := &image.Gray{Pix: append([]uint8(nil), im.Pix...), Stride: im.Stride, Rect: im.Rect}
+					whitenHidden(seen, a, box, scale, sp)
+					if !valueInView(seen, scale, sp[1]-box[0], 0) {
+						continue
+					}
+					im = seen
+				}
+				issued = &issueCrop{im: im, pxPerMM: scale, glyphs: cp.sides[ps.Name].glyphs}
+				fields = append(fields, FieldImage{Name: name, Side: ps.Name, Image: im, PxPerMM: scale})
+				continue
+			}
 			if hid > 0 {
 				// Partly hidden: what is in view of the value's beginning
 				// or end is read alone, the rest whitened. A field little
@@ -261,7 +291,8 @@ func startVIZ(ctx context.Context, in Input, cp *compiled, regs map[string]*regi
 	if len(fields) == 0 && len(hidden) == 0 {
 		return nil
 	}
-	j := &vizJob{done: make(chan struct{}), measured: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts, extents: extents, glyphs: glyphs}
+	j := &vizJob{done: make(chan struct{}), measured: make(chan struct{}), fields: len(fields), hidden: hidden, parts: parts, extents: extents, glyphs: glyphs,
+		issued: issued, maxValidityDays: cp.p.MaxValidityDays}
 	// The names' ink is measured while the reader reads (the crops are
 	// only read there).
 	go func() {
@@ -344,7 +375,14 @@ func (j *vizJob) finish(in Input, res *Result) {
 		partly = append(partly, fmt.Sprintf("%s (%s seen)", name, j.parts[name]))
 	}
 	res.VIZ = j.readings
-	all := append(append([]Reading(nil), in.VIZ...), j.readings...)
+	var all, issueReads []Reading
+	for _, rd := range append(append([]Reading(nil), in.VIZ...), j.readings...) {
+		if rd.Field == "issue_date" {
+			issueReads = append(issueReads, rd)
+			continue
+		}
+		all = append(all, rd)
+	}
 	var c engine.Check
 	what := fmt.Sprintf("%d printed field(s) of the profile's layout", j.fields)
 	if j.page {
@@ -371,6 +409,7 @@ func (j *vizJob) finish(in Input, res *Result) {
 	}
 	c = weighLength(in.MRZ, all, j.extents, c)
 	c = weighGlyphs(in.MRZ, j.glyphs, c, all)
+	c = weighValidity(in.MRZ, issueReads, j.issued, j.maxValidityDays, c)
 	if len(j.hidden) > 0 {
 		c.Reason += fmt.Sprintf("; not read, under glare or a thumb: %s", strings.Join(j.hidden, ", "))
 	}

@@ -38,6 +38,7 @@ const (
 	MaxSources       = 10000
 	maxStringLen     = 4096
 	maxDocumentCodes = 16
+	maxValidityDays  = 50 * 366 // no travel document is valid longer
 )
 
 // Profile is the reference of one document model.
@@ -63,6 +64,12 @@ type Profile struct {
 	Year       int    `json:"year,omitempty"`
 	// Page is the page's size.
 	Page Page `json:"page"`
+	// MaxValidityDays is the longest a document of the model is valid,
+	// from its printed date of issue to its date of expiry, in days; 0
+	// when unknown. An issuer's rule (10 years for an adult's passport,
+	// 5 or 6 for a child's) is what a forger extending the validity
+	// breaks.
+	MaxValidityDays int `json:"max_validity_days,omitempty"`
 	// Sides are the sides the profile describes: "front" (the data page,
 	// the card's portrait side) and, for cards, "back".
 	Sides []Side `json:"sides"`
@@ -259,6 +266,9 @@ func (p *Profile) Validate() error {
 	case "", "TD1", "TD2", "TD3", "MRV-A", "MRV-B":
 	default:
 		return invalid("mrz_format %q: want TD1, TD2, TD3, MRV-A, MRV-B or empty", p.MRZFormat)
+	}
+	if p.MaxValidityDays < 0 || p.MaxValidityDays > maxValidityDays {
+		return invalid("max_validity_days %d: want 0 (unknown) to %d", p.MaxValidityDays, maxValidityDays)
 	}
 	if !(p.Page.WidthMM >= 20 && p.Page.WidthMM <= 400 && p.Page.HeightMM >= 20 && p.Page.HeightMM <= 400) {
 		return invalid("page %gx%g mm: want 20 to 400 mm a side", p.Page.WidthMM, p.Page.HeightMM)

@@ -1,0 +1,150 @@
+package docauth
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"time"
+
+	"checkpost/engine"
+	"checkpost/mrz"
+)
+
+// The validity a document's MRZ gives it: its date of expiry less the
+// printed date of issue, which the MRZ does not hold. An MRZ altered to
+// extend the validity (the printed date of expiry left as issued, or
+// hidden under the holder's thumb) makes a document valid longer than
+// its issuer ever issues one: profile.Profile.MaxValidityDays.
+
+// validityGraceDays is how much longer than the profile's longest the
+// validity may be before it FAILs: issuers round, and some carried the
+// months left on a passport renewed early over to the new one (up to
+// nine months).
+const validityGraceDays = 366
+
+// issueCrop is the date of issue's field crop, for its glyphs.
+type issueCrop struct {
+	im      *image.Gray
+	pxPerMM float64
+	glyphs  *glyphModel // nil when the profile learned none
+}
+
+// vouches tells whether the model's glyphs find every character of a
+// reading of the date of issue printed as read: each place's glyph
+// correlates with the read character's at least as well as with any
+// other (a year's 9 read 8 is the model's 9). Without glyphs the
+// reading stands alone.
+func (ic *issueCrop) vouches(text string) bool {
+	if ic == nil || ic.glyphs == nil {
+		return true
+	}
+	want := glyphChars(text)
+	if len(want) == 0 {
+		return false
+	}
+	ps, ok := ic.glyphs.cutGlyphs(ic.im, ic.pxPerMM, "issue_date", want).compare("issue_date")
+	if !ok {
+		return false
+	}
+	for _, p := range ps {
+		if p.want < p.other {
+			return false
+		}
+	}
+	return true
+}
+
+// sureReading tells whether a machine reading of a date is sure enough
+// to weigh: read whole, at MinConfidence or more, and (where the reader
+// says) every character at MinCharConfidence or more. A typed reading
+// (confidence 0) is.
+func sureReading(rd Reading) bool {
+	if rd.Part != "" {
+		return false
+	}
+	if rd.Confidence == 0 {
+		return true
+	}
+	if rd.Confidence < MinConfidence {
+		return false
+	}
+	rs := []rune(rd.Text)
+	if len(rd.Chars) == len(rs) {
+		for i, c := range rd.Chars {
+			if rs[i] != ' ' && c < MinCharConfidence {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// issueDateBefore returns a printed date of issue as a date no later
+// than expiry: a two-digit year is taken in the century that puts it
+// within the 100 years before expiry.
+func issueDateBefore(d mrz.Date, expiry time.Time) time.Time {
+	if d.Year < 100 {
+		y := expiry.Year()/100*100 + d.Year
+		if y > expiry.Year() {
+			y -= 100
+		}
+		d.Year = y
+	}
+	return d.Time()
+}
+
+// weighValidity adds the validity to viz.mrz.consistency: where the
+// profile knows its model's longest validity and the printed date of
+// issue is read surely (every reading of it giving the same date, and
+// the model's glyphs vouching for each character), an MRZ expiring
+// more than validityGraceDays after the longest FAILs it.
+func weighValidity(r *mrz.Result, reads []Reading, ic *issueCrop, maxDays int, c engine.Check) engine.Check {
+	if r == nil || maxDays <= 0 || len(reads) == 0 {
+		return c
+	}
+	f := printedFieldInMRZ(r, "expiry_date")
+	if f == nil || f.Date.Year == 0 || f.Date.Month == 0 || f.Date.Day == 0 {
+		return c
+	}
+	expiry := f.Date.Time()
+	var issued time.Time
+	var text string
+	for _, rd := range reads {
+		d, ok := parsePrintedDate(rd.Text)
+		if !ok || !sureReading(rd) {
+			continue
+		}
+		t := issueDateBefore(d, expiry)
+		if !issued.IsZero() && !t.Equal(issued) {
+			c.Reason += fmt.Sprintf("; the date of issue read two ways (%q, %q): validity not weighed", text, rd.Text)
+			return c
+		}
+		issued, text = t, rd.Text
+	}
+	if issued.IsZero() {
+		return c
+	}
+	if issued.After(expiry) {
+		c.Reason += fmt.Sprintf("; the date of issue read %q, after the MRZ's date of expiry: validity not weighed", text)
+		return c
+	}
+	if !ic.vouches(text) {
+		c.Reason += fmt.Sprintf("; the date of issue read %q, which the model's glyphs do not bear out: validity not weighed", text)
+		return c
+	}
+	days := validityDays(issued, expiry)
+	years := func(d int) float64 { return math.Round(float64(d)/365.25*10) / 10 }
+	if days > maxDays+validityGraceDays {
+		why := fmt.Sprintf("the MRZ's date of expiry (%s) is %.1f years after the printed date of issue (%s): the model's documents are valid at most %.1f years",
+			f.Date, years(days), text, years(maxDays))
+		if c.Status != engine.Fail {
+			c.Status = engine.Fail
+			c.Reason = why + "; " + c.Reason
+		} else {
+			c.Reason += "; " + why
+		}
+		return c
+	}
+	c.Reason += fmt.Sprintf("; valid %.1f years from the printed date of issue (%s) to the MRZ's date of expiry (the model's longest %.1f)", years(days), text, years(maxDays))
+	return c
+}
