@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"checkpost/engine"
@@ -29,8 +31,16 @@ type issueCrop struct {
 	glyphs  *glyphModel // nil when the profile learned none
 }
 
-// vouches tells whether the model's glyphs find every character of a
-// reading of the date of issue printed as read: each place's glyph
+// The year decides: the validity a forger extends grows by years, and
+// a genuine document's grows past the longest plus validityGraceDays
+// only by a year misread (a day or month misread moves it by less than
+// the grace). So the year's characters must be read surely and be
+// borne out by the model's glyphs; a day or month the reader was
+// unsure of is taken as read, and a day out of range (the font's 0
+// read 8: "89 APR 2021") as the month's first.
+
+// vouches tells whether the model's glyphs find the year of a reading
+// of the date of issue printed as read: each of its places' glyph
 // correlates with the read character's at least as well as with any
 // other (a year's 9 read 8 is the model's 9). Without glyphs the
 // reading stands alone.
@@ -39,44 +49,93 @@ func (ic *issueCrop) vouches(text string) bool {
 		return true
 	}
 	want := glyphChars(text)
-	if len(want) == 0 {
+	year := yearPlaces(text)
+	if len(want) == 0 || year == nil {
 		return false
 	}
 	ps, ok := ic.glyphs.cutGlyphs(ic.im, ic.pxPerMM, "issue_date", want).compare("issue_date")
 	if !ok {
 		return false
 	}
-	for _, p := range ps {
-		if p.want < p.other {
+	for _, i := range year {
+		if ps[i].want < ps[i].other {
 			return false
 		}
 	}
 	return true
 }
 
-// sureReading tells whether a machine reading of a date is sure enough
-// to weigh: read whole, at MinConfidence or more, and (where the reader
-// says) every character at MinCharConfidence or more. A typed reading
-// (confidence 0) is.
-func sureReading(rd Reading) bool {
-	if rd.Part != "" {
-		return false
+// yearPlaces returns the places of a printed date's year among its
+// characters (glyphChars): its only four-digit number, else its last
+// number; nil when it has none, or characters other than letters,
+// digits and separators.
+func yearPlaces(text string) []int {
+	toks := dateTokens(strings.ToUpper(strings.TrimSpace(text)))
+	joined := strings.Join(toks, "")
+	if string(glyphChars(joined)) != string(glyphChars(text)) || len(glyphChars(joined)) != len([]rune(joined)) {
+		return nil
 	}
-	if rd.Confidence == 0 {
-		return true
+	var nums [][2]int // each number's first place and length
+	four := -1
+	pos := 0
+	for _, t := range toks {
+		n := len([]rune(t))
+		if allDigits([]rune(t)) {
+			if n == 4 {
+				if four >= 0 {
+					return nil
+				}
+				four = len(nums)
+			}
+			nums = append(nums, [2]int{pos, n})
+		}
+		pos += n
 	}
-	if rd.Confidence < MinConfidence {
-		return false
+	if len(nums) == 0 {
+		return nil
+	}
+	y := nums[len(nums)-1]
+	if four >= 0 {
+		y = nums[four]
+	}
+	var out []int
+	for i := y[0]; i < y[0]+y[1]; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// readIssueDate reads a reading of the date of issue: false when it is
+// in part, a machine reading under MinConfidence or with a character
+// of its year under MinCharConfidence, or no date.
+func readIssueDate(rd Reading) (mrz.Date, bool) {
+	if rd.Part != "" || rd.Confidence != 0 && rd.Confidence < MinConfidence {
+		return mrz.Date{}, false
+	}
+	d, ok := parsePrintedDate(rd.Text)
+	if !ok {
+		m, y, myok := printedMonthYear(rd.Text)
+		if !myok {
+			return mrz.Date{}, false
+		}
+		d = mrz.Date{Year: y, Month: m, Day: 1}
 	}
 	rs := []rune(rd.Text)
-	if len(rd.Chars) == len(rs) {
-		for i, c := range rd.Chars {
-			if rs[i] != ' ' && c < MinCharConfidence {
-				return false
-			}
-		}
+	if rd.Confidence == 0 || len(rd.Chars) != len(rs) {
+		return d, true
 	}
-	return true
+	year := yearPlaces(rd.Text)
+	k := 0 // place among the characters
+	for i, r := range rs {
+		if len(glyphChars(string(r))) == 0 {
+			continue
+		}
+		if slices.Contains(year, k) && rd.Chars[i] < MinCharConfidence {
+			return mrz.Date{}, false
+		}
+		k++
+	}
+	return d, true
 }
 
 // issueDateBefore returns a printed date of issue as a date no later
@@ -95,8 +154,8 @@ func issueDateBefore(d mrz.Date, expiry time.Time) time.Time {
 
 // weighValidity adds the validity to viz.mrz.consistency: where the
 // profile knows its model's longest validity and the printed date of
-// issue is read surely (every reading of it giving the same date, and
-// the model's glyphs vouching for each character), an MRZ expiring
+// issue is read (readIssueDate; every reading of it giving the same
+// date, and the model's glyphs vouching for its year), an MRZ expiring
 // more than validityGraceDays after the longest FAILs it.
 func weighValidity(r *mrz.Result, reads []Reading, ic *issueCrop, maxDays int, c engine.Check) engine.Check {
 	if r == nil || maxDays <= 0 || len(reads) == 0 {
@@ -110,8 +169,8 @@ func weighValidity(r *mrz.Result, reads []Reading, ic *issueCrop, maxDays int, c
 	var issued time.Time
 	var text string
 	for _, rd := range reads {
-		d, ok := parsePrintedDate(rd.Text)
-		if !ok || !sureReading(rd) {
+		d, ok := readIssueDate(rd)
+		if !ok {
 			continue
 		}
 		t := issueDateBefore(d, expiry)

@@ -2,6 +2,7 @@ package docauth
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,6 +43,16 @@ func TestValidityWeighed(t *testing.T) {
 		t.Errorf("two-digit year: %s %q", c.Status, c.Reason)
 	}
 
+	// The year decides: an unsure day, or one out of range, is taken as
+	// read or as the month's first.
+	unsureDay := sure("15 JAN 2025")
+	unsureDay.Chars[0] = 0.4
+	for _, rd := range []Reading{unsureDay, sure("89 JAN 2025")} {
+		if c := weighValidity(extended, []Reading{rd}, nil, tenYears, pass); c.Status != engine.Fail {
+			t.Errorf("%q, its day unsure or out of range: %s %q", rd.Text, c.Status, c.Reason)
+		}
+	}
+
 	// What is not sure decides nothing.
 	unsure := sure("15 JAN 2025")
 	unsure.Chars[9] = 0.6
@@ -67,6 +78,23 @@ func TestValidityWeighed(t *testing.T) {
 	// A typed date of issue (confidence 0) is weighed.
 	if c := weighValidity(extended, []Reading{{Field: "issue_date", Text: "15 JAN 2025"}}, nil, tenYears, pass); c.Status != engine.Fail {
 		t.Errorf("typed date of issue: %s %q", c.Status, c.Reason)
+	}
+}
+
+func TestYearPlaces(t *testing.T) {
+	for text, want := range map[string][]int{
+		"15 JAN 2025":  {5, 6, 7, 8},
+		"15.01.2025":   {4, 5, 6, 7},
+		"2025-01-15":   {0, 1, 2, 3},
+		"15 JAN 25":    {5, 6},
+		"15JAN2025":    {5, 6, 7, 8},
+		"JAN":          nil,
+		"15, JAN 2025": nil,
+		"2025 2026":    nil,
+	} {
+		if got := yearPlaces(text); !slices.Equal(got, want) {
+			t.Errorf("yearPlaces(%q) = %v, want %v", text, got, want)
+		}
 	}
 }
 
