@@ -157,7 +157,16 @@ func issueDateBefore(d mrz.Date, expiry time.Time) time.Time {
 // issue is read (readIssueDate; every reading of it giving the same
 // date, and the model's glyphs vouching for its year), an MRZ expiring
 // more than validityGraceDays after the longest FAILs it.
-func weighValidity(r *mrz.Result, reads []Reading, ic *issueCrop, maxDays int, c engine.Check) engine.Check {
+//
+// The printed date of expiry, read whole and agreeing with the MRZ,
+// vouches for the MRZ's: the validity is then the fallback it is for,
+// not weighed against it (only said). The year of issue can be misread
+// with every sign of certainty: "14 MAY 2015" for 2019, its characters
+// at 0.9 and more and the glyphs bearing out the 5, in a JPEG of quality
+// 5 whose expiry date was read as the MRZ's (seed 16716110 of the report
+// range 16700000..16719999, which then no longer counts as one for this
+// rule).
+func weighValidity(r *mrz.Result, reads, others []Reading, ic *issueCrop, maxDays int, c engine.Check) engine.Check {
 	if r == nil || maxDays <= 0 || len(reads) == 0 {
 		return c
 	}
@@ -193,7 +202,7 @@ func weighValidity(r *mrz.Result, reads []Reading, ic *issueCrop, maxDays int, c
 	}
 	days := validityDays(issued, expiry)
 	years := func(d int) float64 { return math.Round(float64(d)/365.25*10) / 10 }
-	if days > maxDays+validityGraceDays {
+	if days > maxDays+validityGraceDays && !expiryPrintedAsMRZ(r, others) {
 		why := fmt.Sprintf("the MRZ's date of expiry (%s) is %.1f years after the printed date of issue (%s): the model's documents are valid at most %.1f years",
 			f.Date, years(days), text, years(maxDays))
 		if c.Status != engine.Fail {
@@ -205,5 +214,21 @@ func weighValidity(r *mrz.Result, reads []Reading, ic *issueCrop, maxDays int, c
 		return c
 	}
 	c.Reason += fmt.Sprintf("; valid %.1f years from the printed date of issue (%s) to the MRZ's date of expiry (the model's longest %.1f)", years(days), text, years(maxDays))
+	if days > maxDays+validityGraceDays {
+		c.Reason += ": longer, but the printed date of expiry agrees with the MRZ (the date of issue taken as misread)"
+	}
 	return c
+}
+
+// expiryPrintedAsMRZ tells whether a whole reading of the printed date
+// of expiry agrees with the MRZ's.
+func expiryPrintedAsMRZ(r *mrz.Result, rds []Reading) bool {
+	var whole []Reading
+	for _, rd := range rds {
+		if rd.Field == "expiry_date" && rd.Part == "" {
+			whole = append(whole, rd)
+		}
+	}
+	v, _, _ := judgeField(r, whole)
+	return len(whole) > 0 && v == fieldAgrees
 }

@@ -26,20 +26,30 @@ func TestValidityWeighed(t *testing.T) {
 	issued := sure("15 JAN 2025") // utoMRZ expires 2035-01-14
 	extended := td3MRZ(t, "U4EPKHJ5M", "DOE", "JANE", day(1957, 6, 7), day(2039, 1, 14))
 
-	if c := weighValidity(utoMRZ(t, "DOE", "JANE"), []Reading{issued}, nil, tenYears, pass); c.Status != engine.Pass || !strings.Contains(c.Reason, "valid 10.0 years") {
+	if c := weighValidity(utoMRZ(t, "DOE", "JANE"), []Reading{issued}, nil, nil, tenYears, pass); c.Status != engine.Pass || !strings.Contains(c.Reason, "valid 10.0 years") {
 		t.Errorf("issued 10 years before the expiry: %s %q", c.Status, c.Reason)
 	}
-	c := weighValidity(extended, []Reading{issued}, nil, tenYears, pass)
+	c := weighValidity(extended, []Reading{issued}, nil, nil, tenYears, pass)
 	if c.Status != engine.Fail || !strings.Contains(c.Reason, "14.0 years after the printed date of issue") {
 		t.Errorf("validity extended by 4 years: %s %q", c.Status, c.Reason)
 	}
+	// The printed date of expiry read as the MRZ's vouches for it: the
+	// date of issue was misread.
+	expiryRead := []Reading{{Field: "expiry_date", Text: "14 JAN 2039", Confidence: 0.95}}
+	if c := weighValidity(extended, []Reading{issued}, expiryRead, nil, tenYears, pass); c.Status != engine.Pass || !strings.Contains(c.Reason, "14.0 years") {
+		t.Errorf("expiry printed as the MRZ's: %s %q", c.Status, c.Reason)
+	}
+	partRead := []Reading{{Field: "expiry_date", Text: "14 JAN 20", Confidence: 0.95, Part: "start"}}
+	if c := weighValidity(extended, []Reading{issued}, partRead, nil, tenYears, pass); c.Status != engine.Fail {
+		t.Errorf("expiry read in part: %s %q", c.Status, c.Reason)
+	}
 	// Within the grace: a year's carry-over is not a forgery.
 	graced := td3MRZ(t, "U4EPKHJ5M", "DOE", "JANE", day(1957, 6, 7), day(2035, 10, 14))
-	if c := weighValidity(graced, []Reading{issued}, nil, tenYears, pass); c.Status != engine.Pass {
+	if c := weighValidity(graced, []Reading{issued}, nil, nil, tenYears, pass); c.Status != engine.Pass {
 		t.Errorf("9 months past the longest validity: %s %q", c.Status, c.Reason)
 	}
 	// A two-digit year is taken in the century before the expiry.
-	if c := weighValidity(extended, []Reading{sure("15.01.25")}, nil, tenYears, pass); c.Status != engine.Fail {
+	if c := weighValidity(extended, []Reading{sure("15.01.25")}, nil, nil, tenYears, pass); c.Status != engine.Fail {
 		t.Errorf("two-digit year: %s %q", c.Status, c.Reason)
 	}
 
@@ -48,7 +58,7 @@ func TestValidityWeighed(t *testing.T) {
 	unsureDay := sure("15 JAN 2025")
 	unsureDay.Chars[0] = 0.4
 	for _, rd := range []Reading{unsureDay, sure("89 JAN 2025")} {
-		if c := weighValidity(extended, []Reading{rd}, nil, tenYears, pass); c.Status != engine.Fail {
+		if c := weighValidity(extended, []Reading{rd}, nil, nil, tenYears, pass); c.Status != engine.Fail {
 			t.Errorf("%q, its day unsure or out of range: %s %q", rd.Text, c.Status, c.Reason)
 		}
 	}
@@ -68,15 +78,15 @@ func TestValidityWeighed(t *testing.T) {
 		"no date":             {sure("15 JAN")},
 		"issued after expiry": {sure("15 JAN 2040")},
 	} {
-		if c := weighValidity(extended, rds, nil, tenYears, pass); c.Status != engine.Pass {
+		if c := weighValidity(extended, rds, nil, nil, tenYears, pass); c.Status != engine.Pass {
 			t.Errorf("%s: %s %q", name, c.Status, c.Reason)
 		}
 	}
-	if c := weighValidity(extended, []Reading{issued}, nil, 0, pass); c.Status != engine.Pass {
+	if c := weighValidity(extended, []Reading{issued}, nil, nil, 0, pass); c.Status != engine.Pass {
 		t.Errorf("no validity known: %s %q", c.Status, c.Reason)
 	}
 	// A typed date of issue (confidence 0) is weighed.
-	if c := weighValidity(extended, []Reading{{Field: "issue_date", Text: "15 JAN 2025"}}, nil, tenYears, pass); c.Status != engine.Fail {
+	if c := weighValidity(extended, []Reading{{Field: "issue_date", Text: "15 JAN 2025"}}, nil, nil, tenYears, pass); c.Status != engine.Fail {
 		t.Errorf("typed date of issue: %s %q", c.Status, c.Reason)
 	}
 }

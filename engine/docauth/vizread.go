@@ -409,7 +409,7 @@ func (j *vizJob) finish(in Input, res *Result) {
 	}
 	c = weighLength(in.MRZ, all, j.extents, c)
 	c = weighGlyphs(in.MRZ, j.glyphs, c, all)
-	c = weighValidity(in.MRZ, issueReads, j.issued, j.maxValidityDays, c)
+	c = weighValidity(in.MRZ, issueReads, all, j.issued, j.maxValidityDays, c)
 	if len(j.hidden) > 0 {
 		c.Reason += fmt.Sprintf("; not read, under glare or a thumb: %s", strings.Join(j.hidden, ", "))
 	}
