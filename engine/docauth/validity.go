@@ -196,13 +196,16 @@ func weighValidity(r *mrz.Result, reads, others []Reading, ic *issueCrop, maxDay
 		c.Reason += fmt.Sprintf("; the date of issue read %q, after the MRZ's date of expiry: validity not weighed", text)
 		return c
 	}
-	if !ic.vouches(text) {
+	days := validityDays(issued, expiry)
+	years := func(d int) float64 { return math.Round(float64(d)/365.25*10) / 10 }
+	tooLong := days > maxDays+validityGraceDays
+	// Only a validity too long needs the glyphs' word (fitting them
+	// costs a few milliseconds).
+	if tooLong && !ic.vouches(text) {
 		c.Reason += fmt.Sprintf("; the date of issue read %q, which the model's glyphs do not bear out: validity not weighed", text)
 		return c
 	}
-	days := validityDays(issued, expiry)
-	years := func(d int) float64 { return math.Round(float64(d)/365.25*10) / 10 }
-	if days > maxDays+validityGraceDays && !expiryPrintedAsMRZ(r, others) {
+	if tooLong && !expiryPrintedAsMRZ(r, others) {
 		why := fmt.Sprintf("the MRZ's date of expiry (%s) is %.1f years after the printed date of issue (%s): the model's documents are valid at most %.1f years",
 			f.Date, years(days), text, years(maxDays))
 		if c.Status != engine.Fail {
@@ -214,7 +217,7 @@ func weighValidity(r *mrz.Result, reads, others []Reading, ic *issueCrop, maxDay
 		return c
 	}
 	c.Reason += fmt.Sprintf("; valid %.1f years from the printed date of issue (%s) to the MRZ's date of expiry (the model's longest %.1f)", years(days), text, years(maxDays))
-	if days > maxDays+validityGraceDays {
+	if tooLong {
 		c.Reason += ": longer, but the printed date of expiry agrees with the MRZ (the date of issue taken as misread)"
 	}
 	return c
